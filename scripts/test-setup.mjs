@@ -1,0 +1,73 @@
+// Prepares this machine for the test suite, as a newcomer's `npm test` needs it:
+// PostgreSQL running, PostGIS installed (apt, when root) and enabled in a dedicated
+// test database, GDAL's ogrinfo for the independent MVT decoder. Idempotent and quiet
+// when everything is already there.
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import pg from 'pg';
+
+const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const TEST_DB = process.env.TEST_DATABASE_NAME ?? 'sodertorn_test';
+const isRoot = process.getuid?.() === 0;
+let aptUpdated = false;
+
+function log(message) {
+  console.error(`[test-setup] ${message}`);
+}
+
+function run(command) {
+  log(command);
+  execSync(command, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function aptInstall(packages) {
+  if (!isRoot) throw new Error(`missing ${packages.join(', ')}; install them (apt-get install ${packages.join(' ')}) or run as root`);
+  if (!aptUpdated) run('apt-get update -qq');
+  aptUpdated = true;
+  run(`apt-get install -y -qq ${packages.join(' ')}`);
+}
+
+const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+
+async function connect(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  return client;
+}
+
+async function connectOrStartServer() {
+  try {
+    return await connect(ADMIN_URL);
+  } catch (error) {
+    if (!existsSync('/etc/postgresql') || !hasCommand('pg_ctlcluster')) throw error;
+    const version = readdirSync('/etc/postgresql')[0];
+    log(`PostgreSQL is not answering (${error.message}); starting cluster ${version}/main`);
+    run(`pg_ctlcluster --skip-systemctl-redirect ${version} main start || true`);
+    for (let i = 0; i < 30; i++) {
+      try {
+        return await connect(ADMIN_URL);
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    throw error;
+  }
+}
+
+const admin = await connectOrStartServer();
+const major = Math.floor(Number((await admin.query('SHOW server_version_num')).rows[0].server_version_num) / 10000);
+const available = await admin.query("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'");
+if (available.rowCount === 0) aptInstall([`postgresql-${major}-postgis-3`]);
+const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [TEST_DB]);
+if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${TEST_DB}"`);
+await admin.end();
+
+const testUrl = new URL(ADMIN_URL);
+testUrl.pathname = `/${TEST_DB}`;
+const db = await connect(testUrl.toString());
+await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
+const version = (await db.query('SELECT postgis_lib_version() AS v')).rows[0].v;
+await db.end();
+
+if (!hasCommand('ogrinfo')) aptInstall(['gdal-bin']);
+log(`ready: ${TEST_DB} with PostGIS ${version}; ogrinfo present`);

@@ -1,0 +1,82 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { EngineConfig } from './config/schema.ts';
+import { webMercatorQuad } from './grids/web-mercator-quad.ts';
+import { createHttpServer } from './http/server.ts';
+import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
+import { GeojsonSource } from './sources/geojson/geojson-source.ts';
+import { Database } from './sources/postgis/database.ts';
+import { readGeometryTables, tilesetsFromTables } from './sources/postgis/discover.ts';
+import { PostgisSource } from './sources/postgis/postgis-source.ts';
+
+/** A built engine: the HTTP server and what must be closed with it. */
+export interface Engine {
+  readonly server: Server;
+  readonly mode: 'postgis' | 'embedded';
+  readonly tilesets: ReadonlyMap<string, Tileset>;
+  /** Listens on host:port (port 0 picks a free one) and resolves to the bound URL. */
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that builds the object graph: database pool, sources, pipeline, HTTP.
+ * With database.url the tilesets are served from PostGIS, else from the demo files.
+ */
+export async function createEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+  const tilesets = new Map<string, Tileset>();
+  let db: Database | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+
+  if (config.database.url) {
+    const database = new Database({ ...config.database, url: config.database.url, maxQueued: config.tiles.maxQueuedProductions }, logger);
+    db = database;
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles) });
+
+    const discover = async (): Promise<void> => {
+      try {
+        const found = tilesetsFromTables(await readGeometryTables(database, config.tiles.discover.schemas), new Set(tilesets.keys()));
+        for (const ts of found) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles) });
+        logger.info({ count: found.length }, 'discovered tables');
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, `table discovery failed; retrying in ${config.database.retryAfterS} s`);
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          void discover();
+        }, config.database.retryAfterS * 1000);
+        timer.unref();
+        timers.add(timer);
+      }
+    };
+    if (config.tiles.discover.enabled) await discover();
+    const srids = [...new Set(config.tilesets.flatMap((t) => t.layers.map((l) => l.srid)))];
+    await database.warm([...srids, webMercatorQuad.srid]);
+  } else {
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: await GeojsonSource.load(ts, config.demo.dir, config.tiles) });
+  }
+
+  const pipeline = new TilePipeline(tilesets, webMercatorQuad);
+  const health = async () => (db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' });
+  const server = createHttpServer(pipeline, config.server, logger, health);
+
+  return {
+    server,
+    mode: db ? 'postgis' : 'embedded',
+    tilesets,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const { address, port: bound } = server.address() as AddressInfo;
+          resolve(`http://${address.includes(':') ? `[${address}]` : address}:${bound}`);
+        });
+      }),
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await db?.close();
+    },
+  };
+}

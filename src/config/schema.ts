@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** An SQL identifier we are willing to quote: no NULs, sane length (PostgreSQL's NAMEDATALEN is 64). */
+const identifier = z.string().min(1).max(63).regex(/^[^\u0000"]+$/, 'must not contain " or NUL');
+/** `table` or `schema.table`. */
+const tableName = z.string().min(1).max(127).regex(/^[^\u0000"]+(\.[^\u0000".]+)?$/, 'must be "table" or "schema.table"');
+const zoom = z.number().int().min(0).max(24);
+const tileId = z.string().regex(/^[\p{L}\p{N}_-]{1,64}$/u, 'must be 1–64 letters, digits, _ or -');
+
+export const layerSchema = z
+  .object({
+    /** Name of the layer inside the vector tile. */
+    id: tileId,
+    table: tableName,
+    geometryColumn: identifier.default('geom'),
+    /** SRID of the geometry column; the query transforms from it to the grid's CRS. */
+    srid: z.number().int().positive(),
+    /** Integer column used as the MVT feature id (omit to leave features without ids). */
+    idColumn: identifier.optional(),
+    /** Columns exposed as feature properties. */
+    attributes: z.array(identifier).default([]),
+    minzoom: zoom.default(0),
+    maxzoom: zoom.default(24),
+    /**
+     * Optional SQL boolean expression added to the WHERE clause. Written by the operator in
+     * this file, never taken from a request; ignored in embedded (no database) mode.
+     */
+    filter: z.string().min(1).max(4000).optional(),
+  })
+  .strict()
+  .refine((l) => l.minzoom <= l.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] });
+
+export const tilesetSchema = z
+  .object({
+    id: tileId,
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    attribution: z.string().optional(),
+    minzoom: zoom.default(0),
+    maxzoom: zoom.default(16),
+    layers: z.array(layerSchema).min(1),
+  })
+  .strict()
+  .refine((t) => t.minzoom <= t.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })
+  .refine((t) => new Set(t.layers.map((l) => l.id)).size === t.layers.length, {
+    message: 'layer ids must be unique within a tileset',
+    path: ['layers'],
+  });
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(3000),
+        /** Base URL clients see (behind a proxy); derived from the Host header when unset. */
+        publicUrl: z.url().optional(),
+        /** Access-Control-Allow-Origin for GET; web maps on other hosts load our tiles. */
+        corsOrigin: z.string().default('*'),
+        /** Cache-Control max-age for tiles, seconds. */
+        tileMaxAgeS: z.number().int().min(0).default(60),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        /** postgres:// URL; without one the engine serves the embedded demo files. */
+        url: z.string().optional(),
+        /** Bounded: the database, not the engine, is the scarce resource (2 cores here). */
+        poolSize: z.number().int().min(1).max(100).default(8),
+        /** Per tile query; over it the answer is 503 and the connection goes back to the pool. */
+        statementTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+        connectTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
+        /** Retry-After sent with 503 when the database is down. */
+        retryAfterS: z.number().int().min(1).max(3600).default(5),
+      })
+      .strict()
+      .prefault({}),
+    tiles: z
+      .object({
+        /** MVT coordinate extent of one tile. */
+        extent: z.number().int().min(256).max(16384).default(4096),
+        /** Geometry buffer around each tile in extent units (64/4096 = 4 px of 256). */
+        buffer: z.number().int().min(0).max(4096).default(64),
+        /** Tile productions waiting for a connection before the engine answers 503. */
+        maxQueuedProductions: z.number().int().min(1).max(100_000).default(256),
+        /** Publish every table with a geometry column as a tileset of its own. */
+        discover: z
+          .object({
+            enabled: z.boolean().default(false),
+            schemas: z.array(identifier).default(['public']),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    demo: z
+      .object({
+        /** Folder of the embedded demo GeoJSON files, one per table. */
+        dir: z.string().default('data/demo'),
+      })
+      .strict()
+      .prefault({}),
+    tilesets: z.array(tilesetSchema).default([]),
+  })
+  .strict()
+  .refine((c) => new Set(c.tilesets.map((t) => t.id)).size === c.tilesets.length, {
+    message: 'tileset ids must be unique',
+    path: ['tilesets'],
+  });
+
+export type EngineConfig = z.infer<typeof configSchema>;
+export type TilesetConfig = z.infer<typeof tilesetSchema>;
+export type LayerConfig = z.infer<typeof layerSchema>;

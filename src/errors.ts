@@ -1,0 +1,49 @@
+/**
+ * Every error a client can cause or meet has a stable code, an HTTP status and a
+ * one-line description here. The HTTP layer maps these to responses; anything that
+ * is not an EngineError is a bug and becomes a logged 500.
+ */
+export const ERROR_CODES = {
+  INVALID_TILE_COORDINATE: { status: 400, description: 'z, x or y is not an integer or lies outside the valid range.' },
+  ZOOM_OUT_OF_RANGE: { status: 400, description: 'The zoom level lies outside the range the tileset or grid serves.' },
+  UNKNOWN_TILESET: { status: 404, description: 'No tileset has this id.' },
+  UNKNOWN_FORMAT: { status: 404, description: 'The tile format (file extension) is not served for this tileset.' },
+  NOT_FOUND: { status: 404, description: 'No route matches the path.' },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'Only GET, HEAD and OPTIONS are served.' },
+  DATABASE_UNAVAILABLE: { status: 503, description: 'PostgreSQL cannot be reached; the engine retries by itself.' },
+  QUERY_TIMEOUT: { status: 503, description: 'The tile query ran over its time limit (statement_timeout).' },
+  OVERLOADED: { status: 503, description: 'Too many tile productions are queued; retry shortly.' },
+  REQUEST_ABORTED: { status: 499, description: 'The client went away before the tile was produced.' },
+  INTERNAL: { status: 500, description: 'An unexpected failure; it is logged with context.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base of all errors with a meaning for clients: a stable code, a status and a message. */
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Seconds a client should wait before retrying (503 answers). */
+  readonly retryAfterS: number | undefined;
+  /** Extra machine-readable detail for the JSON body (valid ranges, known ids). */
+  readonly detail: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { retryAfterS?: number; detail?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'EngineError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.retryAfterS = options.retryAfterS;
+    this.detail = options.detail;
+  }
+}
+
+/** Maps an unknown thrown value to an EngineError, keeping EngineErrors as they are. */
+export function toEngineError(error: unknown): EngineError {
+  if (error instanceof EngineError) return error;
+  return new EngineError('INTERNAL', 'Internal error', { cause: error });
+}

@@ -1,0 +1,35 @@
+import type { TileGrid, TileGridLevel } from './tile-grid.ts';
+
+/** Half the circumference of the WGS84 sphere used by EPSG:3857, in metres. */
+export const MERCATOR_HALF_EXTENT = 20037508.342789244;
+
+/** The deepest level we define; 2^24 tiles a side is ~2 m tiles, deeper than any use here. */
+const MAX_LEVEL = 24;
+
+/** OGC WebMercatorQuad: the XYZ grid of web maps, 256-px tiles, one tile at level 0. */
+export const webMercatorQuad: TileGrid = {
+  id: 'WebMercatorQuad',
+  title: 'Google Maps Compatible for the World',
+  srid: 3857,
+  origin: [-MERCATOR_HALF_EXTENT, MERCATOR_HALF_EXTENT],
+  tileSizePx: 256,
+  levels: Array.from({ length: MAX_LEVEL + 1 }, (_, z): TileGridLevel => ({
+    cellSize: (2 * MERCATOR_HALF_EXTENT) / 256 / 2 ** z,
+    matrixWidth: 2 ** z,
+    matrixHeight: 2 ** z,
+  })),
+};
+
+/** WGS84 longitude/latitude to EPSG:3857 metres. */
+export function lonLatToMercator(lon: number, lat: number): [number, number] {
+  const x = (lon * MERCATOR_HALF_EXTENT) / 180;
+  const y = Math.log(Math.tan(((90 + lat) * Math.PI) / 360)) * (MERCATOR_HALF_EXTENT / Math.PI);
+  return [x, y];
+}
+
+/** EPSG:3857 metres to WGS84 longitude/latitude. */
+export function mercatorToLonLat(x: number, y: number): [number, number] {
+  const lon = (x / MERCATOR_HALF_EXTENT) * 180;
+  const lat = (Math.atan(Math.exp((y / MERCATOR_HALF_EXTENT) * Math.PI)) * 360) / Math.PI - 90;
+  return [lon, lat];
+}

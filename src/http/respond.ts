@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { EngineError } from '../errors.ts';
+
+const gzip = promisify(gzipCallback);
+
+/** Headers every answer carries: open CORS for GET (web maps on other hosts load our tiles). */
+export function baseHeaders(corsOrigin: string): Record<string, string> {
+  return { 'Access-Control-Allow-Origin': corsOrigin };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': payload.length });
+  res.end(res.req.method === 'HEAD' ? undefined : payload);
+}
+
+/** The JSON error body: a stable code, a message and any detail (valid ranges, known ids). */
+export function sendError(res: ServerResponse, error: EngineError, headers: Record<string, string>): void {
+  const extra: Record<string, string> = { ...headers, 'Cache-Control': 'no-store' };
+  if (error.retryAfterS !== undefined) extra['Retry-After'] = String(error.retryAfterS);
+  sendJson(res, error.status, { error: { code: error.code, message: error.message, ...error.detail } }, extra);
+}
+
+/** True when the client lists gzip in Accept-Encoding with a non-zero quality. */
+export function acceptsGzip(req: IncomingMessage): boolean {
+  const header = req.headers['accept-encoding'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding?.trim().toLowerCase() !== 'gzip' && coding?.trim() !== '*') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/**
+ * Sends tile bytes: 204 when empty (consistently, so clients skip empty tiles), else 200,
+ * gzipped when the client accepts it.
+ */
+export async function sendTile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  tile: { body: Uint8Array; contentType: string },
+  headers: Record<string, string>,
+): Promise<void> {
+  if (tile.body.length === 0) {
+    res.writeHead(204, headers);
+    res.end();
+    return;
+  }
+  const compress = acceptsGzip(req);
+  const body = compress ? await gzip(tile.body, { level: 6 }) : tile.body;
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': tile.contentType,
+    'Content-Length': body.length,
+    Vary: 'Accept-Encoding',
+    ...(compress ? { 'Content-Encoding': 'gzip' } : {}),
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

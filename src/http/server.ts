@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { EngineError, toEngineError } from '../errors.ts';
+import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
+import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
+import { matchRoute, type Route, type RouteParams } from './router.ts';
+
+export interface HttpOptions {
+  /** Base URL clients see; when unset it is derived from the Host header. */
+  readonly publicUrl?: string | undefined;
+  readonly corsOrigin: string;
+  readonly tileMaxAgeS: number;
+}
+
+/** What /health reports beyond "alive". */
+export type HealthCheck = () => Promise<Record<string, unknown>>;
+
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: RouteParams;
+  readonly baseUrl: string;
+  readonly headers: Record<string, string>;
+}
+
+type Handler = (exchange: Exchange) => Promise<void> | void;
+
+const HOST_HEADER = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** The base URL for links in answers: configured, else from a well-formed Host header. */
+function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  const host = req.headers.host;
+  if (host && HOST_HEADER.test(host)) return `http://${host}`;
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`;
+}
+
+/** Builds the HTTP front: routes adapt requests to the pipeline, errors become JSON answers. */
+export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, logger: Logger, health: HealthCheck): Server {
+  const tileCacheControl = `public, max-age=${options.tileMaxAgeS}`;
+
+  const routes: Route<Handler>[] = [
+    {
+      name: 'tile',
+      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.]+)\.(?<format>[^/.]+)$/,
+      handler: async ({ req, res, params, headers }) => {
+        const tile = await pipeline.getTile({
+          tilesetId: params.tileset!,
+          z: params.z!,
+          x: params.x!,
+          y: params.y!,
+          format: params.format!,
+        });
+        await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
+      },
+    },
+    {
+      name: 'tilejson',
+      pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,
+      handler: async ({ res, params, baseUrl, headers }) => {
+        sendJson(res, 200, await pipeline.getTileJson(params.tileset!, baseUrl), { ...headers, 'Cache-Control': 'public, max-age=60' });
+      },
+    },
+    {
+      name: 'tilesets',
+      pattern: /^\/tiles\/?$/,
+      handler: ({ res, baseUrl, headers }) => sendJson(res, 200, { tilesets: pipeline.listTilesets(baseUrl) }, headers),
+    },
+    {
+      name: 'health',
+      pattern: /^\/health$/,
+      handler: async ({ res, headers }) => sendJson(res, 200, { status: 'ok', ...(await health()) }, { ...headers, 'Cache-Control': 'no-store' }),
+    },
+    {
+      name: 'index',
+      pattern: /^\/$/,
+      handler: ({ res, baseUrl, headers }) => sendJson(res, 200, { tilesets: `${baseUrl}/tiles`, health: `${baseUrl}/health` }, headers),
+    },
+  ];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const headers = baseHeaders(options.corsOrigin);
+    try {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '86400' });
+        res.end();
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        throw new EngineError('METHOD_NOT_ALLOWED', `method ${req.method} is not allowed; use GET`);
+      }
+      const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+      let path: string;
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        throw new EngineError('NOT_FOUND', 'the path is not valid percent-encoding');
+      }
+      const match = matchRoute(routes, path);
+      if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
+      await match.route.handler({ req, res, params: match.params, baseUrl: baseUrlOf(req, options.publicUrl), headers });
+    } catch (thrown) {
+      const error = toEngineError(thrown);
+      if (error.status >= 500) {
+        logger.error({ err: error.cause ?? error, code: error.code, url: req.url }, error.message);
+      }
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error.code === 'METHOD_NOT_ALLOWED') headers.Allow = 'GET, HEAD, OPTIONS';
+      sendError(res, error, headers);
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  // Bounded so a slow or stalled client cannot hold a socket forever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  return server;
+}

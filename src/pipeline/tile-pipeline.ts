@@ -1,0 +1,93 @@
+import { SingleFlight } from '../../cache/single-flight.ts';
+import { EngineError } from '../errors.ts';
+import type { TileGrid } from '../grids/tile-grid.ts';
+import type { TilesetConfig } from '../config/schema.ts';
+import type { TilesetInfo, TileSource } from '../sources/tile-source.ts';
+import { parseTileCoordinates } from './tile-coordinates.ts';
+import { buildTileJson, type TileJson } from './tilejson.ts';
+
+/** Vector tile formats by file extension; .pbf is the alias many clients still use. */
+export const VECTOR_FORMATS = { mvt: 'application/vnd.mapbox-vector-tile', pbf: 'application/x-protobuf' } as const;
+export type VectorFormat = keyof typeof VECTOR_FORMATS;
+
+/** A tile request as it arrives: raw path segments, nothing validated yet. */
+export interface TileRequest {
+  readonly tilesetId: string;
+  readonly z: string;
+  readonly x: string;
+  readonly y: string;
+  readonly format: string;
+}
+
+/** A produced tile: raw MVT bytes (empty when the tile has no features). */
+export interface TileResult {
+  readonly body: Uint8Array;
+  readonly contentType: string;
+  readonly tilesetId: string;
+}
+
+/** A served tileset: its configuration and the source that produces its tiles. */
+export interface Tileset {
+  readonly config: TilesetConfig;
+  readonly source: TileSource;
+}
+
+/** A tileset as listed at /tiles. */
+export interface TilesetSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly tilejson: string;
+}
+
+/**
+ * The one tile pipeline: parse the request → resolve tileset and grid → join any
+ * production already running (single flight) → produce from the source. HTTP routes
+ * only adapt requests to it; the cache tiers slot in around `produce`.
+ */
+export class TilePipeline {
+  private readonly tilesets: ReadonlyMap<string, Tileset>;
+  private readonly grid: TileGrid;
+  private readonly flights = new SingleFlight<Uint8Array>();
+
+  /** tilesets may grow after start (discovery); the pipeline reads it on every request. */
+  constructor(tilesets: ReadonlyMap<string, Tileset>, grid: TileGrid) {
+    this.tilesets = tilesets;
+    this.grid = grid;
+  }
+
+  private resolve(tilesetId: string): Tileset {
+    const tileset = this.tilesets.get(tilesetId);
+    if (!tileset) {
+      const known = [...this.tilesets.keys()];
+      throw new EngineError('UNKNOWN_TILESET', `no tileset "${tilesetId.slice(0, 64)}"; known: ${known.join(', ') || '(none)'}`, {
+        detail: { tilesets: known },
+      });
+    }
+    return tileset;
+  }
+
+  async getTile(request: TileRequest): Promise<TileResult> {
+    const { source, config } = this.resolve(request.tilesetId);
+    if (!(request.format in VECTOR_FORMATS)) {
+      const formats = Object.keys(VECTOR_FORMATS);
+      throw new EngineError('UNKNOWN_FORMAT', `format "${request.format.slice(0, 16)}" is not served; use one of ${formats.join(', ')}`, {
+        detail: { formats },
+      });
+    }
+    const { z, x, y } = parseTileCoordinates(this.grid, { minzoom: config.minzoom, maxzoom: config.maxzoom, tilesetId: source.id }, request);
+    const key = `${source.id}/${this.grid.id}/${z}/${x}/${y}`;
+    const body = await this.flights.run(key, () => source.getTile({ grid: this.grid, z, x, y }));
+    return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id };
+  }
+
+  /** Every tileset with the URL of its TileJSON. */
+  listTilesets(baseUrl: string): TilesetSummary[] {
+    return [...this.tilesets].map(([id, t]) => ({ id, name: t.config.name ?? id, tilejson: `${baseUrl}/tiles/${encodeURIComponent(id)}.json` }));
+  }
+
+  async getTileJson(tilesetId: string, baseUrl: string): Promise<TileJson> {
+    const { source } = this.resolve(tilesetId);
+    const info: TilesetInfo = await source.describe();
+    return buildTileJson(info, baseUrl);
+  }
+}

@@ -1,0 +1,113 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { EngineError } from '../../errors.ts';
+import { leavesConnectionUsable, toDatabaseError } from './pg-errors.ts';
+
+export interface DatabaseOptions {
+  readonly url: string;
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly retryAfterS: number;
+  /** Callers waiting for a connection before new ones get 503 OVERLOADED. */
+  readonly maxQueued: number;
+}
+
+/**
+ * The pooled connection to PostGIS. Owns the pg.Pool, the limits around it and the
+ * mapping of connection failures to 503s. A dead database never crashes the process:
+ * idle-client errors are logged and the pool reconnects on the next checkout.
+ */
+export class Database {
+  readonly pool: pg.Pool;
+  private readonly options: DatabaseOptions;
+  private readonly logger: Logger;
+
+  constructor(options: DatabaseOptions, logger: Logger) {
+    this.options = options;
+    this.logger = logger;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize,
+      // Keep warm connections: the first ST_Transform on a new one costs 90–270 ms (PROJ loads).
+      idleTimeoutMillis: 0,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      statement_timeout: options.statementTimeoutMs,
+      // A safety net above the server-side limit for a server that stops answering.
+      query_timeout: options.statementTimeoutMs + 2_000,
+      application_name: 'sodertorn-tiles',
+    });
+    this.pool.on('error', (error) => this.logger.warn({ err: error.message }, 'idle database connection failed'));
+  }
+
+  get retryAfterS(): number {
+    return this.options.retryAfterS;
+  }
+
+  /**
+   * Runs a query on a pooled connection. A connection that failed mid-query is
+   * destroyed rather than returned, so a broken socket is never reused.
+   */
+  async query<R extends pg.QueryResultRow>(config: pg.QueryConfig, what: string, signal?: AbortSignal): Promise<pg.QueryResult<R>> {
+    if (this.pool.waitingCount >= this.options.maxQueued) {
+      throw new EngineError('OVERLOADED', `more than ${this.options.maxQueued} tile queries are waiting for a connection`, {
+        retryAfterS: 1,
+      });
+    }
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw toDatabaseError(error, this.options.retryAfterS, what);
+    }
+    if (signal?.aborted) {
+      client.release();
+      throw new EngineError('REQUEST_ABORTED', 'the client went away');
+    }
+    let failed: unknown;
+    try {
+      return await client.query<R>(config);
+    } catch (error) {
+      failed = error;
+      throw toDatabaseError(error, this.options.retryAfterS, what);
+    } finally {
+      // A server error (bad SQL, statement timeout) leaves the connection usable; anything
+      // without a SQLSTATE (socket closed, client-side timeout) does not.
+      client.release(failed === undefined || leavesConnectionUsable(failed) ? undefined : true);
+    }
+  }
+
+  /**
+   * Opens every pool connection and loads PROJ on each, so the first tiles do not pay
+   * for it. Failures are logged, not thrown: the engine starts without its database.
+   */
+  async warm(srids: readonly number[]): Promise<boolean> {
+    const transforms = srids.map((s) => `ST_Transform(ST_SetSRID(ST_MakePoint(18, 59.2), 4326), ${Number(s)})`);
+    const sql = `SELECT ${transforms.length ? transforms.join(', ') : '1'}`;
+    const clients: pg.PoolClient[] = [];
+    try {
+      for (let i = 0; i < this.options.poolSize; i++) clients.push(await this.pool.connect());
+      await Promise.all(clients.map((c) => c.query(sql)));
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'could not warm database connections; serving 503 until it is reachable');
+      return false;
+    } finally {
+      for (const c of clients) c.release();
+    }
+  }
+
+  /** True when a trivial query succeeds within the connect timeout. */
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.query({ text: 'SELECT 1' }, 'health check');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

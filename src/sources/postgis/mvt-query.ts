@@ -1,0 +1,107 @@
+import type { LayerConfig } from '../../config/schema.ts';
+import type { TileGrid } from '../../grids/tile-grid.ts';
+
+/**
+ * Builds the one SQL statement that produces every layer of a tile with ST_AsMVT.
+ * Pure: the text depends only on configuration, never on a request; the tile bounds
+ * are bound parameters $1–$4 (minX, minY, maxX, maxY in the grid's CRS).
+ */
+
+/** Quotes an identifier for PostgreSQL ("a""b"). Config validation already rejects NUL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Quotes `table` or `schema.table`. */
+export function quoteTable(name: string): string {
+  const dot = name.indexOf('.');
+  return dot < 0 ? quoteIdent(name) : `${quoteIdent(name.slice(0, dot))}.${quoteIdent(name.slice(dot + 1))}`;
+}
+
+/** Quotes a string literal ('it''s'). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export interface MvtQueryOptions {
+  readonly extent: number;
+  readonly buffer: number;
+}
+
+/**
+ * Above this tile span (grid units) a tile envelope cannot be transformed safely into
+ * another CRS: at WebMercatorQuad z0–z2 the corners lie outside the domain of e.g. UTM
+ * (a z0 envelope becomes a line in EPSG:3006). Such tiles scan without the prefilter.
+ */
+const MAX_PREFILTER_SPAN = 2_500_000;
+
+/** The spatial prefilter: the buffered, densified envelope in the layer's SRID. */
+function prefilter(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): string {
+  const envelope = `ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid})`;
+  const span = `($3::float8 - $1::float8)`;
+  const buffered = `ST_Expand(${envelope}, ${span} * ${opts.buffer / opts.extent})`;
+  const geom = `t.${quoteIdent(layer.geometryColumn)}`;
+  if (layer.srid === grid.srid) return `${geom} && ${buffered}`;
+  // Densify before transforming so curved edges of the reprojected tile stay covered.
+  const inLayerCrs = `ST_Transform(ST_Segmentize(${buffered}, ${span} / 8), ${layer.srid})`;
+  return `(${span} > ${MAX_PREFILTER_SPAN} OR ${geom} && ${inLayerCrs})`;
+}
+
+/** SQL returning the MVT bytes of one layer (empty bytea when nothing intersects). */
+export function layerQuery(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): string {
+  const geomColumn = `t.${quoteIdent(layer.geometryColumn)}`;
+  const inGridCrs = layer.srid === grid.srid ? geomColumn : `ST_Transform(${geomColumn}, ${grid.srid})`;
+  const columns = [
+    `ST_AsMVTGeom(${inGridCrs}, ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${opts.extent}, ${opts.buffer}, true) AS "__geom"`,
+    ...(layer.idColumn ? [`t.${quoteIdent(layer.idColumn)} AS "__id"`] : []),
+    ...layer.attributes.map((a) => `t.${quoteIdent(a)}`),
+  ];
+  const where = [prefilter(layer, grid, opts), ...(layer.filter ? [`(${layer.filter})`] : [])];
+  const mvtArgs = [quoteLiteral(layer.id), String(opts.extent), `'__geom'`, ...(layer.idColumn ? [`'__id'`] : [])];
+  return (
+    `SELECT COALESCE(ST_AsMVT(q, ${mvtArgs.join(', ')}), ''::bytea) FROM (` +
+    `SELECT ${columns.join(', ')} FROM ${quoteTable(layer.table)} t WHERE ${where.join(' AND ')}` +
+    `) q WHERE q."__geom" IS NOT NULL`
+  );
+}
+
+/** The layers of a tileset drawn at zoom z. */
+export function layersAtZoom(layers: readonly LayerConfig[], z: number): LayerConfig[] {
+  return layers.filter((l) => z >= l.minzoom && z <= l.maxzoom);
+}
+
+/**
+ * One statement for all given layers: their MVT bytes concatenated (a valid MVT is a
+ * concatenation of layer messages), so a tile costs one round trip.
+ */
+export function tileQuery(layers: readonly LayerConfig[], grid: TileGrid, opts: MvtQueryOptions): string {
+  if (layers.length === 0) throw new Error('tileQuery needs at least one layer');
+  return `SELECT ${layers.map((l) => `(${layerQuery(l, grid, opts)})`).join(' || ')} AS mvt`;
+}
+
+/** A named statement; pg prepares it once per connection under its name. */
+export interface TileStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Two 32-bit FNV-1a hashes (different offsets) of a string, as 16 hex digits: short, stable names. */
+function hashText(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The prepared statement for a tile at zoom z, or null when no layer is drawn there. */
+export function tileStatement(layers: readonly LayerConfig[], z: number, grid: TileGrid, opts: MvtQueryOptions): TileStatement | null {
+  const drawn = layersAtZoom(layers, z);
+  if (drawn.length === 0) return null;
+  const text = tileQuery(drawn, grid, opts);
+  // Names are per connection and must differ whenever the text does: hash the text.
+  return { name: `mvt_${hashText(text)}`, text };
+}

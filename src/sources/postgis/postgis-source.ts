@@ -1,0 +1,108 @@
+import type { EngineConfig, LayerConfig, TilesetConfig } from '../../config/schema.ts';
+import type { Bbox } from '../../grids/tile-grid.ts';
+import { tileToBbox, unionBbox } from '../../grids/tile-grid.ts';
+import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
+import type { Database } from './database.ts';
+import { layersAtZoom, quoteIdent, quoteTable, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
+
+const NUMBER_TYPES = /^(smallint|integer|bigint|real|double precision|numeric|decimal)/;
+
+/** Maps a PostgreSQL type name to a TileJSON field type. */
+export function fieldTypeOf(pgType: string): FieldType {
+  if (NUMBER_TYPES.test(pgType)) return 'Number';
+  if (pgType === 'boolean') return 'Boolean';
+  return 'String';
+}
+
+/** A tileset over PostGIS tables: one prepared ST_AsMVT statement per zoom's layer set. */
+export class PostgisSource implements TileSource {
+  readonly id: string;
+  private readonly tileset: TilesetConfig;
+  private readonly db: Database;
+  private readonly queryOptions: MvtQueryOptions;
+  /** Statement per grid and layer set, built once. */
+  private readonly statements = new Map<string, TileStatement | null>();
+  private described: Promise<TilesetInfo> | undefined;
+
+  constructor(tileset: TilesetConfig, db: Database, tiles: EngineConfig['tiles']) {
+    this.id = tileset.id;
+    this.tileset = tileset;
+    this.db = db;
+    this.queryOptions = { extent: tiles.extent, buffer: tiles.buffer };
+  }
+
+  /** The statement for a tile, or null when no layer is drawn at its zoom. */
+  statementFor(tile: TileAddress): TileStatement | null {
+    const key = `${tile.grid.id}/${layersAtZoom(this.tileset.layers, tile.z).map((l) => l.id).join(',')}`;
+    let statement = this.statements.get(key);
+    if (statement === undefined) {
+      statement = tileStatement(this.tileset.layers, tile.z, tile.grid, this.queryOptions);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  async getTile(tile: TileAddress, signal?: AbortSignal): Promise<Uint8Array> {
+    const statement = this.statementFor(tile);
+    if (statement === null) return new Uint8Array(0);
+    const bbox = tileToBbox(tile.grid, tile.z, tile.x, tile.y);
+    const result = await this.db.query<{ mvt: Buffer | null }>(
+      { ...statement, values: [bbox[0], bbox[1], bbox[2], bbox[3]] },
+      `tile ${this.id}/${tile.z}/${tile.x}/${tile.y}`,
+      signal,
+    );
+    return result.rows[0]?.mvt ?? new Uint8Array(0);
+  }
+
+  describe(): Promise<TilesetInfo> {
+    this.described ??= this.readInfo().catch((error: unknown) => {
+      this.described = undefined; // try again on the next request
+      throw error;
+    });
+    return this.described;
+  }
+
+  private async readInfo(): Promise<TilesetInfo> {
+    const layers = await Promise.all(
+      this.tileset.layers.map(async (layer) => ({ layer, fields: await this.readFields(layer), bounds: await this.readBounds(layer) })),
+    );
+    const t = this.tileset;
+    return {
+      id: t.id,
+      name: t.name ?? t.id,
+      ...(t.description === undefined ? {} : { description: t.description }),
+      ...(t.attribution === undefined ? {} : { attribution: t.attribution }),
+      minzoom: t.minzoom,
+      maxzoom: t.maxzoom,
+      bounds: unionBbox(layers.map((l) => l.bounds)),
+      layers: layers.map(({ layer, fields }) => ({ id: layer.id, fields, minzoom: layer.minzoom, maxzoom: layer.maxzoom })),
+    };
+  }
+
+  private async readFields(layer: LayerConfig): Promise<Record<string, FieldType>> {
+    const { rows } = await this.db.query<{ name: string; type: string }>(
+      {
+        text: `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+               FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
+        values: [quoteTable(layer.table)],
+      },
+      `describing ${layer.table}`,
+    );
+    const types = new Map(rows.map((r) => [r.name, r.type]));
+    return Object.fromEntries(layer.attributes.map((a) => [a, fieldTypeOf(types.get(a) ?? 'text')]));
+  }
+
+  private async readBounds(layer: LayerConfig): Promise<Bbox | undefined> {
+    const geom = quoteIdent(layer.geometryColumn);
+    const table = quoteTable(layer.table);
+    const { rows } = await this.db.query<{ xmin: number | null; ymin: number; xmax: number; ymax: number }>(
+      {
+        text: `WITH e AS (SELECT ST_Transform(ST_SetSRID(ST_Extent(${geom})::geometry, ${Number(layer.srid)}), 4326) AS g FROM ${table})
+               SELECT ST_XMin(g) AS xmin, ST_YMin(g) AS ymin, ST_XMax(g) AS xmax, ST_YMax(g) AS ymax FROM e`,
+      },
+      `bounds of ${layer.table}`,
+    );
+    const r = rows[0];
+    return r && r.xmin !== null ? [r.xmin, r.ymin, r.xmax, r.ymax] : undefined;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
+
+/** Field types as TileJSON's vector_layers describes them. */
+export type FieldType = 'String' | 'Number' | 'Boolean';
+
+/** What a client needs to know about one layer of a tileset. */
+export interface LayerInfo {
+  readonly id: string;
+  readonly fields: Readonly<Record<string, FieldType>>;
+  readonly minzoom: number;
+  readonly maxzoom: number;
+  readonly description?: string;
+}
+
+/** Metadata of a tileset: its layers and the WGS84 bounds of its data. */
+export interface TilesetInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly attribution?: string;
+  readonly minzoom: number;
+  readonly maxzoom: number;
+  /** [west, south, east, north] in WGS84 degrees, or undefined when no data. */
+  readonly bounds: Bbox | undefined;
+  readonly layers: readonly LayerInfo[];
+}
+
+/** One tile to produce: a level and column/row of a grid. */
+export interface TileAddress {
+  readonly grid: TileGrid;
+  readonly z: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * Produces the vector tile of one tileset. Implemented by PostGIS (ST_AsMVT) and the
+ * embedded GeoJSON files (geojson-vt); tests and benchmarks plug in fakes here.
+ */
+export interface TileSource {
+  readonly id: string;
+  /** Layers and bounds; may reject with DATABASE_UNAVAILABLE and succeed later. */
+  describe(): Promise<TilesetInfo>;
+  /** Uncompressed MVT bytes; an empty array when the tile has no features. */
+  getTile(tile: TileAddress, signal?: AbortSignal): Promise<Uint8Array>;
+}

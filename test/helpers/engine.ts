@@ -1,0 +1,34 @@
+import { createEngine, type Engine } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import type { EngineConfig } from '../../src/config/schema.ts';
+import { createLogger } from '../../src/logger.ts';
+import { TEST_DATABASE_URL } from './test-db.ts';
+
+export interface RunningEngine {
+  readonly engine: Engine;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+type Overrides = { [K in keyof EngineConfig]?: Partial<EngineConfig[K]> | EngineConfig[K] };
+
+/**
+ * Starts a real engine on a free loopback port from the shipped config, with the test
+ * database (or none, for the embedded mode) and the given overrides.
+ */
+export async function startEngine(options: { database?: string | null; overrides?: Overrides } = {}): Promise<RunningEngine> {
+  const base = loadConfig({});
+  const database = options.database === undefined ? TEST_DATABASE_URL : options.database;
+  const o = options.overrides ?? {};
+  const config: EngineConfig = {
+    ...base,
+    ...(o.tilesets ? { tilesets: o.tilesets as EngineConfig['tilesets'] } : {}),
+    server: { ...base.server, port: 0, logLevel: 'silent', ...(o.server as object) },
+    database: { ...base.database, url: database ?? undefined, ...(o.database as object) },
+    tiles: { ...base.tiles, ...(o.tiles as object) },
+    demo: { ...base.demo, ...(o.demo as object) },
+  };
+  const engine = await createEngine(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const url = await engine.listen(0, '127.0.0.1');
+  return { engine, url, close: () => engine.close() };
+}

@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { tileToBbox } from '../../src/grids/tile-grid.ts';
+import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
+import { layersAtZoom } from '../../src/sources/postgis/mvt-query.ts';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { decodeTile, fetchTile } from '../helpers/mvt.ts';
+import { SAMPLE_TILES } from '../helpers/sample-tiles.ts';
+import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+
+const tileset = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
+let running: RunningEngine;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  running = await startEngine();
+  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+});
+afterAll(async () => {
+  await running?.close();
+  await db?.end();
+});
+
+/** Rows of a layer near a tile, straight from SQL: every candidate and the ones that must appear. */
+async function rowsNearTile(layerId: string, z: number, x: number, y: number) {
+  const layer = tileset.layers.find((l) => l.id === layerId)!;
+  const [minX, minY, maxX, maxY] = tileToBbox(webMercatorQuad, z, x, y);
+  const unit = (maxX - minX) / 4096;
+  const attributes = layer.attributes.map((a) => `"${a}"`).join(', ');
+  const { rows } = await db.query<{ id: string; must: boolean } & Record<string, unknown>>(
+    `WITH env AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, 3857) AS e),
+          f AS (SELECT id, ${attributes}, ST_Transform(geom, 3857) AS g FROM "${layer.table}")
+     SELECT f.id, ${attributes},
+            -- a feature must appear when it reaches well inside the tile and is bigger than the MVT grid step
+            ST_Intersects(f.g, ST_Expand(env.e, -10 * $5::float8))
+              AND (GeometryType(f.g) = 'POINT' OR greatest(sqrt(ST_Area(f.g)), ST_Length(f.g)) > 4 * $5::float8) AS must
+       FROM f, env
+      WHERE ST_Intersects(f.g, ST_Expand(env.e, 64 * $5::float8))`,
+    [minX, minY, maxX, maxY, unit],
+  );
+  return rows;
+}
+
+function sameValue(actual: unknown, expected: unknown): boolean {
+  if (typeof actual === 'number' && expected !== null) return Math.abs(actual - Number(expected)) <= 1e-5 * Math.max(1, Math.abs(actual));
+  return actual === expected;
+}
+
+describe('vector tiles from PostGIS', () => {
+  it.each(SAMPLE_TILES)('tile $z/$x/$y holds exactly the features and attributes of the database', async ({ z, x, y }) => {
+    const { status, bytes } = await fetchTile(`${running.url}/tiles/sodertorn/${z}/${x}/${y}.mvt`);
+    expect(status).toBe(200);
+    const decoded = decodeTile(bytes);
+    const expectedLayers = layersAtZoom(tileset.layers, z).map((l) => l.id);
+    for (const layerId of Object.keys(decoded)) expect(expectedLayers).toContain(layerId);
+
+    let compared = 0;
+    for (const layerId of expectedLayers) {
+      const rows = await rowsNearTile(layerId, z, x, y);
+      const byId = new Map(rows.map((r) => [Number(r.id), r]));
+      const features = decoded[layerId] ?? [];
+      const ids = new Set(features.map((f) => f.id));
+      expect(ids.size, `${layerId}: feature ids are unique`).toBe(features.length);
+      for (const feature of features) {
+        const row = byId.get(feature.id!);
+        expect(row, `${layerId} feature ${feature.id} exists in the database near the tile`).toBeDefined();
+        const layer = tileset.layers.find((l) => l.id === layerId)!;
+        for (const a of layer.attributes) {
+          const value = row![a];
+          if (value === null) expect(feature.properties[a]).toBeUndefined();
+          else expect(sameValue(feature.properties[a], value), `${layerId}.${a} of ${feature.id}`).toBe(true);
+        }
+        compared++;
+      }
+      for (const row of rows.filter((r) => r.must)) {
+        expect(ids.has(Number(row.id)), `${layerId} row ${row.id} is in the tile`).toBe(true);
+      }
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
+
+  it('is read by an independent decoder (GDAL ogrinfo) with the right georeference', async () => {
+    const { z, x, y } = SAMPLE_TILES[4]!;
+    const { bytes } = await fetchTile(`${running.url}/tiles/sodertorn/${z}/${x}/${y}.mvt`);
+    const dir = mkdtempSync(join(tmpdir(), 'mvt-'));
+    mkdirSync(join(dir, String(z), String(x)), { recursive: true });
+    const file = join(dir, String(z), String(x), `${y}.pbf`);
+    writeFileSync(file, bytes);
+    const out = execFileSync('ogrinfo', ['-ro', '-so', '-al', file], { encoding: 'utf8' });
+    const decoded = decodeTile(bytes);
+    for (const [layer, features] of Object.entries(decoded)) {
+      const section = out.split(/\nLayer name: /).find((s) => s.startsWith(`${layer}\n`));
+      expect(section, `ogrinfo lists layer ${layer}`).toBeDefined();
+      expect(Number(/Feature Count: (\d+)/.exec(section!)![1])).toBe(features.length);
+    }
+    // GDAL places the tile in EPSG:3857 from its z/x/y path: the extent lies within the tile.
+    const [minX, minY, maxX, maxY] = tileToBbox(webMercatorQuad, z, x, y);
+    const span = maxX - minX;
+    for (const m of out.matchAll(/Extent: \((-?[\d.]+), (-?[\d.]+)\) - \((-?[\d.]+), (-?[\d.]+)\)/g)) {
+      const [ex0, ey0, ex1, ey1] = m.slice(1).map(Number) as [number, number, number, number];
+      expect(ex0).toBeGreaterThanOrEqual(minX - span * 0.05);
+      expect(ey0).toBeGreaterThanOrEqual(minY - span * 0.05);
+      expect(ex1).toBeLessThanOrEqual(maxX + span * 0.05);
+      expect(ey1).toBeLessThanOrEqual(maxY + span * 0.05);
+    }
+  });
+
+  it('answers 204 for a tile without features, and below a layer minzoom leaves the layer out', async () => {
+    const empty = await fetchTile(`${running.url}/tiles/sodertorn/10/0/0.mvt`);
+    expect(empty.status).toBe(204);
+    expect(empty.bytes.length).toBe(0);
+    const low = decodeTile((await fetchTile(`${running.url}/tiles/sodertorn/${SAMPLE_TILES[1]!.z}/${SAMPLE_TILES[1]!.x}/${SAMPLE_TILES[1]!.y}.mvt`)).bytes);
+    expect(Object.keys(low)).not.toContain('byggnad');
+    expect(Object.keys(low)).toContain('kommun');
+  });
+});

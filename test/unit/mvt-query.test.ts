@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.ts';
+import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
+import { layersAtZoom, quoteIdent, quoteLiteral, quoteTable, tileQuery } from '../../src/sources/postgis/mvt-query.ts';
+
+describe('MVT query builder', () => {
+  it('quotes identifiers and literals so names cannot inject SQL', () => {
+    expect(quoteIdent('a"b')).toBe('"a""b"');
+    expect(quoteTable('s.t"; DROP TABLE x; --')).toBe('"s"."t""; DROP TABLE x; --"');
+    expect(quoteLiteral("it's")).toBe("'it''s'");
+  });
+
+  it('builds one statement with bound bounds for the layers of a zoom', () => {
+    const { tilesets } = parseConfig({
+      tilesets: [
+        {
+          id: 't',
+          layers: [
+            { id: 'kommun', table: 'kommun', srid: 3006, attributes: ['namn'], idColumn: 'id' },
+            { id: 'byggnad', table: 'public.byggnad', srid: 3006, minzoom: 13, attributes: ['andamal'] },
+          ],
+        },
+      ],
+    });
+    const layers = tilesets[0]!.layers;
+    expect(layersAtZoom(layers, 12).map((l) => l.id)).toEqual(['kommun']);
+    const sql = tileQuery(layersAtZoom(layers, 14), webMercatorQuad, { extent: 4096, buffer: 64 });
+    expect(sql).toContain(`ST_AsMVT(q, 'kommun', 4096, '__geom', '__id')`);
+    expect(sql).toContain(`FROM "public"."byggnad" t`);
+    expect(sql).toContain('ST_MakeEnvelope($1, $2, $3, $4, 3857)');
+    expect(sql).toContain('ST_Transform(t."geom", 3857)');
+    expect(sql.match(/ \|\| /g)).toHaveLength(1);
+    expect(sql).not.toMatch(/\$5/);
+  });
+});
