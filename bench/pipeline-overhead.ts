@@ -5,12 +5,11 @@
  */
 import http from 'node:http';
 import pg from 'pg';
-import { createEngine } from '../src/app.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
-import { createLogger } from '../src/logger.ts';
 import { tileStatement } from '../src/sources/postgis/mvt-query.ts';
+import { startEngineProcess } from './lib/engine-process.ts';
 import { benchTiles, type BenchTile } from './lib/bench-tiles.ts';
 import { median, msSince, round } from './lib/stats.ts';
 
@@ -41,9 +40,9 @@ function get(agent: http.Agent, url: string): Promise<number> {
 
 export async function runPipelineOverhead(databaseUrl: string, options: { rounds: number; block: number }): Promise<OverheadResult> {
   const base = loadConfig({});
-  const config = { ...base, database: { ...base.database, url: databaseUrl }, server: { ...base.server, logLevel: 'silent' as const } };
-  const engine = await createEngine(config, createLogger('silent'));
-  const url = await engine.listen(0, '127.0.0.1');
+  const config = { ...base, database: { ...base.database, url: databaseUrl } };
+  const engine = await startEngineProcess({ DATABASE_URL: databaseUrl });
+  const url = engine.url;
   const tileset = config.tilesets.find((t) => t.id === 'sodertorn')!;
   // The baseline: a pool of the same size, the same prepared statement text, warmed alike.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: config.database.poolSize });
@@ -107,6 +106,6 @@ export async function runPipelineOverhead(databaseUrl: string, options: { rounds
   } finally {
     agent.destroy();
     await pool.end();
-    await engine.close();
+    await engine.stop();
   }
 }

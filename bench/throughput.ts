@@ -4,12 +4,11 @@
  * statements run directly from Node with the same pool size and concurrency, in one run.
  */
 import pg from 'pg';
-import { createEngine } from '../src/app.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
-import { createLogger } from '../src/logger.ts';
 import { tileStatement } from '../src/sources/postgis/mvt-query.ts';
+import { startEngineProcess } from './lib/engine-process.ts';
 import { benchTiles } from './lib/bench-tiles.ts';
 import { round } from './lib/stats.ts';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.ts';
@@ -27,7 +26,7 @@ export interface ThroughputResult {
 export async function runThroughput(databaseUrl: string, options: { connections: number; durationS: number; zooms?: number[] }): Promise<ThroughputResult> {
   ensureWrk();
   const base = loadConfig({});
-  const config = { ...base, database: { ...base.database, url: databaseUrl }, server: { ...base.server, logLevel: 'silent' as const } };
+  const config = { ...base, database: { ...base.database, url: databaseUrl } };
   const tileset = config.tilesets.find((t) => t.id === 'sodertorn')!;
   const tiles = benchTiles(2, options.zooms);
 
@@ -53,12 +52,12 @@ export async function runThroughput(databaseUrl: string, options: { connections:
   }
   const directSqlTilesPerS = done / options.durationS;
 
-  const engine = await createEngine(config, createLogger('silent'));
-  const url = await engine.listen(0, '127.0.0.1');
+  const engine = await startEngineProcess({ DATABASE_URL: databaseUrl });
+  const url = engine.url;
   try {
     const result = runWrk(url, tiles.map((t) => `/tiles/sodertorn/${t.z}/${t.x}/${t.y}.mvt`), { connections: options.connections, durationS: options.durationS });
     return { connections: options.connections, durationS: options.durationS, tiles: tiles.length, engine: result, directSqlTilesPerS: round(directSqlTilesPerS, 1), ratio: round(result.requestsPerS / directSqlTilesPerS) };
   } finally {
-    await engine.close();
+    await engine.stop();
   }
 }

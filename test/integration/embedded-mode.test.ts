@@ -1,4 +1,10 @@
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateBaseMap, LAYER_NAMES } from '../../src/demo/generate.ts';
+import { writeDemoFiles } from '../../src/demo/write-files.ts';
+import { TEST_DATA } from '../helpers/test-db.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile, fetchTile } from '../helpers/mvt.ts';
 import { SAMPLE_TILES } from '../helpers/sample-tiles.ts';
@@ -20,6 +26,14 @@ afterAll(async () => {
 });
 
 describe('embedded mode (no database)', () => {
+  it('ships demo files that are exactly the generator output loaded into the test database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'demo-'));
+    await writeDemoFiles(generateBaseMap(TEST_DATA), dir);
+    for (const layer of LAYER_NAMES) {
+      expect(readFileSync(join(dir, `${layer}.geojson`)).equals(readFileSync(`data/demo/${layer}.geojson`)), layer).toBe(true);
+    }
+  });
+
   it('reports its mode and lists the same tilesets', async () => {
     expect(embedded.engine.mode).toBe('embedded');
     expect(await (await fetch(`${embedded.url}/health`)).json()).toEqual({ status: 'ok', mode: 'embedded' });

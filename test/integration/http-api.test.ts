@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { decodeTile, fetchTile } from '../helpers/mvt.ts';
+import { decodeTile, fetchTile, getRaw } from '../helpers/mvt.ts';
 import { SAMPLE_TILES } from '../helpers/sample-tiles.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
@@ -53,23 +53,17 @@ describe('HTTP API', () => {
   });
 
   it('gzips tiles when the client accepts it, and not otherwise', async () => {
-    const plain = await fetchTile(`${running.url}${busyPath}.mvt`);
-    expect(plain.headers.get('content-encoding')).toBeNull();
-    expect(plain.headers.get('content-type')).toBe('application/vnd.mapbox-vector-tile');
-    // fetch() would decompress transparently; node:http shows the wire bytes.
-    const http = await import('node:http');
-    const wire = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
-      http.get(`${running.url}${busyPath}.pbf`, { headers: { 'Accept-Encoding': 'br;q=1, gzip;q=0.8' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-      }).on('error', reject);
-    });
+    const plain = await getRaw(`${running.url}${busyPath}.mvt`);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
+    const refused = await getRaw(`${running.url}${busyPath}.mvt`, { 'Accept-Encoding': 'gzip;q=0, identity' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    const wire = await getRaw(`${running.url}${busyPath}.pbf`, { 'Accept-Encoding': 'br;q=1, gzip;q=0.8' });
     expect(wire.headers['content-encoding']).toBe('gzip');
     expect(wire.headers['content-type']).toBe('application/x-protobuf');
     expect(wire.headers.vary).toBe('Accept-Encoding');
-    expect(Buffer.compare(gunzipSync(wire.body), Buffer.from(plain.bytes))).toBe(0);
-    expect(wire.body.length).toBeLessThan(plain.bytes.length);
+    expect(Buffer.compare(gunzipSync(wire.body), plain.body)).toBe(0);
+    expect(wire.body.length).toBeLessThan(plain.body.length);
   });
 
   it('opens CORS for GET and answers preflight', async () => {

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import GeoJSONVT from 'geojson-vt';
 import { fromGeojsonVt } from 'vt-pbf';
 import type { LegacyTile } from 'geojson-vt';
-import type { EngineConfig, LayerConfig, TilesetConfig } from '../../config/schema.ts';
-import { unionBbox, type Bbox } from '../../grids/tile-grid.ts';
+import type { EngineConfig, TilesetConfig } from '../../config/schema.ts';
+import type { Bbox } from '../../grids/tile-grid.ts';
 import { layersAtZoom } from '../postgis/mvt-query.ts';
 import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
+import { tilesetInfo, type DescribedLayer } from '../tileset-info.ts';
 
 interface Feature {
   type: 'Feature';
@@ -15,11 +16,8 @@ interface Feature {
   properties: Record<string, unknown> | null;
 }
 
-interface LoadedLayer {
-  readonly config: LayerConfig;
+interface LoadedLayer extends DescribedLayer {
   readonly index: GeoJSONVT;
-  readonly fields: Record<string, FieldType>;
-  readonly bounds: Bbox | undefined;
 }
 
 /** The file holding a table's features: `<dir>/<table without schema>.geojson`. */
@@ -97,18 +95,7 @@ export class GeojsonSource implements TileSource {
   }
 
   async describe(): Promise<TilesetInfo> {
-    const t = this.tileset;
-    const all = [...this.layers.values()];
-    return {
-      id: t.id,
-      name: t.name ?? t.id,
-      ...(t.description === undefined ? {} : { description: t.description }),
-      ...(t.attribution === undefined ? {} : { attribution: t.attribution }),
-      minzoom: t.minzoom,
-      maxzoom: t.maxzoom,
-      bounds: unionBbox(all.map((l) => l.bounds)),
-      layers: all.map((l) => ({ id: l.config.id, fields: l.fields, minzoom: l.config.minzoom, maxzoom: l.config.maxzoom })),
-    };
+    return tilesetInfo(this.tileset, [...this.layers.values()]);
   }
 
   async getTile(tile: TileAddress): Promise<Uint8Array> {

@@ -23,12 +23,12 @@ const PROPERTY_TYPES = /^(text|character varying|character|varchar|smallint|inte
  * share a name; ids already taken by configured tilesets are skipped.
  */
 export function tilesetsFromTables(rows: readonly GeometryTableRow[], taken: ReadonlySet<string>): TilesetConfig[] {
-  const nameCount = new Map<string, number>();
-  for (const r of rows) nameCount.set(r.table, (nameCount.get(r.table) ?? 0) + 1);
+  const schemasOf = new Map<string, Set<string>>();
+  for (const r of rows) schemasOf.set(r.table, (schemasOf.get(r.table) ?? new Set()).add(r.schema));
   const result: TilesetConfig[] = [];
   const used = new Set(taken);
   for (const r of rows) {
-    const base = (nameCount.get(r.table)! > 1 ? `${r.schema}-${r.table}` : r.table).replace(ID_SAFE, '_').slice(0, 64);
+    const base = (schemasOf.get(r.table)!.size > 1 ? `${r.schema}-${r.table}` : r.table).replace(ID_SAFE, '_').slice(0, 64);
     const id = r.geometryColumn === 'geom' ? base : `${base}-${r.geometryColumn}`.replace(ID_SAFE, '_').slice(0, 64);
     if (used.has(id) || id.length === 0) continue;
     used.add(id);

@@ -1,7 +1,8 @@
 import type { EngineConfig, LayerConfig, TilesetConfig } from '../../config/schema.ts';
 import type { Bbox } from '../../grids/tile-grid.ts';
-import { tileToBbox, unionBbox } from '../../grids/tile-grid.ts';
+import { tileToBbox } from '../../grids/tile-grid.ts';
 import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
+import { tilesetInfo } from '../tileset-info.ts';
 import type { Database } from './database.ts';
 import { layersAtZoom, quoteIdent, quoteTable, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
 
@@ -64,19 +65,9 @@ export class PostgisSource implements TileSource {
 
   private async readInfo(): Promise<TilesetInfo> {
     const layers = await Promise.all(
-      this.tileset.layers.map(async (layer) => ({ layer, fields: await this.readFields(layer), bounds: await this.readBounds(layer) })),
+      this.tileset.layers.map(async (config) => ({ config, fields: await this.readFields(config), bounds: await this.readBounds(config) })),
     );
-    const t = this.tileset;
-    return {
-      id: t.id,
-      name: t.name ?? t.id,
-      ...(t.description === undefined ? {} : { description: t.description }),
-      ...(t.attribution === undefined ? {} : { attribution: t.attribution }),
-      minzoom: t.minzoom,
-      maxzoom: t.maxzoom,
-      bounds: unionBbox(layers.map((l) => l.bounds)),
-      layers: layers.map(({ layer, fields }) => ({ id: layer.id, fields, minzoom: layer.minzoom, maxzoom: layer.maxzoom })),
-    };
+    return tilesetInfo(this.tileset, layers);
   }
 
   private async readFields(layer: LayerConfig): Promise<Record<string, FieldType>> {
