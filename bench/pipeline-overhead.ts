@@ -20,6 +20,8 @@ export interface OverheadResult {
   readonly medianMsDirectSql: number;
   /** median over tiles of (engine time / direct SQL time) */
   readonly medianRatio: number;
+  /** median engine time / median direct SQL time */
+  readonly ratioOfMedians: number;
   /** total engine time / total direct SQL time */
   readonly totalRatio: number;
   readonly perZoom: Record<string, { engineMs: number; sqlMs: number; ratio: number; bytes: number }>;
@@ -100,6 +102,7 @@ export async function runPipelineOverhead(databaseUrl: string, options: { rounds
       medianMsEngine: round(median(eMed)),
       medianMsDirectSql: round(median(sMed)),
       medianRatio: round(median(eMed.map((e, i) => e / sMed[i]!))),
+      ratioOfMedians: round(median(eMed) / median(sMed)),
       totalRatio: round(sum(eMed) / sum(sMed)),
       perZoom,
     };

@@ -65,6 +65,7 @@ export class Database {
       throw new EngineError('REQUEST_ABORTED', 'the client went away');
     }
     let failed: unknown;
+    const started = performance.now();
     try {
       return await client.query<R>(config);
     } catch (error) {
@@ -74,6 +75,7 @@ export class Database {
       // A server error (bad SQL, statement timeout) leaves the connection usable; anything
       // without a SQLSTATE (socket closed, client-side timeout) does not.
       client.release(failed === undefined || leavesConnectionUsable(failed) ? undefined : true);
+      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ what, sqlMs: performance.now() - started }, 'query');
     }
   }
 
