@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { EngineConfig } from './config/schema.ts';
-import { webMercatorQuad } from './grids/web-mercator-quad.ts';
+import { GRIDS } from './grids/grids.ts';
 import { createHttpServer } from './http/server.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { GeojsonSource } from './sources/geojson/geojson-source.ts';
@@ -51,12 +51,12 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     };
     if (config.tiles.discover.enabled) await discover();
     const srids = [...new Set(config.tilesets.flatMap((t) => t.layers.map((l) => l.srid)))];
-    await database.warm([...srids, webMercatorQuad.srid]);
+    await database.warm([...srids, ...GRIDS.map((g) => g.srid)]);
   } else {
     for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: await GeojsonSource.load(ts, config.demo.dir, config.tiles) });
   }
 
-  const pipeline = new TilePipeline(tilesets, webMercatorQuad);
+  const pipeline = new TilePipeline(tilesets, GRIDS);
   const health = async () => (db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' });
   const server = createHttpServer(pipeline, config.server, logger, health);
 

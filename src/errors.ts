@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   INVALID_TILE_COORDINATE: { status: 400, description: 'z, x or y is not an integer or lies outside the valid range.' },
   ZOOM_OUT_OF_RANGE: { status: 400, description: 'The zoom level lies outside the range the tileset or grid serves.' },
   UNKNOWN_TILESET: { status: 404, description: 'No tileset has this id.' },
+  UNKNOWN_GRID: { status: 404, description: 'No tile grid (tile matrix set) has this id, or the tileset is not served in it.' },
   UNKNOWN_FORMAT: { status: 404, description: 'The tile format (file extension) is not served for this tileset.' },
   NOT_FOUND: { status: 404, description: 'No route matches the path.' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'Only GET, HEAD and OPTIONS are served.' },

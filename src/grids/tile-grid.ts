@@ -23,12 +23,82 @@ export interface TileGridLevel {
 export interface TileGrid {
   readonly id: string;
   readonly title: string;
+  readonly description?: string;
   /** The CRS as an EPSG code, as PostGIS knows it. */
   readonly srid: number;
+  /**
+   * The CRS's own axis order. EPSG:3006 and 3011 are northing first, so a WMTS
+   * TopLeftCorner and a TMS 2.0 pointOfOrigin are written (N, E) for them.
+   */
+  readonly axisOrder: 'EN' | 'NE';
   /** Top-left corner (minX, maxY) in CRS units, easting first. */
   readonly origin: readonly [number, number];
   readonly tileSizePx: number;
   readonly levels: readonly TileGridLevel[];
+  /** OGC URI of a well-known scale set the grid follows, if any. */
+  readonly wellKnownScaleSet?: string;
+  /**
+   * Latitude at which a level's ground resolution is compared with Web Mercator's to find
+   * the equivalent XYZ zoom (layer and tileset zoom ranges are written in XYZ zooms).
+   */
+  readonly referenceLatitude: number;
+}
+
+/** Metres per pixel of WebMercatorQuad at zoom 0 on the equator (256-px tiles). */
+const MERCATOR_CELL_SIZE_Z0 = 156543.03392804097;
+
+/**
+ * The XYZ zoom whose ground resolution matches level z of the grid, e.g. 3006 level 10
+ * (4 m/px) ≈ zoom 14.3 at 59° N, where a Mercator metre is 1/cos(59°) ground metres.
+ */
+export function equivalentZoom(grid: TileGrid, z: number): number {
+  const groundCellSizeZ0 = MERCATOR_CELL_SIZE_Z0 * Math.cos((grid.referenceLatitude * Math.PI) / 180);
+  return Math.log2(groundCellSizeZ0 / levelOf(grid, z).cellSize);
+}
+
+/** The XYZ zoom used to choose layers and limits at grid level z (rounded equivalent zoom). */
+export function styleZoom(grid: TileGrid, z: number): number {
+  return Math.round(equivalentZoom(grid, z) + 1e-9);
+}
+
+/** The grid levels whose style zoom lies within [minzoom, maxzoom], or undefined if none. */
+export function levelRange(grid: TileGrid, minzoom: number, maxzoom: number): [number, number] | undefined {
+  const levels = grid.levels.map((_, z) => z).filter((z) => styleZoom(grid, z) >= minzoom && styleZoom(grid, z) <= maxzoom);
+  return levels.length ? [levels[0]!, levels[levels.length - 1]!] : undefined;
+}
+
+/** OGC scale denominator of a level: cell size over the standardised 0.28 mm pixel. */
+export function scaleDenominator(level: TileGridLevel): number {
+  return level.cellSize / 0.00028;
+}
+
+/** The full extent the grid's matrices cover at level 0, as a bbox in its CRS. */
+export function gridExtent(grid: TileGrid): Bbox {
+  const level0 = levelOf(grid, 0);
+  const span = level0.cellSize * grid.tileSizePx;
+  const [x, y] = grid.origin;
+  return [x, y - level0.matrixHeight * span, x + level0.matrixWidth * span, y];
+}
+
+/** A point written in the CRS's own axis order (northing first for 'NE' grids). */
+export function inAxisOrder(grid: TileGrid, x: number, y: number): [number, number] {
+  return grid.axisOrder === 'NE' ? [y, x] : [x, y];
+}
+
+/**
+ * Builds a grid whose cell size halves and whose matrix doubles per level from level 0:
+ * a new grid is a definition, not code.
+ */
+export function halvingGrid(definition: Omit<TileGrid, 'levels'> & { cellSize0: number; matrixWidth0: number; matrixHeight0: number; levelCount: number }): TileGrid {
+  const { cellSize0, matrixWidth0, matrixHeight0, levelCount, ...grid } = definition;
+  return {
+    ...grid,
+    levels: Array.from({ length: levelCount }, (_, z) => ({
+      cellSize: cellSize0 / 2 ** z,
+      matrixWidth: matrixWidth0 * 2 ** z,
+      matrixHeight: matrixHeight0 * 2 ** z,
+    })),
+  };
 }
 
 /** Inclusive range of tile columns and rows at one level. */
@@ -80,22 +150,27 @@ export function bufferBbox(bbox: Bbox, fraction: number): Bbox {
 }
 
 /**
- * Tiles of level z that intersect the bbox, clamped to the grid. A bbox edge that lies
- * exactly on a tile edge does not pull in the neighbour on the far side.
+ * Tiles of level z that intersect the bbox, clamped to the grid; undefined when the bbox
+ * lies outside the grid. A bbox edge that lies exactly on a tile edge does not pull in
+ * the neighbour on the far side.
  */
 export function bboxToTileRange(grid: TileGrid, bbox: Bbox, z: number): TileRange | undefined {
   const level = levelOf(grid, z);
   const span = tileSpan(grid, z);
   const [originX, originY] = grid.origin;
-  const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max);
   // Edges are computed in floating point: within EDGE_EPSILON of a tile edge counts as on it.
-  const first = (v: number) => Math.floor(v + EDGE_EPSILON);
-  const last = (v: number) => Math.ceil(v - EDGE_EPSILON) - 1;
-  const minX = clamp(first((bbox[0] - originX) / span), level.matrixWidth - 1);
-  const maxX = clamp(last((bbox[2] - originX) / span), level.matrixWidth - 1);
-  const minY = clamp(first((originY - bbox[3]) / span), level.matrixHeight - 1);
-  const maxY = clamp(last((originY - bbox[1]) / span), level.matrixHeight - 1);
-  if (maxX < minX || maxY < minY) return undefined;
+  // A degenerate bbox (a point or a line) lying on an edge belongs to the tile after it.
+  const span1 = (lo: number, hi: number, count: number): [number, number] | undefined => {
+    if (hi < -EDGE_EPSILON || lo > count + EDGE_EPSILON) return undefined;
+    const first = Math.min(Math.max(Math.floor(lo + EDGE_EPSILON), 0), count - 1);
+    const last = Math.min(Math.max(first, Math.ceil(hi - EDGE_EPSILON) - 1), count - 1);
+    return [first, last];
+  };
+  const xs = span1((bbox[0] - originX) / span, (bbox[2] - originX) / span, level.matrixWidth);
+  const ys = span1((originY - bbox[3]) / span, (originY - bbox[1]) / span, level.matrixHeight);
+  if (!xs || !ys) return undefined;
+  const [minX, maxX] = xs;
+  const [minY, maxY] = ys;
   return { z, minX, minY, maxX, maxY };
 }
 

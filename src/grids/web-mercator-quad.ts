@@ -1,4 +1,4 @@
-import type { TileGrid, TileGridLevel } from './tile-grid.ts';
+import { halvingGrid, type TileGrid } from './tile-grid.ts';
 
 /** Half the circumference of the WGS84 sphere used by EPSG:3857, in metres. */
 export const MERCATOR_HALF_EXTENT = 20037508.342789244;
@@ -7,18 +7,21 @@ export const MERCATOR_HALF_EXTENT = 20037508.342789244;
 const MAX_LEVEL = 24;
 
 /** OGC WebMercatorQuad: the XYZ grid of web maps, 256-px tiles, one tile at level 0. */
-export const webMercatorQuad: TileGrid = {
+export const webMercatorQuad: TileGrid = halvingGrid({
   id: 'WebMercatorQuad',
   title: 'Google Maps Compatible for the World',
   srid: 3857,
+  axisOrder: 'EN',
   origin: [-MERCATOR_HALF_EXTENT, MERCATOR_HALF_EXTENT],
   tileSizePx: 256,
-  levels: Array.from({ length: MAX_LEVEL + 1 }, (_, z): TileGridLevel => ({
-    cellSize: (2 * MERCATOR_HALF_EXTENT) / 256 / 2 ** z,
-    matrixWidth: 2 ** z,
-    matrixHeight: 2 ** z,
-  })),
-};
+  cellSize0: (2 * MERCATOR_HALF_EXTENT) / 256,
+  matrixWidth0: 1,
+  matrixHeight0: 1,
+  levelCount: MAX_LEVEL + 1,
+  wellKnownScaleSet: 'http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible',
+  // Mercator resolutions are compared at the equator: XYZ zoom z is level z.
+  referenceLatitude: 0,
+});
 
 /** WGS84 longitude/latitude to EPSG:3857 metres. */
 export function lonLatToMercator(lon: number, lat: number): [number, number] {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { EngineError, toEngineError } from '../errors.ts';
+import { tileMatrixSetJson } from '../grids/tile-matrix-set-json.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { matchRoute, type Route, type RouteParams } from './router.ts';
@@ -40,19 +41,51 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
 export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, logger: Logger, health: HealthCheck): Server {
   const tileCacheControl = `public, max-age=${options.tileMaxAgeS}`;
 
+  const tileHandler: Handler = async ({ req, res, params, headers }) => {
+    const tile = await pipeline.getTile({
+      tilesetId: params.tileset!,
+      ...(params.grid === undefined ? {} : { gridId: params.grid }),
+      z: params.z!,
+      x: params.x!,
+      y: params.y!,
+      format: params.format!,
+    });
+    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
+  };
+
   const routes: Route<Handler>[] = [
+    {
+      name: 'grid-tile',
+      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.]+)\.(?<format>[^/.]+)$/,
+      handler: tileHandler,
+    },
     {
       name: 'tile',
       pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.]+)\.(?<format>[^/.]+)$/,
-      handler: async ({ req, res, params, headers }) => {
-        const tile = await pipeline.getTile({
-          tilesetId: params.tileset!,
-          z: params.z!,
-          x: params.x!,
-          y: params.y!,
-          format: params.format!,
-        });
-        await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
+      handler: tileHandler,
+    },
+    {
+      name: 'tile-matrix-sets',
+      pattern: /^\/tileMatrixSets\/?$/,
+      handler: ({ res, baseUrl, headers }) =>
+        sendJson(res, 200, {
+          tileMatrixSets: [...pipeline.grids.values()].map((g) => ({
+            id: g.id,
+            title: g.title,
+            links: [{ rel: 'self', type: 'application/json', href: `${baseUrl}/tileMatrixSets/${encodeURIComponent(g.id)}` }],
+          })),
+        }, headers),
+    },
+    {
+      name: 'tile-matrix-set',
+      pattern: /^\/tileMatrixSets\/(?<grid>[^/]+)$/,
+      handler: ({ res, params, headers }) => {
+        const grid = pipeline.grids.get(params.grid!);
+        if (!grid) {
+          const known = [...pipeline.grids.keys()];
+          throw new EngineError('UNKNOWN_GRID', `no tile matrix set "${params.grid!.slice(0, 64)}"; known: ${known.join(', ')}`, { detail: { grids: known } });
+        }
+        sendJson(res, 200, tileMatrixSetJson(grid), headers);
       },
     },
     {

@@ -25,7 +25,7 @@ function parseInteger(name: string, raw: string, max: number, context: string): 
  */
 export function parseTileCoordinates(
   grid: TileGrid,
-  zoom: { minzoom: number; maxzoom: number; tilesetId: string },
+  zoom: { minzoom: number; maxzoom: number; tilesetId: string; gridId?: string },
   raw: { z: string; x: string; y: string },
 ): TileCoordinates {
   const [, gridMax] = zoomRange(grid);
@@ -34,7 +34,7 @@ export function parseTileCoordinates(
   if (!INTEGER.test(raw.z) || Number(raw.z) < minZ || Number(raw.z) > maxZ) {
     throw new EngineError(
       INTEGER.test(raw.z) ? 'ZOOM_OUT_OF_RANGE' : 'INVALID_TILE_COORDINATE',
-      `zoom must be an integer ${minZ}–${maxZ} for tileset ${zoom.tilesetId}, got "${raw.z.slice(0, 32)}"`,
+      `zoom must be an integer ${minZ}–${maxZ} for tileset ${zoom.tilesetId}${zoom.gridId ? ` in grid ${zoom.gridId}` : ''}, got "${raw.z.slice(0, 32)}"`,
       { detail: { parameter: 'z', min: minZ, max: maxZ } },
     );
   }

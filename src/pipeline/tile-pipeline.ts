@@ -1,6 +1,6 @@
 import { SingleFlight } from '../../cache/single-flight.ts';
 import { EngineError } from '../errors.ts';
-import type { TileGrid } from '../grids/tile-grid.ts';
+import { levelRange, type TileGrid } from '../grids/tile-grid.ts';
 import type { TilesetConfig } from '../config/schema.ts';
 import type { TilesetInfo, TileSource } from '../sources/tile-source.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
@@ -13,6 +13,8 @@ export type VectorFormat = keyof typeof VECTOR_FORMATS;
 /** A tile request as it arrives: raw path segments, nothing validated yet. */
 export interface TileRequest {
   readonly tilesetId: string;
+  /** Tile matrix set id; XYZ paths leave it out and mean WebMercatorQuad. */
+  readonly gridId?: string;
   readonly z: string;
   readonly x: string;
   readonly y: string;
@@ -46,16 +48,38 @@ export interface TilesetSummary {
  */
 export class TilePipeline {
   private readonly tilesets: ReadonlyMap<string, Tileset>;
-  private readonly grid: TileGrid;
+  readonly grids: ReadonlyMap<string, TileGrid>;
+  private readonly defaultGrid: TileGrid;
   private readonly flights = new SingleFlight<Uint8Array>();
 
-  /** tilesets may grow after start (discovery); the pipeline reads it on every request. */
-  constructor(tilesets: ReadonlyMap<string, Tileset>, grid: TileGrid) {
+  /**
+   * tilesets may grow after start (discovery); the pipeline reads it on every request.
+   * The first grid is the one XYZ paths use.
+   */
+  constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[]) {
     this.tilesets = tilesets;
-    this.grid = grid;
+    this.grids = new Map(grids.map((g) => [g.id, g]));
+    this.defaultGrid = grids[0]!;
   }
 
-  private resolve(tilesetId: string): Tileset {
+  /** The grid of an id (the XYZ grid when none is given) in which the tileset is served. */
+  resolveGrid(tileset: Tileset, gridId: string | undefined): TileGrid {
+    const grid = gridId === undefined ? this.defaultGrid : this.grids.get(gridId);
+    if (!grid || !tileset.source.supportsGrid(grid)) {
+      const known = [...this.grids.values()].filter((g) => tileset.source.supportsGrid(g)).map((g) => g.id);
+      throw new EngineError('UNKNOWN_GRID', `tileset ${tileset.config.id} is not served in grid "${String(gridId).slice(0, 64)}"; grids: ${known.join(', ')}`, {
+        detail: { grids: known },
+      });
+    }
+    return grid;
+  }
+
+  /** The levels of a grid at which a tileset is served, from its XYZ zoom range. */
+  levelsOf(tileset: Tileset, grid: TileGrid): [number, number] | undefined {
+    return levelRange(grid, tileset.config.minzoom, tileset.config.maxzoom);
+  }
+
+  resolve(tilesetId: string): Tileset {
     const tileset = this.tilesets.get(tilesetId);
     if (!tileset) {
       const known = [...this.tilesets.keys()];
@@ -67,16 +91,19 @@ export class TilePipeline {
   }
 
   async getTile(request: TileRequest): Promise<TileResult> {
-    const { source, config } = this.resolve(request.tilesetId);
+    const tileset = this.resolve(request.tilesetId);
+    const { source } = tileset;
+    const grid = this.resolveGrid(tileset, request.gridId);
     if (!(request.format in VECTOR_FORMATS)) {
       const formats = Object.keys(VECTOR_FORMATS);
       throw new EngineError('UNKNOWN_FORMAT', `format "${request.format.slice(0, 16)}" is not served; use one of ${formats.join(', ')}`, {
         detail: { formats },
       });
     }
-    const { z, x, y } = parseTileCoordinates(this.grid, { minzoom: config.minzoom, maxzoom: config.maxzoom, tilesetId: source.id }, request);
-    const key = `${source.id}/${this.grid.id}/${z}/${x}/${y}`;
-    const body = await this.flights.run(key, () => source.getTile({ grid: this.grid, z, x, y }));
+    const levels = this.levelsOf(tileset, grid) ?? [0, -1];
+    const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: source.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
+    const key = `${source.id}/${grid.id}/${z}/${x}/${y}`;
+    const body = await this.flights.run(key, () => source.getTile({ grid, z, x, y }));
     return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id };
   }
 

@@ -39,6 +39,8 @@ export interface TileAddress {
  */
 export interface TileSource {
   readonly id: string;
+  /** True when the source can tile in this grid (PostGIS: every grid; GeoJSON: Web Mercator). */
+  supportsGrid(grid: TileGrid): boolean;
   /** Layers and bounds; may reject with DATABASE_UNAVAILABLE and succeed later. */
   describe(): Promise<TilesetInfo>;
   /** Uncompressed MVT bytes; an empty array when the tile has no features. */

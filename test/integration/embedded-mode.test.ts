@@ -70,7 +70,8 @@ describe('embedded mode (no database)', () => {
 
   it('answers 204 for empty tiles and the same errors', async () => {
     expect((await fetchTile(`${embedded.url}/tiles/sodertorn/10/0/0.mvt`)).status).toBe(204);
-    expect((await fetch(`${embedded.url}/tiles/sodertorn/17/0/0.mvt`)).status).toBe(400);
+    expect((await fetch(`${embedded.url}/tiles/sodertorn/19/0/0.mvt`)).status).toBe(400);
+    expect((await fetch(`${embedded.url}/tiles/sodertorn/3006/10/0/0.mvt`)).status).toBe(404);
     expect((await fetch(`${embedded.url}/tiles/nope/1/0/0.mvt`)).status).toBe(404);
   });
 });

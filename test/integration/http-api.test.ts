@@ -31,9 +31,9 @@ describe('HTTP API', () => {
     expect(tj.tilejson).toBe('3.0.0');
     expect(tj.tiles).toEqual([`${running.url}/tiles/sodertorn/{z}/{x}/{y}.mvt`]);
     expect(tj.minzoom).toBe(0);
-    expect(tj.maxzoom).toBe(16);
+    expect(tj.maxzoom).toBe(18);
     const byggnad = tj.vector_layers.find((l: { id: string }) => l.id === 'byggnad');
-    expect(byggnad).toEqual({ id: 'byggnad', fields: { andamal: 'String', hojd: 'Number' }, minzoom: 13, maxzoom: 16 });
+    expect(byggnad).toEqual({ id: 'byggnad', fields: { andamal: 'String', hojd: 'Number' }, minzoom: 13, maxzoom: 18 });
     // Södertörn lies around 17.3–18.5 E, 58.8–59.4 N.
     const [w, s, e, n] = tj.bounds as number[];
     expect(w).toBeGreaterThan(17);

@@ -24,8 +24,11 @@ async function errorOf(url: string, init?: RequestInit): Promise<{ status: numbe
 
 describe('bad requests get clear errors', () => {
   it.each([
-    ['/tiles/sodertorn/abc/0/0.mvt', 400, 'INVALID_TILE_COORDINATE', 'zoom must be an integer 0–16'],
-    ['/tiles/sodertorn/17/0/0.mvt', 400, 'ZOOM_OUT_OF_RANGE', 'zoom must be an integer 0–16 for tileset sodertorn'],
+    ['/tiles/sodertorn/abc/0/0.mvt', 400, 'INVALID_TILE_COORDINATE', 'zoom must be an integer 0–18'],
+    ['/tiles/sodertorn/19/0/0.mvt', 400, 'ZOOM_OUT_OF_RANGE', 'zoom must be an integer 0–18 for tileset sodertorn'],
+    ['/tiles/sodertorn/3006/14/0/0.mvt', 400, 'ZOOM_OUT_OF_RANGE', 'zoom must be an integer 0–13 for tileset sodertorn in grid 3006'],
+    ['/tiles/sodertorn/3006/5/128/0.mvt', 400, 'INVALID_TILE_COORDINATE', 'x must be an integer 0–127 at zoom 5'],
+    ['/tiles/sodertorn/EPSG:9999/5/0/0.mvt', 404, 'UNKNOWN_GRID', 'grids: WebMercatorQuad, 3006, 3011'],
     ['/tiles/sodertorn/10/1024/0.mvt', 400, 'INVALID_TILE_COORDINATE', 'x must be an integer 0–1023 at zoom 10'],
     ['/tiles/sodertorn/10/0/-1.mvt', 400, 'INVALID_TILE_COORDINATE', 'y must be an integer 0–1023 at zoom 10'],
     ['/tiles/sodertorn/10/0/1.5.mvt', 404, 'NOT_FOUND', 'no route'],

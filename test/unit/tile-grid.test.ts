@@ -50,3 +50,12 @@ describe('WebMercatorQuad tile math', () => {
     expect(unionBbox([])).toBeUndefined();
   });
 });
+
+describe('bboxToTileRange edge cases', () => {
+  it('puts a point on a tile edge in the tile after it, and answers undefined outside the grid', () => {
+    const [x0, , , y1] = tileToBbox(grid, 3, 2, 2);
+    expect(bboxToTileRange(grid, [x0, y1, x0, y1], 3)).toEqual({ z: 3, minX: 2, minY: 2, maxX: 2, maxY: 2 });
+    expect(bboxToTileRange(grid, [-3e7, 0, -2.5e7, 1], 3)).toBeUndefined();
+    expect(bboxToTileRange(grid, [0, 3e7, 1, 4e7], 3)).toBeUndefined();
+  });
+});

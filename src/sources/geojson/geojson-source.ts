@@ -4,7 +4,7 @@ import GeoJSONVT from 'geojson-vt';
 import { fromGeojsonVt } from 'vt-pbf';
 import type { LegacyTile } from 'geojson-vt';
 import type { EngineConfig, TilesetConfig } from '../../config/schema.ts';
-import type { Bbox } from '../../grids/tile-grid.ts';
+import type { Bbox, TileGrid } from '../../grids/tile-grid.ts';
 import { layersAtZoom } from '../postgis/mvt-query.ts';
 import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo, type DescribedLayer } from '../tileset-info.ts';
@@ -94,12 +94,15 @@ export class GeojsonSource implements TileSource {
     return new GeojsonSource(tileset, layers, tiles.extent);
   }
 
+  supportsGrid(grid: TileGrid): boolean {
+    return grid.id === 'WebMercatorQuad';
+  }
+
   async describe(): Promise<TilesetInfo> {
     return tilesetInfo(this.tileset, [...this.layers.values()]);
   }
 
   async getTile(tile: TileAddress): Promise<Uint8Array> {
-    if (tile.grid.srid !== 3857) throw new Error(`embedded demo data is tiled in WebMercatorQuad only, not ${tile.grid.id}`);
     const tiles: Record<string, LegacyTile> = {};
     for (const config of layersAtZoom(this.tileset.layers, tile.z)) {
       const layerTile = this.layers.get(config.id)?.index.getTile(tile.z, tile.x, tile.y);

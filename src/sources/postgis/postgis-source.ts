@@ -1,6 +1,6 @@
 import type { EngineConfig, LayerConfig, TilesetConfig } from '../../config/schema.ts';
 import type { Bbox } from '../../grids/tile-grid.ts';
-import { tileToBbox } from '../../grids/tile-grid.ts';
+import { styleZoom, tileToBbox, type TileGrid } from '../../grids/tile-grid.ts';
 import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo } from '../tileset-info.ts';
 import type { Database } from './database.ts';
@@ -32,12 +32,17 @@ export class PostgisSource implements TileSource {
     this.queryOptions = { extent: tiles.extent, buffer: tiles.buffer };
   }
 
+  supportsGrid(_grid: TileGrid): boolean {
+    return true;
+  }
+
   /** The statement for a tile, or null when no layer is drawn at its zoom. */
   statementFor(tile: TileAddress): TileStatement | null {
-    const key = `${tile.grid.id}/${layersAtZoom(this.tileset.layers, tile.z).map((l) => l.id).join(',')}`;
+    const zoom = styleZoom(tile.grid, tile.z);
+    const key = `${tile.grid.id}/${layersAtZoom(this.tileset.layers, zoom).map((l) => l.id).join(',')}`;
     let statement = this.statements.get(key);
     if (statement === undefined) {
-      statement = tileStatement(this.tileset.layers, tile.z, tile.grid, this.queryOptions);
+      statement = tileStatement(this.tileset.layers, zoom, tile.grid, this.queryOptions);
       this.statements.set(key, statement);
     }
     return statement;
