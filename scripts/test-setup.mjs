@@ -69,5 +69,13 @@ await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
 const version = (await db.query('SELECT postgis_lib_version() AS v')).rows[0].v;
 await db.end();
 
-if (!hasCommand('ogrinfo')) aptInstall(['gdal-bin']);
-log(`ready: ${TEST_DB} with PostGIS ${version}; ogrinfo present`);
+// Real clients and validators the tests run: GDAL, OWSLib (Debian's python3, not a
+// pyenv one), xmllint and the offline OGC schemas shipped with python3-mapproxy.
+const missing = [
+  ['ogrinfo', 'gdal-bin'],
+  ['xmllint', 'libxml2-utils'],
+].filter(([command]) => !hasCommand(command)).map(([, pkg]) => pkg);
+if (!existsSync('/usr/share/python3-mapproxy/test/schemas/wmts/1.0/wmtsGetCapabilities_response.xsd')) missing.push('python3-mapproxy');
+if (spawnSync('/usr/bin/python3', ['-c', 'import owslib']).status !== 0) missing.push('python3-owslib');
+if (missing.length) aptInstall(missing);
+log(`ready: ${TEST_DB} with PostGIS ${version}; GDAL, xmllint, OGC schemas and OWSLib present`);

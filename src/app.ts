@@ -58,7 +58,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
 
   const pipeline = new TilePipeline(tilesets, GRIDS);
   const health = async () => (db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' });
-  const server = createHttpServer(pipeline, config.server, logger, health);
+  const server = createHttpServer(pipeline, config.server, config.service, logger, health);
 
   return {
     server,

@@ -96,6 +96,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Who publishes the service: OWS ServiceIdentification and ServiceProvider (WMTS, later WMS). */
+    service: z
+      .object({
+        title: z.string().min(1).default('Södertörn tile engine'),
+        abstract: z.string().default('Harmonised base maps of the eight Södertörn municipalities.'),
+        keywords: z.array(z.string().min(1)).default(['Södertörn', 'baskarta', 'SWEREF 99']),
+        providerName: z.string().min(1).default('Södertörnskommunerna'),
+        providerSite: z.url().optional(),
+        contactName: z.string().optional(),
+        contactEmail: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
     demo: z
       .object({
         /** Folder of the embedded demo GeoJSON files, one per table. */

@@ -26,6 +26,8 @@ export interface TileGrid {
   readonly description?: string;
   /** The CRS as an EPSG code, as PostGIS knows it. */
   readonly srid: number;
+  /** The CRS as a proj4 definition, for WGS84 bounds in capabilities. */
+  readonly proj4: string;
   /**
    * The CRS's own axis order. EPSG:3006 and 3011 are northing first, so a WMTS
    * TopLeftCorner and a TMS 2.0 pointOfOrigin are written (N, E) for them.

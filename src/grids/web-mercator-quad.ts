@@ -11,6 +11,7 @@ export const webMercatorQuad: TileGrid = halvingGrid({
   id: 'WebMercatorQuad',
   title: 'Google Maps Compatible for the World',
   srid: 3857,
+  proj4: '+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +no_defs',
   axisOrder: 'EN',
   origin: [-MERCATOR_HALF_EXTENT, MERCATOR_HALF_EXTENT],
   tileSizePx: 256,

@@ -4,7 +4,11 @@ import { EngineError, toEngineError } from '../errors.ts';
 import { tileMatrixSetJson } from '../grids/tile-matrix-set-json.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
-import { matchRoute, type Route, type RouteParams } from './router.ts';
+import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
+import type { EngineConfig } from '../config/schema.ts';
+import type { Handler } from './exchange.ts';
+import { matchRoute, type Route } from './router.ts';
+import { wmtsRoutes } from './wmts-routes.ts';
 
 export interface HttpOptions {
   /** Base URL clients see; when unset it is derived from the Host header. */
@@ -16,15 +20,6 @@ export interface HttpOptions {
 /** What /health reports beyond "alive". */
 export type HealthCheck = () => Promise<Record<string, unknown>>;
 
-interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly params: RouteParams;
-  readonly baseUrl: string;
-  readonly headers: Record<string, string>;
-}
-
-type Handler = (exchange: Exchange) => Promise<void> | void;
 
 const HOST_HEADER = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
@@ -38,7 +33,7 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
 }
 
 /** Builds the HTTP front: routes adapt requests to the pipeline, errors become JSON answers. */
-export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, logger: Logger, health: HealthCheck): Server {
+export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, service: EngineConfig['service'], logger: Logger, health: HealthCheck): Server {
   const tileCacheControl = `public, max-age=${options.tileMaxAgeS}`;
 
   const tileHandler: Handler = async ({ req, res, params, headers }) => {
@@ -88,6 +83,7 @@ export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, l
         sendJson(res, 200, tileMatrixSetJson(grid), headers);
       },
     },
+    ...wmtsRoutes(pipeline, service, tileCacheControl),
     {
       name: 'tilejson',
       pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,
@@ -123,7 +119,7 @@ export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, l
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw new EngineError('METHOD_NOT_ALLOWED', `method ${req.method} is not allowed; use GET`);
       }
-      const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+      const [rawPath = '/', rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
       let path: string;
       try {
         path = decodeURIComponent(rawPath);
@@ -132,8 +128,12 @@ export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, l
       }
       const match = matchRoute(routes, path);
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
-      await match.route.handler({ req, res, params: match.params, baseUrl: baseUrlOf(req, options.publicUrl), headers });
+      await match.route.handler({ req, res, params: match.params, query: new URLSearchParams(rawQuery), baseUrl: baseUrlOf(req, options.publicUrl), headers });
     } catch (thrown) {
+      if (thrown instanceof OwsException) {
+        sendOwsException(res, thrown, headers);
+        return;
+      }
       const error = toEngineError(thrown);
       if (error.status >= 500) {
         logger.error({ err: error.cause ?? error, code: error.code, url: req.url }, error.message);
@@ -145,6 +145,20 @@ export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, l
       if (error.code === 'METHOD_NOT_ALLOWED') headers.Allow = 'GET, HEAD, OPTIONS';
       sendError(res, error, headers);
     }
+  }
+
+  function sendOwsException(res: ServerResponse, error: OwsException, headers: Record<string, string>): void {
+    if (error.status >= 500) logger.warn({ code: error.code }, error.message);
+    if (res.headersSent) return void res.destroy();
+    const body = Buffer.from(exceptionReportXml(error));
+    res.writeHead(error.status, {
+      ...headers,
+      'Content-Type': 'application/xml; charset=utf-8',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-store',
+      ...(error.retryAfterS === undefined ? {} : { 'Retry-After': String(error.retryAfterS) }),
+    });
+    res.end(body);
   }
 
   const server = createServer((req, res) => void handle(req, res));

@@ -107,6 +107,11 @@ export class TilePipeline {
     return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id };
   }
 
+  /** Every served tileset, in configuration order. */
+  all(): Tileset[] {
+    return [...this.tilesets.values()];
+  }
+
   /** Every tileset with the URL of its TileJSON. */
   listTilesets(baseUrl: string): TilesetSummary[] {
     return [...this.tilesets].map(([id, t]) => ({ id, name: t.config.name ?? id, tilejson: `${baseUrl}/tiles/${encodeURIComponent(id)}.json` }));

@@ -27,6 +27,7 @@ export async function startEngine(options: { database?: string | null; overrides
     database: { ...base.database, url: database ?? undefined, ...(o.database as object) },
     tiles: { ...base.tiles, ...(o.tiles as object) },
     demo: { ...base.demo, ...(o.demo as object) },
+    service: { ...base.service, ...(o.service as object) },
   };
   const engine = await createEngine(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const url = await engine.listen(0, '127.0.0.1');

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { tileToBbox } from '../../src/grids/tile-grid.ts';
+import { styleZoom, tileToBbox, type TileGrid } from '../../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
 import { layersAtZoom } from '../../src/sources/postgis/mvt-query.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile, fetchTile } from '../helpers/mvt.ts';
-import { SAMPLE_TILES } from '../helpers/sample-tiles.ts';
+import { SAMPLE_TILES, SWEDISH_GRID_TILES } from '../helpers/sample-tiles.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 const tileset = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
@@ -27,14 +27,14 @@ afterAll(async () => {
 });
 
 /** Rows of a layer near a tile, straight from SQL: every candidate and the ones that must appear. */
-async function rowsNearTile(layerId: string, z: number, x: number, y: number) {
+async function rowsNearTile(layerId: string, grid: TileGrid, z: number, x: number, y: number) {
   const layer = tileset.layers.find((l) => l.id === layerId)!;
-  const [minX, minY, maxX, maxY] = tileToBbox(webMercatorQuad, z, x, y);
+  const [minX, minY, maxX, maxY] = tileToBbox(grid, z, x, y);
   const unit = (maxX - minX) / 4096;
   const attributes = layer.attributes.map((a) => `"${a}"`).join(', ');
   const { rows } = await db.query<{ id: string; must: boolean } & Record<string, unknown>>(
-    `WITH env AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, 3857) AS e),
-          f AS (SELECT id, ${attributes}, ST_Transform(geom, 3857) AS g FROM "${layer.table}")
+    `WITH env AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}) AS e),
+          f AS (SELECT id, ${attributes}, ST_Transform(geom, ${grid.srid}) AS g FROM "${layer.table}")
      SELECT f.id, ${attributes},
             -- a feature must appear when it reaches well inside the tile and is bigger than the MVT grid step
             ST_Intersects(f.g, ST_Expand(env.e, -10 * $5::float8))
@@ -52,37 +52,41 @@ function sameValue(actual: unknown, expected: unknown): boolean {
 }
 
 describe('vector tiles from PostGIS', () => {
-  it.each(SAMPLE_TILES)('tile $z/$x/$y holds exactly the features and attributes of the database', async ({ z, x, y }) => {
-    const { status, bytes } = await fetchTile(`${running.url}/tiles/sodertorn/${z}/${x}/${y}.mvt`);
-    expect(status).toBe(200);
-    const decoded = decodeTile(bytes);
-    const expectedLayers = layersAtZoom(tileset.layers, z).map((l) => l.id);
-    for (const layerId of Object.keys(decoded)) expect(expectedLayers).toContain(layerId);
+  it.each([...SAMPLE_TILES.map((t) => ({ grid: webMercatorQuad, ...t })), ...SWEDISH_GRID_TILES])(
+    'tile $grid.id $z/$x/$y holds exactly the features and attributes of the database',
+    async ({ grid, z, x, y }) => {
+      const path = grid === webMercatorQuad ? `${z}/${x}/${y}` : `${grid.id}/${z}/${x}/${y}`;
+      const { status, bytes } = await fetchTile(`${running.url}/tiles/sodertorn/${path}.mvt`);
+      expect(status).toBe(200);
+      const decoded = decodeTile(bytes);
+      const expectedLayers = layersAtZoom(tileset.layers, styleZoom(grid, z)).map((l) => l.id);
+      for (const layerId of Object.keys(decoded)) expect(expectedLayers).toContain(layerId);
 
-    let compared = 0;
-    for (const layerId of expectedLayers) {
-      const rows = await rowsNearTile(layerId, z, x, y);
-      const byId = new Map(rows.map((r) => [Number(r.id), r]));
-      const features = decoded[layerId] ?? [];
-      const ids = new Set(features.map((f) => f.id));
-      expect(ids.size, `${layerId}: feature ids are unique`).toBe(features.length);
-      for (const feature of features) {
-        const row = byId.get(feature.id!);
-        expect(row, `${layerId} feature ${feature.id} exists in the database near the tile`).toBeDefined();
-        const layer = tileset.layers.find((l) => l.id === layerId)!;
-        for (const a of layer.attributes) {
-          const value = row![a];
-          if (value === null) expect(feature.properties[a]).toBeUndefined();
-          else expect(sameValue(feature.properties[a], value), `${layerId}.${a} of ${feature.id}`).toBe(true);
+      let compared = 0;
+      for (const layerId of expectedLayers) {
+        const rows = await rowsNearTile(layerId, grid, z, x, y);
+        const byId = new Map(rows.map((r) => [Number(r.id), r]));
+        const features = decoded[layerId] ?? [];
+        const ids = new Set(features.map((f) => f.id));
+        expect(ids.size, `${layerId}: feature ids are unique`).toBe(features.length);
+        for (const feature of features) {
+          const row = byId.get(feature.id!);
+          expect(row, `${layerId} feature ${feature.id} exists in the database near the tile`).toBeDefined();
+          const layer = tileset.layers.find((l) => l.id === layerId)!;
+          for (const a of layer.attributes) {
+            const value = row![a];
+            if (value === null) expect(feature.properties[a]).toBeUndefined();
+            else expect(sameValue(feature.properties[a], value), `${layerId}.${a} of ${feature.id}`).toBe(true);
+          }
+          compared++;
         }
-        compared++;
+        for (const row of rows.filter((r) => r.must)) {
+          expect(ids.has(Number(row.id)), `${layerId} row ${row.id} is in the tile`).toBe(true);
+        }
       }
-      for (const row of rows.filter((r) => r.must)) {
-        expect(ids.has(Number(row.id)), `${layerId} row ${row.id} is in the tile`).toBe(true);
-      }
-    }
-    expect(compared).toBeGreaterThan(0);
-  });
+      expect(compared).toBeGreaterThan(0);
+    },
+  );
 
   it('is read by an independent decoder (GDAL ogrinfo) with the right georeference', async () => {
     const { z, x, y } = SAMPLE_TILES[4]!;

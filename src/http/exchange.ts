@@ -1,0 +1,17 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RouteParams } from './router.ts';
+
+/** One request as a route handler sees it. */
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: RouteParams;
+  /** Query string parameters. */
+  readonly query: URLSearchParams;
+  /** Base URL for links in answers (configured public URL or from the Host header). */
+  readonly baseUrl: string;
+  /** Headers every answer carries (CORS). */
+  readonly headers: Record<string, string>;
+}
+
+export type Handler = (exchange: Exchange) => Promise<void> | void;

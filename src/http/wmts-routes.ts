@@ -1,0 +1,79 @@
+import type { EngineConfig } from '../config/schema.ts';
+import { EngineError } from '../errors.ts';
+import { OwsException, owsExceptionOf } from '../ows/ows-exception.ts';
+import { wmtsCapabilitiesXml, type WmtsLayer } from '../ows/wmts-capabilities.ts';
+import { checkStyle, parseWmtsKvp, WMTS_EXTENSIONS, type WmtsGetTile } from '../ows/wmts-request.ts';
+import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
+import type { Exchange, Handler } from './exchange.ts';
+import { sendTile } from './respond.ts';
+import type { Route } from './router.ts';
+
+/** Runs a WMTS operation; pipeline errors become the OWS exceptions WMTS clients parse. */
+async function asOws<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof EngineError) throw owsExceptionOf(error);
+    throw error;
+  }
+}
+
+/** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
+export function wmtsRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tileCacheControl: string): Route<Handler>[] {
+  const capabilities = async ({ res, baseUrl, headers }: Exchange) => {
+    const layers: WmtsLayer[] = await asOws(() =>
+      Promise.all(
+        pipeline.all().map(async (tileset) => {
+          const levels = new Map<string, readonly [number, number]>();
+          for (const grid of pipeline.grids.values()) {
+            const range = tileset.source.supportsGrid(grid) ? pipeline.levelsOf(tileset, grid) : undefined;
+            if (range) levels.set(grid.id, range);
+          }
+          return { info: await tileset.source.describe(), levels };
+        }),
+      ),
+    );
+    const xml = Buffer.from(wmtsCapabilitiesXml(service, layers, [...pipeline.grids.values()], baseUrl));
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': xml.length, 'Cache-Control': 'public, max-age=60' });
+    res.end(res.req.method === 'HEAD' ? undefined : xml);
+  };
+
+  const getTile = async ({ req, res, headers }: Exchange, request: WmtsGetTile) => {
+    const tile = await asOws(() =>
+      pipeline.getTile({
+        tilesetId: request.layer,
+        gridId: request.tileMatrixSet,
+        z: request.tileMatrix,
+        x: request.tileCol,
+        y: request.tileRow,
+        format: request.format,
+      }),
+    );
+    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
+  };
+
+  return [
+    {
+      name: 'wmts-kvp',
+      pattern: /^\/wmts\/?$/,
+      handler: async (exchange) => {
+        const request = parseWmtsKvp(exchange.query);
+        if (request.request === 'GetCapabilities') await capabilities(exchange);
+        else await getTile(exchange, request);
+      },
+    },
+    { name: 'wmts-capabilities', pattern: /^\/wmts\/1\.0\.0\/WMTSCapabilities\.xml$/, handler: capabilities },
+    {
+      name: 'wmts-rest-tile',
+      pattern: /^\/wmts\/1\.0\.0\/(?<layer>[^/]+)\/(?<style>[^/]+)\/(?<tms>[^/]+)\/(?<z>[^/]+)\/(?<row>[^/]+)\/(?<col>[^/.]+)\.(?<ext>[^/.]+)$/,
+      handler: async (exchange) => {
+        const { layer, style, tms, z, row, col, ext } = exchange.params as Record<string, string>;
+        if (!WMTS_EXTENSIONS[ext!]) {
+          throw new OwsException('InvalidParameterValue', `format ".${ext!.slice(0, 16)}" is not served; use ${Object.keys(WMTS_EXTENSIONS).join(', ')}`, 'FORMAT');
+        }
+        const request: WmtsGetTile = { request: 'GetTile', layer: layer!, style: checkStyle(style!), format: ext!, tileMatrixSet: tms!, tileMatrix: z!, tileRow: row!, tileCol: col! };
+        await getTile(exchange, request);
+      },
+    },
+  ];
+}

@@ -1,0 +1,83 @@
+import { OwsException } from './ows-exception.ts';
+
+/** The one style every layer has until the harmonised styles land. */
+export const DEFAULT_STYLE = 'default';
+
+/** Tile formats WMTS offers, by media type, with the file extension the pipeline knows. */
+export const WMTS_FORMATS: Readonly<Record<string, string>> = {
+  'application/vnd.mapbox-vector-tile': 'mvt',
+  'application/x-protobuf': 'pbf',
+};
+
+/** File extension → media type, for the RESTful paths. */
+export const WMTS_EXTENSIONS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(WMTS_FORMATS).map(([type, ext]) => [ext, type]));
+
+export interface WmtsGetTile {
+  readonly request: 'GetTile';
+  readonly layer: string;
+  readonly style: string;
+  /** File extension of the requested format. */
+  readonly format: string;
+  readonly tileMatrixSet: string;
+  readonly tileMatrix: string;
+  readonly tileRow: string;
+  readonly tileCol: string;
+}
+
+export type WmtsRequest = { readonly request: 'GetCapabilities' } | WmtsGetTile;
+
+/** Query parameters with names upper-cased (OGC KVP names are case-insensitive). */
+function upperCaseKeys(query: URLSearchParams): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [k, v] of query) if (!map.has(k.toUpperCase())) map.set(k.toUpperCase(), v);
+  return map;
+}
+
+function required(params: Map<string, string>, name: string): string {
+  const value = params.get(name);
+  if (value === undefined || value === '') throw new OwsException('MissingParameterValue', `parameter ${name} is missing`, name);
+  return value;
+}
+
+/** Checks a style name: empty means the default; only the default exists today. */
+export function checkStyle(style: string): string {
+  if (style === '' || style === DEFAULT_STYLE) return DEFAULT_STYLE;
+  throw new OwsException('InvalidParameterValue', `style "${style.slice(0, 64)}" does not exist; styles: ${DEFAULT_STYLE}`, 'STYLE');
+}
+
+/** Parses a WMTS 1.0.0 KVP request, raising the OWS exception a client expects. */
+export function parseWmtsKvp(query: URLSearchParams): WmtsRequest {
+  const params = upperCaseKeys(query);
+  const service = required(params, 'SERVICE');
+  if (service.toUpperCase() !== 'WMTS') throw new OwsException('InvalidParameterValue', `SERVICE must be WMTS, got "${service.slice(0, 32)}"`, 'SERVICE');
+  const request = required(params, 'REQUEST');
+  if (request.toLowerCase() === 'getcapabilities') {
+    const accept = params.get('ACCEPTVERSIONS');
+    if (accept && !accept.split(',').map((v) => v.trim()).includes('1.0.0')) {
+      throw new OwsException('VersionNegotiationFailed', `only version 1.0.0 is served, not ${accept.slice(0, 32)}`, 'ACCEPTVERSIONS');
+    }
+    return { request: 'GetCapabilities' };
+  }
+  if (request.toLowerCase() !== 'gettile') {
+    throw new OwsException('OperationNotSupported', `request "${request.slice(0, 32)}" is not supported; use GetCapabilities or GetTile`, 'REQUEST');
+  }
+  const version = required(params, 'VERSION');
+  if (version !== '1.0.0') throw new OwsException('InvalidParameterValue', `VERSION must be 1.0.0, got "${version.slice(0, 16)}"`, 'VERSION');
+  const layer = required(params, 'LAYER');
+  const style = checkStyle(params.get('STYLE') ?? required(params, 'STYLE'));
+  const mediaType = required(params, 'FORMAT');
+  const format = WMTS_FORMATS[mediaType];
+  if (!format) {
+    throw new OwsException('InvalidParameterValue', `format "${mediaType.slice(0, 64)}" is not served; formats: ${Object.keys(WMTS_FORMATS).join(', ')}`, 'FORMAT');
+  }
+  return {
+    request: 'GetTile',
+    layer,
+    style,
+    format,
+    tileMatrixSet: required(params, 'TILEMATRIXSET'),
+    tileMatrix: required(params, 'TILEMATRIX'),
+    tileRow: required(params, 'TILEROW'),
+    tileCol: required(params, 'TILECOL'),
+  };
+}
