@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { EngineError, toEngineError } from '../errors.ts';
-import { tileMatrixSetJson } from '../grids/tile-matrix-set-json.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
 import type { EngineConfig } from '../config/schema.ts';
 import type { Handler } from './exchange.ts';
 import { matchRoute, type Route } from './router.ts';
+import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { wmtsRoutes } from './wmts-routes.ts';
 
 export interface HttpOptions {
@@ -59,30 +59,7 @@ export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, s
       pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.]+)\.(?<format>[^/.]+)$/,
       handler: tileHandler,
     },
-    {
-      name: 'tile-matrix-sets',
-      pattern: /^\/tileMatrixSets\/?$/,
-      handler: ({ res, baseUrl, headers }) =>
-        sendJson(res, 200, {
-          tileMatrixSets: [...pipeline.grids.values()].map((g) => ({
-            id: g.id,
-            title: g.title,
-            links: [{ rel: 'self', type: 'application/json', href: `${baseUrl}/tileMatrixSets/${encodeURIComponent(g.id)}` }],
-          })),
-        }, headers),
-    },
-    {
-      name: 'tile-matrix-set',
-      pattern: /^\/tileMatrixSets\/(?<grid>[^/]+)$/,
-      handler: ({ res, params, headers }) => {
-        const grid = pipeline.grids.get(params.grid!);
-        if (!grid) {
-          const known = [...pipeline.grids.keys()];
-          throw new EngineError('UNKNOWN_GRID', `no tile matrix set "${params.grid!.slice(0, 64)}"; known: ${known.join(', ')}`, { detail: { grids: known } });
-        }
-        sendJson(res, 200, tileMatrixSetJson(grid), headers);
-      },
-    },
+    ...ogcApiRoutes(pipeline, service, tileCacheControl),
     ...wmtsRoutes(pipeline, service, tileCacheControl),
     {
       name: 'tilejson',
@@ -104,7 +81,14 @@ export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, s
     {
       name: 'index',
       pattern: /^\/$/,
-      handler: ({ res, baseUrl, headers }) => sendJson(res, 200, { tilesets: `${baseUrl}/tiles`, health: `${baseUrl}/health` }, headers),
+      handler: ({ res, baseUrl, headers }) =>
+        sendJson(res, 200, {
+          tilesets: `${baseUrl}/tiles`,
+          wmts: `${baseUrl}/wmts/1.0.0/WMTSCapabilities.xml`,
+          ogcapi: `${baseUrl}/ogcapi`,
+          tileMatrixSets: `${baseUrl}/tileMatrixSets`,
+          health: `${baseUrl}/health`,
+        }, headers),
     },
   ];
 

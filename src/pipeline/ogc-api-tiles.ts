@@ -1,0 +1,115 @@
+import { wgs84ToGridBbox } from '../grids/grid-projection.ts';
+import { crsUri } from '../grids/tile-matrix-set-json.ts';
+import { bboxToTileRange, type TileGrid } from '../grids/tile-grid.ts';
+import type { TilesetInfo } from '../sources/tile-source.ts';
+
+/** OGC API – Tiles documents (OGC 20-057), pure: built from tileset metadata and grids. */
+
+const REL = 'http://www.opengis.net/def/rel/ogc/1.0';
+const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
+export const MVT = 'application/vnd.mapbox-vector-tile';
+
+export const CONFORMANCE = [
+  'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/json',
+  'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/landing-page',
+  'http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt',
+  'http://www.opengis.net/spec/tms/2.0/conf/tilematrixset',
+  'http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset',
+];
+
+/** The landing page: where the collections, conformance and tiling schemes are. */
+export function landingPage(api: string, title: string, description: string) {
+  return {
+    title,
+    description,
+    links: [
+      { rel: 'self', type: 'application/json', href: api },
+      { rel: 'conformance', type: 'application/json', href: `${api}/conformance` },
+      { rel: 'data', type: 'application/json', href: `${api}/collections` },
+      { rel: `${REL}/tiling-schemes`, type: 'application/json', href: `${api}/tileMatrixSets` },
+    ],
+  };
+}
+
+/** One collection (a tileset) with its extent and a link to its vector tilesets. */
+export function collection(api: string, info: TilesetInfo) {
+  const base = `${api}/collections/${encodeURIComponent(info.id)}`;
+  return {
+    id: info.id,
+    title: info.name,
+    ...(info.description === undefined ? {} : { description: info.description }),
+    ...(info.attribution === undefined ? {} : { attribution: info.attribution }),
+    extent: { spatial: { bbox: [info.bounds ?? [-180, -90, 180, 90]], crs: CRS84 } },
+    links: [
+      { rel: 'self', type: 'application/json', href: base },
+      { rel: `${REL}/tilesets-vector`, type: 'application/json', href: `${base}/tiles` },
+      // The relation of the 2020 drafts, which GDAL 3.6's OGCAPI driver still looks for.
+      { rel: 'tiles', type: 'application/json', href: `${base}/tiles` },
+    ],
+  };
+}
+
+/** Tile ranges per level of a grid that cover the data, as tileMatrixSetLimits. */
+function limits(info: TilesetInfo, grid: TileGrid, [first, last]: readonly [number, number]) {
+  const area = info.bounds ? wgs84ToGridBbox(grid, info.bounds) : undefined;
+  const result = [];
+  for (let z = first; z <= last; z++) {
+    const level = grid.levels[z]!;
+    const range = area ? bboxToTileRange(grid, area, z) : { minX: 0, minY: 0, maxX: level.matrixWidth - 1, maxY: level.matrixHeight - 1 };
+    if (range) result.push({ tileMatrix: String(z), minTileRow: range.minY, maxTileRow: range.maxY, minTileCol: range.minX, maxTileCol: range.maxX });
+  }
+  return result;
+}
+
+/** The vector tileset of a collection in one grid: tile URL template, limits and layers. */
+export function tilesetMetadata(api: string, info: TilesetInfo, grid: TileGrid, levels: readonly [number, number]) {
+  const base = `${api}/collections/${encodeURIComponent(info.id)}/tiles/${encodeURIComponent(grid.id)}`;
+  return {
+    title: `${info.name} (${grid.title})`,
+    dataType: 'vector',
+    crs: crsUri(grid.srid),
+    ...(grid.id === 'WebMercatorQuad' ? { tileMatrixSetURI: 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad' } : {}),
+    // Draft-era member that GDAL 3.6 reads to find the tiling scheme.
+    tileMatrixSetDefinition: `${api}/tileMatrixSets/${encodeURIComponent(grid.id)}`,
+    links: [
+      { rel: 'self', type: 'application/json', href: base },
+      { rel: `${REL}/tiling-scheme`, type: 'application/json', href: `${api}/tileMatrixSets/${encodeURIComponent(grid.id)}` },
+      { rel: 'item', type: MVT, href: `${base}/{tileMatrix}/{tileRow}/{tileCol}`, templated: true },
+    ],
+    tileMatrixSetLimits: limits(info, grid, levels),
+    layers: info.layers.map((l) => ({
+      id: l.id,
+      dataType: 'vector',
+      propertiesSchema: {
+        type: 'object',
+        properties: Object.fromEntries(Object.entries(l.fields).map(([k, t]) => [k, { type: t === 'Number' ? 'number' : t === 'Boolean' ? 'boolean' : 'string' }])),
+      },
+    })),
+    ...(info.bounds ? { boundingBox: { lowerLeft: [info.bounds[0], info.bounds[1]], upperRight: [info.bounds[2], info.bounds[3]], crs: CRS84 } } : {}),
+  };
+}
+
+/** The list of a collection's tilesets, one per grid it is served in. */
+export function tilesetList(api: string, info: TilesetInfo, grids: readonly TileGrid[]) {
+  const base = `${api}/collections/${encodeURIComponent(info.id)}/tiles`;
+  return {
+    tilesets: grids.map((g) => ({
+      title: `${info.name} (${g.title})`,
+      dataType: 'vector',
+      crs: crsUri(g.srid),
+      ...(g.id === 'WebMercatorQuad' ? { tileMatrixSetURI: 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad' } : {}),
+      tileMatrixSetDefinition: `${api}/tileMatrixSets/${encodeURIComponent(g.id)}`,
+      links: [
+        { rel: 'self', type: 'application/json', href: `${base}/${encodeURIComponent(g.id)}` },
+        { rel: `${REL}/tileset`, type: 'application/json', href: `${base}/${encodeURIComponent(g.id)}` },
+        { rel: `${REL}/tiling-scheme`, type: 'application/json', href: `${api}/tileMatrixSets/${encodeURIComponent(g.id)}` },
+      ],
+    })),
+  };
+}
