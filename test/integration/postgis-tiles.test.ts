@@ -114,6 +114,51 @@ describe('vector tiles from PostGIS', () => {
     }
   });
 
+  it('is read by GDAL in the EPSG:3006 grid with the georeference the TMS JSON gives', async () => {
+    // GDAL's MVT driver georeferences a z/x/y tile by crs / tile origin / zoom-0 span in a
+    // metadata.json; the 3006 grid's 4 × 4 level 0 is zoom 2 of that one-tile scheme.
+    const tms = (await (await fetch(`${running.url}/tileMatrixSets/3006`)).json()) as {
+      tileMatrices: { pointOfOrigin: [number, number]; cellSize: number; tileWidth: number; matrixWidth: number }[];
+    };
+    const m0 = tms.tileMatrices[0]!;
+    const zoomOffset = Math.log2(m0.matrixWidth);
+    const grid = SWEDISH_GRID_TILES[2]!.grid;
+    const { z, x, y } = SWEDISH_GRID_TILES[2]!;
+    const { bytes } = await fetchTile(`${running.url}/tiles/sodertorn/3006/${z}/${x}/${y}.mvt`);
+    const dir = mkdtempSync(join(tmpdir(), 'mvt3006-'));
+    const file = join(dir, String(z + zoomOffset), String(x), `${y}.pbf`);
+    mkdirSync(join(dir, String(z + zoomOffset), String(x)), { recursive: true });
+    writeFileSync(file, bytes);
+    const layers = Object.keys(decodeTile(bytes));
+    writeFileSync(
+      join(dir, 'metadata.json'),
+      JSON.stringify({
+        format: 'pbf',
+        minzoom: String(z + zoomOffset),
+        maxzoom: String(z + zoomOffset),
+        crs: 'EPSG:3006',
+        tile_origin_upper_left_x: String(m0.pointOfOrigin[1]), // TMS JSON is northing first
+        tile_origin_upper_left_y: String(m0.pointOfOrigin[0]),
+        tile_dimension_zoom_0: String(m0.cellSize * m0.tileWidth * m0.matrixWidth),
+        json: JSON.stringify({ vector_layers: layers.map((id) => ({ id, fields: {} })) }),
+      }),
+    );
+    const out = execFileSync('ogrinfo', ['-ro', '-so', '-al', '-oo', `METADATA_FILE=${join(dir, 'metadata.json')}`, file], { encoding: 'utf8' });
+    expect(out).toContain('SWEREF99 TM');
+    const [minX, minY, maxX, maxY] = tileToBbox(grid, z, x, y);
+    const extents = [...out.matchAll(/Extent: \((-?[\d.]+), (-?[\d.]+)\) - \((-?[\d.]+), (-?[\d.]+)\)/g)];
+    expect(extents.length).toBe(layers.length);
+    // GDAL clips to the tile: every layer lies inside it, and kommun (which covers it) spans it exactly.
+    for (const m of extents) {
+      const [ex0, ey0, ex1, ey1] = m.slice(1).map(Number) as [number, number, number, number];
+      expect(ex0).toBeGreaterThanOrEqual(minX);
+      expect(ey0).toBeGreaterThanOrEqual(minY);
+      expect(ex1).toBeLessThanOrEqual(maxX);
+      expect(ey1).toBeLessThanOrEqual(maxY);
+    }
+    expect(extents.some((m) => m.slice(1).map(Number).join() === [minX, minY, maxX, maxY].join())).toBe(true);
+  });
+
   it('answers 204 for a tile without features, and below a layer minzoom leaves the layer out', async () => {
     const empty = await fetchTile(`${running.url}/tiles/sodertorn/10/0/0.mvt`);
     expect(empty.status).toBe(204);
