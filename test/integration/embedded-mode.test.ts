@@ -7,7 +7,8 @@ import { writeDemoFiles } from '../../src/demo/write-files.ts';
 import { TEST_DATA } from '../helpers/test-db.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile, fetchTile } from '../helpers/mvt.ts';
-import { SAMPLE_TILES } from '../helpers/sample-tiles.ts';
+import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
+import { SAMPLE_TILES, SWEDISH_GRID_TILES } from '../helpers/sample-tiles.ts';
 
 /** PostGIS encodes a real column as an MVT float, the GeoJSON path as a double: compare at float precision. */
 function asFloat32(properties: Record<string, unknown>): Record<string, unknown> {
@@ -48,8 +49,8 @@ describe('embedded mode (no database)', () => {
     a.bounds.forEach((v, i) => expect(v).toBeCloseTo(b.bounds[i]!, 3));
   });
 
-  it.each(SAMPLE_TILES)('serves the same layers and features as PostGIS for $z/$x/$y', async ({ z, x, y }) => {
-    const path = `/tiles/sodertorn/${z}/${x}/${y}.mvt`;
+  it.each([...SAMPLE_TILES.map((t) => ({ grid: webMercatorQuad, ...t })), ...SWEDISH_GRID_TILES])('serves the same layers and features as PostGIS for $grid.id $z/$x/$y', async ({ grid, z, x, y }) => {
+    const path = grid === webMercatorQuad ? `/tiles/sodertorn/${z}/${x}/${y}.mvt` : `/tiles/sodertorn/${grid.id}/${z}/${x}/${y}.mvt`;
     const [a, b] = await Promise.all([fetchTile(`${embedded.url}${path}`), fetchTile(`${postgis.url}${path}`)]);
     expect(a.status).toBe(b.status);
     const fromFiles = decodeTile(a.bytes);
@@ -71,7 +72,8 @@ describe('embedded mode (no database)', () => {
   it('answers 204 for empty tiles and the same errors', async () => {
     expect((await fetchTile(`${embedded.url}/tiles/sodertorn/10/0/0.mvt`)).status).toBe(204);
     expect((await fetch(`${embedded.url}/tiles/sodertorn/19/0/0.mvt`)).status).toBe(400);
-    expect((await fetch(`${embedded.url}/tiles/sodertorn/3006/10/0/0.mvt`)).status).toBe(404);
+    expect((await fetch(`${embedded.url}/tiles/sodertorn/3006/10/0/0.mvt`)).status).toBe(204);
+    expect((await fetch(`${embedded.url}/tiles/sodertorn/3006/14/0/0.mvt`)).status).toBe(400);
     expect((await fetch(`${embedded.url}/tiles/nope/1/0/0.mvt`)).status).toBe(404);
   });
 });

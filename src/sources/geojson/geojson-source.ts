@@ -4,7 +4,9 @@ import GeoJSONVT from 'geojson-vt';
 import { fromGeojsonVt } from 'vt-pbf';
 import type { LegacyTile } from 'geojson-vt';
 import type { EngineConfig, TilesetConfig } from '../../config/schema.ts';
-import type { Bbox, TileGrid } from '../../grids/tile-grid.ts';
+import { styleZoom, type Bbox, type TileGrid } from '../../grids/tile-grid.ts';
+import { webMercatorQuad } from '../../grids/web-mercator-quad.ts';
+import { gridPlane } from './grid-plane.ts';
 import { layersAtZoom } from '../postgis/mvt-query.ts';
 import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo, type DescribedLayer } from '../tileset-info.ts';
@@ -17,7 +19,15 @@ interface Feature {
 }
 
 interface LoadedLayer extends DescribedLayer {
-  readonly index: GeoJSONVT;
+  /** Features in WGS84 with the configured attributes only. */
+  readonly features: Feature[];
+}
+
+/** Maps every coordinate pair nested in a geometry's coordinates. */
+function mapCoordinates(coordinates: unknown, fn: (lon: number, lat: number) => [number, number]): unknown {
+  if (!Array.isArray(coordinates)) return coordinates;
+  if (typeof coordinates[0] === 'number') return fn(coordinates[0] as number, coordinates[1] as number);
+  return coordinates.map((c) => mapCoordinates(c, fn));
 }
 
 /** The file holding a table's features: `<dir>/<table without schema>.geojson`. */
@@ -55,20 +65,46 @@ function pickAttributes(features: Feature[], attributes: readonly string[]): Fea
 
 /**
  * A tileset served from GeoJSON files (WGS84) through geojson-vt and vt-pbf: the embedded
- * demo mode that runs without a database. Only the WebMercatorQuad grid, as geojson-vt
- * tiles the Web Mercator plane.
+ * demo mode that runs without a database. Every grid is served: for grids other than Web
+ * Mercator the features are projected into the grid's CRS first (grid-plane.ts), so a
+ * 3006 tile is cut in SWEREF 99 TM, never resampled from Mercator.
  */
 export class GeojsonSource implements TileSource {
   readonly id: string;
   private readonly tileset: TilesetConfig;
   private readonly layers: Map<string, LoadedLayer>;
-  private readonly extent: number;
+  private readonly tiles: EngineConfig['tiles'];
+  /** geojson-vt indexes per grid and layer, built on the first tile of a grid. */
+  private readonly indexes = new Map<string, { zoomOffset: number; byLayer: Map<string, GeoJSONVT> }>();
 
-  private constructor(tileset: TilesetConfig, layers: Map<string, LoadedLayer>, extent: number) {
+  private constructor(tileset: TilesetConfig, layers: Map<string, LoadedLayer>, tiles: EngineConfig['tiles']) {
     this.id = tileset.id;
     this.tileset = tileset;
     this.layers = layers;
-    this.extent = extent;
+    this.tiles = tiles;
+  }
+
+  private indexFor(grid: TileGrid): { zoomOffset: number; byLayer: Map<string, GeoJSONVT> } {
+    let entry = this.indexes.get(grid.id);
+    if (!entry) {
+      const plane = grid.srid === 3857 ? undefined : gridPlane(grid);
+      const zoomOffset = plane?.zoomOffset ?? 0;
+      const byLayer = new Map<string, GeoJSONVT>();
+      for (const [id, layer] of this.layers) {
+        const features = plane
+          ? layer.features.map((f) => ({ ...f, geometry: { ...f.geometry, coordinates: mapCoordinates(f.geometry.coordinates, plane.toPlaneLonLat) } }))
+          : layer.features;
+        const maxZoom = Math.min(grid.levels.length - 1 + zoomOffset, 24);
+        byLayer.set(
+          id,
+          // tolerance 0: the PostGIS path does not simplify either, so both modes serve the same features.
+          new GeoJSONVT({ type: 'FeatureCollection', features } as never, { maxZoom, indexMaxZoom: 5, extent: this.tiles.extent, buffer: this.tiles.buffer, tolerance: 0 }),
+        );
+      }
+      entry = { zoomOffset, byLayer };
+      this.indexes.set(grid.id, entry);
+    }
+    return entry;
   }
 
   /** Reads and indexes every layer file of a tileset. */
@@ -78,24 +114,21 @@ export class GeojsonSource implements TileSource {
       const path = demoFileOf(dir, config.table);
       const collection = JSON.parse(await readFile(path, 'utf8')) as { features: Feature[] };
       const features = pickAttributes(collection.features, config.attributes);
-      const index = new GeoJSONVT(
-        { type: 'FeatureCollection', features } as never,
-        // tolerance 0: the PostGIS path does not simplify either, so both modes serve the same features.
-        { maxZoom: Math.min(config.maxzoom, 24), indexMaxZoom: 5, extent: tiles.extent, buffer: tiles.buffer, tolerance: 0 },
-      );
       const fields: Record<string, FieldType> = {};
       const bounds = [Infinity, Infinity, -Infinity, -Infinity];
       for (const f of features) {
         for (const [k, v] of Object.entries(f.properties ?? {})) fields[k] ??= fieldTypeOfValue(v);
         extendBounds(bounds, f.geometry.coordinates);
       }
-      layers.set(config.id, { config, index, fields, bounds: Number.isFinite(bounds[0]) ? (bounds as unknown as Bbox) : undefined });
+      layers.set(config.id, { config, features, fields, bounds: Number.isFinite(bounds[0]) ? (bounds as unknown as Bbox) : undefined });
     }
-    return new GeojsonSource(tileset, layers, tiles.extent);
+    const source = new GeojsonSource(tileset, layers, tiles);
+    source.indexFor(webMercatorQuad); // the XYZ grid is ready before the first request
+    return source;
   }
 
   supportsGrid(grid: TileGrid): boolean {
-    return grid.id === 'WebMercatorQuad';
+    return grid.proj4.length > 0;
   }
 
   async describe(): Promise<TilesetInfo> {
@@ -103,12 +136,13 @@ export class GeojsonSource implements TileSource {
   }
 
   async getTile(tile: TileAddress): Promise<Uint8Array> {
+    const { zoomOffset, byLayer } = this.indexFor(tile.grid);
     const tiles: Record<string, LegacyTile> = {};
-    for (const config of layersAtZoom(this.tileset.layers, tile.z)) {
-      const layerTile = this.layers.get(config.id)?.index.getTile(tile.z, tile.x, tile.y);
+    for (const config of layersAtZoom(this.tileset.layers, styleZoom(tile.grid, tile.z))) {
+      const layerTile = byLayer.get(config.id)?.getTile(tile.z + zoomOffset, tile.x, tile.y);
       if (layerTile && layerTile.features.length > 0) tiles[config.id] = layerTile;
     }
     if (Object.keys(tiles).length === 0) return new Uint8Array(0);
-    return fromGeojsonVt(tiles, { version: 2, extent: this.extent });
+    return fromGeojsonVt(tiles, { version: 2, extent: this.tiles.extent });
   }
 }
