@@ -7,6 +7,8 @@ import { createHttpServer } from './http/server.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { GeojsonSource } from './sources/geojson/geojson-source.ts';
 import { Database } from './sources/postgis/database.ts';
+import { ConfigError } from './config/load-config.ts';
+import { checkLayers } from './sources/postgis/check-layers.ts';
 import { readGeometryTables, tilesetsFromTables } from './sources/postgis/discover.ts';
 import { PostgisSource } from './sources/postgis/postgis-source.ts';
 
@@ -51,7 +53,13 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     };
     if (config.tiles.discover.enabled) await discover();
     const srids = [...new Set(config.tilesets.flatMap((t) => t.layers.map((l) => l.srid)))];
-    await database.warm([...srids, ...GRIDS.map((g) => g.srid)]);
+    if (await database.warm([...srids, ...GRIDS.map((g) => g.srid)])) {
+      const problems = await checkLayers(database, config.tilesets);
+      if (problems.length) {
+        await database.close();
+        throw new ConfigError(`the configured layers do not match the database:\n  ${problems.join('\n  ')}`);
+      }
+    }
   } else {
     for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: await GeojsonSource.load(ts, config.demo.dir, config.tiles) });
   }

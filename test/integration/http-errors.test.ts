@@ -142,3 +142,19 @@ describe('a query over its time limit', () => {
     }
   });
 });
+
+describe('configuration that does not match the database', () => {
+  it('fails start-up naming the option path of each missing table or column', async () => {
+    const base = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
+    const broken = {
+      ...base,
+      layers: [
+        { ...base.layers[0]!, attributes: ['kommunkod', 'invanare'] },
+        { ...base.layers[1]!, table: 'sjoar' },
+      ],
+    };
+    await expect(startEngine({ overrides: { tilesets: [broken] } })).rejects.toThrow(
+      /tilesets\[0\]\.layers\[0\]\.attributes\[1\]: table kommun has no column "invanare"[\s\S]*tilesets\[0\]\.layers\[1\]\.table: table sjoar does not exist/,
+    );
+  });
+});
