@@ -67,16 +67,23 @@ function limits(info: TilesetInfo, grid: TileGrid, [first, last]: readonly [numb
   return result;
 }
 
-/** The vector tileset of a collection in one grid: tile URL template, limits and layers. */
-export function tilesetMetadata(api: string, info: TilesetInfo, grid: TileGrid, levels: readonly [number, number]) {
-  const base = `${api}/collections/${encodeURIComponent(info.id)}/tiles/${encodeURIComponent(grid.id)}`;
+/** What a tileset list entry and a tileset document both say: title, data type, CRS, tiling scheme. */
+function tilesetHeader(api: string, info: TilesetInfo, grid: TileGrid) {
   return {
     title: `${info.name} (${grid.title})`,
     dataType: 'vector',
     crs: crsUri(grid.srid),
     ...(grid.id === 'WebMercatorQuad' ? { tileMatrixSetURI: 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad' } : {}),
-    // Draft-era member that GDAL 3.6 reads to find the tiling scheme.
+    // Draft-era member that GDAL 3.6's OGCAPI driver reads to find the tiling scheme.
     tileMatrixSetDefinition: `${api}/tileMatrixSets/${encodeURIComponent(grid.id)}`,
+  };
+}
+
+/** The vector tileset of a collection in one grid: tile URL template, limits and layers. */
+export function tilesetMetadata(api: string, info: TilesetInfo, grid: TileGrid, levels: readonly [number, number]) {
+  const base = `${api}/collections/${encodeURIComponent(info.id)}/tiles/${encodeURIComponent(grid.id)}`;
+  return {
+    ...tilesetHeader(api, info, grid),
     links: [
       { rel: 'self', type: 'application/json', href: base },
       { rel: `${REL}/tiling-scheme`, type: 'application/json', href: `${api}/tileMatrixSets/${encodeURIComponent(grid.id)}` },
@@ -100,11 +107,7 @@ export function tilesetList(api: string, info: TilesetInfo, grids: readonly Tile
   const base = `${api}/collections/${encodeURIComponent(info.id)}/tiles`;
   return {
     tilesets: grids.map((g) => ({
-      title: `${info.name} (${g.title})`,
-      dataType: 'vector',
-      crs: crsUri(g.srid),
-      ...(g.id === 'WebMercatorQuad' ? { tileMatrixSetURI: 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad' } : {}),
-      tileMatrixSetDefinition: `${api}/tileMatrixSets/${encodeURIComponent(g.id)}`,
+      ...tilesetHeader(api, info, g),
       links: [
         { rel: 'self', type: 'application/json', href: `${base}/${encodeURIComponent(g.id)}` },
         { rel: `${REL}/tileset`, type: 'application/json', href: `${base}/${encodeURIComponent(g.id)}` },
