@@ -20,3 +20,48 @@ export class SingleFlight<T> {
     return this.inFlight.size;
   }
 }
+
+/**
+ * Single flight whose production is aborted when every caller waiting for it has gone
+ * away (a client disconnect aborts a render only if no other request shares it).
+ */
+export class AbortableSingleFlight<T> {
+  private readonly inFlight = new Map<string, { promise: Promise<T>; waiters: number; controller: AbortController }>();
+
+  run(key: string, produce: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
+    let entry = this.inFlight.get(key);
+    if (!entry) {
+      const controller = new AbortController();
+      const promise = produce(controller.signal).finally(() => {
+        if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
+      });
+      entry = { promise, waiters: 0, controller };
+      this.inFlight.set(key, entry);
+    }
+    const joined = entry;
+    joined.waiters++;
+    if (!callerSignal) return joined.promise;
+    return new Promise<T>((resolve, reject) => {
+      const leave = () => {
+        joined.waiters--;
+        if (joined.waiters === 0) {
+          joined.controller.abort(callerSignal.reason);
+          if (this.inFlight.get(key) === joined) this.inFlight.delete(key);
+        }
+        reject(callerSignal.reason ?? new Error('aborted'));
+      };
+      if (callerSignal.aborted) return leave();
+      callerSignal.addEventListener('abort', leave, { once: true });
+      joined.promise.then(
+        (value) => {
+          callerSignal.removeEventListener('abort', leave);
+          resolve(value);
+        },
+        (error: unknown) => {
+          callerSignal.removeEventListener('abort', leave);
+          reject(error);
+        },
+      );
+    });
+  }
+}

@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from './config/schema.ts';
 import { GRIDS } from './grids/grids.ts';
 import { createHttpServer } from './http/server.ts';
+import { RasterPipeline } from './pipeline/raster-pipeline.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
+import { RenderPool } from './render/render-pool.ts';
+import { loadStyles } from './render/style-store.ts';
 import { GeojsonSource } from './sources/geojson/geojson-source.ts';
 import { Database } from './sources/postgis/database.ts';
 import { ConfigError } from './config/load-config.ts';
@@ -65,8 +68,12 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   }
 
   const pipeline = new TilePipeline(tilesets, GRIDS);
+  const configuredIds = new Set(config.tilesets.map((t) => t.id));
+  const styles = loadStyles(config.render.stylesDir, configuredIds);
+  const pool = new RenderPool(config.render, { stylesDir: config.render.stylesDir, tilesetIds: [...configuredIds], encode: config.render });
+  const raster = new RasterPipeline(pipeline, styles, pool);
   const health = async () => (db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' });
-  const server = createHttpServer(pipeline, config.server, config.service, logger, health);
+  const server = createHttpServer(pipeline, raster, config.server, config.service, logger, health);
 
   return {
     server,
@@ -84,6 +91,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
       for (const t of timers) clearTimeout(t);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await pool.close();
       await db?.close();
     },
   };

@@ -14,6 +14,9 @@ export const ERROR_CODES = {
   DATABASE_UNAVAILABLE: { status: 503, description: 'PostgreSQL cannot be reached; the engine retries by itself.' },
   QUERY_TIMEOUT: { status: 503, description: 'The tile query ran over its time limit (statement_timeout).' },
   OVERLOADED: { status: 503, description: 'Too many tile productions are queued; retry shortly.' },
+  RENDER_TIMEOUT: { status: 503, description: 'A raster render ran over render.timeoutMs.' },
+  RENDER_FAILED: { status: 500, description: 'A raster render failed in its thread; only this request is affected.' },
+  UNKNOWN_STYLE: { status: 404, description: 'No style (or tileset with a style) has this id.' },
   REQUEST_ABORTED: { status: 499, description: 'The client went away before the tile was produced.' },
   INTERNAL: { status: 500, description: 'An unexpected failure; it is logged with context.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -96,6 +96,23 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    render: z
+      .object({
+        /** Folder of the MapLibre styles (one `<id>.json` each). */
+        stylesDir: z.string().default('styles'),
+        /** Render threads; one per core is the sweet spot for Skia on this 2-core machine. */
+        workers: z.number().int().min(1).max(64).default(2),
+        /** Renders waiting for a thread before the engine answers 503; bounds latency under overload. */
+        maxQueue: z.number().int().min(0).max(10_000).default(64),
+        /** Longest a single render may take before it is abandoned with 503. */
+        timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+        webpQuality: z.number().int().min(1).max(100).default(85),
+        jpegQuality: z.number().int().min(1).max(100).default(85),
+        /** zlib level of PNG encoding: 6 balances size and the ~38 ms encode measured here. */
+        pngCompressionLevel: z.number().int().min(0).max(9).default(6),
+      })
+      .strict()
+      .prefault({}),
     /** Who publishes the service: OWS ServiceIdentification and ServiceProvider (WMTS, later WMS). */
     service: z
       .object({

@@ -12,6 +12,8 @@ export interface Exchange {
   readonly baseUrl: string;
   /** Headers every answer carries (CORS). */
   readonly headers: Record<string, string>;
+  /** Aborted when the client disconnects. */
+  readonly signal: AbortSignal;
 }
 
 export type Handler = (exchange: Exchange) => Promise<void> | void;

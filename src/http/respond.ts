@@ -50,13 +50,14 @@ export async function sendTile(
     res.end();
     return;
   }
-  const compress = acceptsGzip(req);
+  // Images are compressed already; gzip only the protobuf of vector tiles.
+  const compress = tile.contentType.startsWith('application/') && acceptsGzip(req);
   const body = compress ? await gzip(tile.body, { level: 6 }) : tile.body;
   res.writeHead(200, {
     ...headers,
     'Content-Type': tile.contentType,
     'Content-Length': body.length,
-    Vary: 'Accept-Encoding',
+    ...(tile.contentType.startsWith('application/') ? { Vary: 'Accept-Encoding' } : {}),
     ...(compress ? { 'Content-Encoding': 'gzip' } : {}),
   });
   res.end(req.method === 'HEAD' ? undefined : body);

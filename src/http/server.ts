@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { EngineError, toEngineError } from '../errors.ts';
-import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
+import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
+import { VECTOR_FORMATS, type TilePipeline } from '../pipeline/tile-pipeline.ts';
+import { RASTER_FORMATS } from '../render/render-task.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
 import type { EngineConfig } from '../config/schema.ts';
@@ -33,34 +35,46 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
 }
 
 /** Builds the HTTP front: routes adapt requests to the pipeline, errors become JSON answers. */
-export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, service: EngineConfig['service'], logger: Logger, health: HealthCheck): Server {
+export function createHttpServer(
+  pipeline: TilePipeline,
+  raster: RasterPipeline,
+  options: HttpOptions,
+  service: EngineConfig['service'],
+  logger: Logger,
+  health: HealthCheck,
+): Server {
   const tileCacheControl = `public, max-age=${options.tileMaxAgeS}`;
 
-  const tileHandler: Handler = async ({ req, res, params, headers }) => {
-    const tile = await pipeline.getTile({
-      tilesetId: params.tileset!,
-      ...(params.grid === undefined ? {} : { gridId: params.grid }),
-      z: params.z!,
-      x: params.x!,
-      y: params.y!,
-      format: params.format!,
-    });
+  const tileFormats = [...Object.keys(VECTOR_FORMATS), ...Object.keys(RASTER_FORMATS)];
+  const tileHandler: Handler = async ({ req, res, params, headers, signal }) => {
+    const { tileset, grid, z, x, y, scale, format } = params as Record<string, string>;
+    const address = { ...(grid === undefined ? {} : { gridId: grid }), z: z!, x: x!, y: y!, format: format! };
+    let tile;
+    if (isRasterFormat(format!)) {
+      tile = await raster.getTile({ name: tileset!, ...address, ...(scale === undefined ? {} : { scale }), signal });
+    } else if (Object.hasOwn(VECTOR_FORMATS, format!) && scale === undefined) {
+      tile = await pipeline.getTile({ tilesetId: tileset!, ...address });
+    } else {
+      throw new EngineError('UNKNOWN_FORMAT', `format "${format!.slice(0, 16)}${scale ? ` @${scale.slice(0, 4)}x` : ''}" is not served; use one of ${tileFormats.join(', ')} (@2x for raster)`, {
+        detail: { formats: tileFormats },
+      });
+    }
     await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
   };
 
   const routes: Route<Handler>[] = [
     {
       name: 'grid-tile',
-      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.]+)\.(?<format>[^/.]+)$/,
+      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.@]+)(?:@(?<scale>[^/.]+)x)?\.(?<format>[^/.]+)$/,
       handler: tileHandler,
     },
     {
       name: 'tile',
-      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.]+)\.(?<format>[^/.]+)$/,
+      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.@]+)(?:@(?<scale>[^/.]+)x)?\.(?<format>[^/.]+)$/,
       handler: tileHandler,
     },
     ...ogcApiRoutes(pipeline, service, tileCacheControl),
-    ...wmtsRoutes(pipeline, service, tileCacheControl),
+    ...wmtsRoutes(pipeline, raster, service, tileCacheControl),
     {
       name: 'tilejson',
       pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,
@@ -112,13 +126,27 @@ export function createHttpServer(pipeline: TilePipeline, options: HttpOptions, s
       }
       const match = matchRoute(routes, path);
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
-      await match.route.handler({ req, res, params: match.params, query: new URLSearchParams(rawQuery), baseUrl: baseUrlOf(req, options.publicUrl), headers });
+      // Aborted when the client goes away before the answer is complete.
+      const disconnect = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) disconnect.abort(new EngineError('REQUEST_ABORTED', 'the client went away'));
+      });
+      await match.route.handler({
+        req,
+        res,
+        params: match.params,
+        query: new URLSearchParams(rawQuery),
+        baseUrl: baseUrlOf(req, options.publicUrl),
+        headers,
+        signal: disconnect.signal,
+      });
     } catch (thrown) {
       if (thrown instanceof OwsException) {
         sendOwsException(res, thrown, headers);
         return;
       }
       const error = toEngineError(thrown);
+      if (error.code === 'REQUEST_ABORTED') return; // nobody is listening any more
       if (error.status >= 500) {
         logger.error({ err: error.cause ?? error, code: error.code, url: req.url }, error.message);
       }

@@ -2,7 +2,8 @@ import type { EngineConfig } from '../config/schema.ts';
 import { EngineError } from '../errors.ts';
 import { OwsException, owsExceptionOf } from '../ows/ows-exception.ts';
 import { wmtsCapabilitiesXml, type WmtsLayer } from '../ows/wmts-capabilities.ts';
-import { checkStyle, parseWmtsKvp, WMTS_EXTENSIONS, type WmtsGetTile } from '../ows/wmts-request.ts';
+import { checkStyle, DEFAULT_STYLE, parseWmtsKvp, WMTS_EXTENSIONS, type WmtsGetTile } from '../ows/wmts-request.ts';
+import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { Exchange, Handler } from './exchange.ts';
 import { sendTile } from './respond.ts';
@@ -19,7 +20,8 @@ async function asOws<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 /** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
-export function wmtsRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tileCacheControl: string): Route<Handler>[] {
+export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tileCacheControl: string): Route<Handler>[] {
+  const stylesOf = (tilesetId: string) => [DEFAULT_STYLE, ...raster.stylesOver(tilesetId)];
   const capabilities = async ({ res, baseUrl, headers }: Exchange) => {
     const layers: WmtsLayer[] = await asOws(() =>
       Promise.all(
@@ -29,7 +31,7 @@ export function wmtsRoutes(pipeline: TilePipeline, service: EngineConfig['servic
             const range = tileset.source.supportsGrid(grid) ? pipeline.levelsOf(tileset, grid) : undefined;
             if (range) levels.set(grid.id, range);
           }
-          return { info: await tileset.source.describe(), levels };
+          return { info: await tileset.source.describe(), styles: stylesOf(tileset.config.id), levels };
         }),
       ),
     );
@@ -38,17 +40,14 @@ export function wmtsRoutes(pipeline: TilePipeline, service: EngineConfig['servic
     res.end(res.req.method === 'HEAD' ? undefined : xml);
   };
 
-  const getTile = async ({ req, res, headers }: Exchange, request: WmtsGetTile) => {
-    const tile = await asOws(() =>
-      pipeline.getTile({
-        tilesetId: request.layer,
-        gridId: request.tileMatrixSet,
-        z: request.tileMatrix,
-        x: request.tileCol,
-        y: request.tileRow,
-        format: request.format,
-      }),
-    );
+  const getTile = async ({ req, res, headers, signal }: Exchange, request: WmtsGetTile) => {
+    const address = { gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format };
+    const tile = await asOws(async () => {
+      const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id));
+      if (!isRasterFormat(request.format)) return pipeline.getTile({ tilesetId: request.layer, ...address });
+      if (stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
+      return raster.getTile({ name: style === DEFAULT_STYLE ? request.layer : style, ...address, signal });
+    });
     await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
   };
 
@@ -71,7 +70,7 @@ export function wmtsRoutes(pipeline: TilePipeline, service: EngineConfig['servic
         if (!WMTS_EXTENSIONS[ext!]) {
           throw new OwsException('InvalidParameterValue', `format ".${ext!.slice(0, 16)}" is not served; use ${Object.keys(WMTS_EXTENSIONS).join(', ')}`, 'FORMAT');
         }
-        const request: WmtsGetTile = { request: 'GetTile', layer: layer!, style: checkStyle(style!), format: ext!, tileMatrixSet: tms!, tileMatrix: z!, tileRow: row!, tileCol: col! };
+        const request: WmtsGetTile = { request: 'GetTile', layer: layer!, style: style!, format: ext!, tileMatrixSet: tms!, tileMatrix: z!, tileRow: row!, tileCol: col! };
         await getTile(exchange, request);
       },
     },

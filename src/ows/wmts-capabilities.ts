@@ -1,12 +1,14 @@
 import type { EngineConfig } from '../config/schema.ts';
 import { inAxisOrder, scaleDenominator, type TileGrid } from '../grids/tile-grid.ts';
 import type { TilesetInfo } from '../sources/tile-source.ts';
-import { DEFAULT_STYLE, WMTS_FORMATS } from './wmts-request.ts';
+import { DEFAULT_STYLE, WMTS_FORMATS, WMTS_VECTOR_FORMATS } from './wmts-request.ts';
 import { element, textElement } from './xml.ts';
 
-/** A layer as WMTS lists it: the tileset and the levels it has in each grid. */
+/** A layer as WMTS lists it: the tileset, its styles and the levels it has in each grid. */
 export interface WmtsLayer {
   readonly info: TilesetInfo;
+  /** `default` first, then the ids of styles drawing this tileset; raster formats only when there is one. */
+  readonly styles: readonly string[];
   /** Grid id → [first, last] level served. */
   readonly levels: ReadonlyMap<string, readonly [number, number]>;
 }
@@ -63,6 +65,7 @@ function layerXml(layer: WmtsLayer, grids: readonly TileGrid[], baseUrl: string)
   const { info } = layer;
   const bounds = info.bounds ?? [-180, -85.0511287798066, 180, 85.0511287798066];
   const links = grids.filter((g) => layer.levels.has(g.id));
+  const formats = layer.styles.length > 1 ? WMTS_FORMATS : WMTS_VECTOR_FORMATS;
   return element(
     'Layer',
     {},
@@ -70,12 +73,14 @@ function layerXml(layer: WmtsLayer, grids: readonly TileGrid[], baseUrl: string)
     info.description ? textElement('ows:Abstract', info.description) : null,
     element('ows:WGS84BoundingBox', {}, textElement('ows:LowerCorner', `${bounds[0]} ${bounds[1]}`), textElement('ows:UpperCorner', `${bounds[2]} ${bounds[3]}`)),
     textElement('ows:Identifier', info.id),
-    element('Style', { isDefault: 'true' }, textElement('ows:Title', 'Default'), textElement('ows:Identifier', DEFAULT_STYLE)),
-    ...Object.keys(WMTS_FORMATS).map((f) => textElement('Format', f)),
+    ...layer.styles.map((s) =>
+      element('Style', s === DEFAULT_STYLE ? { isDefault: 'true' } : {}, textElement('ows:Title', s === DEFAULT_STYLE ? 'Default' : s), textElement('ows:Identifier', s)),
+    ),
+    ...Object.keys(formats).map((f) => textElement('Format', f)),
     // No TileMatrixSetLimits: the official 1.0.0 schema types their values positiveInteger,
     // so row/column 0 would not validate; out-of-range requests get TileOutOfRange instead.
     ...links.map((g) => element('TileMatrixSetLink', {}, textElement('TileMatrixSet', g.id))),
-    ...Object.entries(WMTS_FORMATS).map(([format, ext]) =>
+    ...Object.entries(formats).map(([format, ext]) =>
       element('ResourceURL', {
         format,
         resourceType: 'tile',

@@ -1,13 +1,23 @@
 import { OwsException } from './ows-exception.ts';
 
-/** The one style every layer has until the harmonised styles land. */
+/** The style every layer has: for raster formats, the first style that draws the layer. */
 export const DEFAULT_STYLE = 'default';
 
-/** Tile formats WMTS offers, by media type, with the file extension the pipeline knows. */
-export const WMTS_FORMATS: Readonly<Record<string, string>> = {
+/** Vector tile formats WMTS offers, by media type, with the file extension the pipeline knows. */
+export const WMTS_VECTOR_FORMATS: Readonly<Record<string, string>> = {
   'application/vnd.mapbox-vector-tile': 'mvt',
   'application/x-protobuf': 'pbf',
 };
+
+/** Raster formats, offered for layers that a style draws. */
+export const WMTS_RASTER_FORMATS: Readonly<Record<string, string>> = {
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/jpeg': 'jpg',
+};
+
+/** Every tile format WMTS knows, by media type; images first, as GDAL's WMTS driver takes the first ResourceURL. */
+export const WMTS_FORMATS: Readonly<Record<string, string>> = { ...WMTS_RASTER_FORMATS, ...WMTS_VECTOR_FORMATS };
 
 /** File extension → media type, for the RESTful paths. */
 export const WMTS_EXTENSIONS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(WMTS_FORMATS).map(([type, ext]) => [ext, type]));
@@ -39,10 +49,11 @@ function required(params: Map<string, string>, name: string): string {
   return value;
 }
 
-/** Checks a style name: empty means the default; only the default exists today. */
-export function checkStyle(style: string): string {
-  if (style === '' || style === DEFAULT_STYLE) return DEFAULT_STYLE;
-  throw new OwsException('InvalidParameterValue', `style "${style.slice(0, 64)}" does not exist; styles: ${DEFAULT_STYLE}`, 'STYLE');
+/** Checks a style name against a layer's styles; empty means the default. */
+export function checkStyle(style: string, styles: readonly string[]): string {
+  if (style === '') return DEFAULT_STYLE;
+  if (styles.includes(style)) return style;
+  throw new OwsException('InvalidParameterValue', `style "${style.slice(0, 64)}" does not exist for this layer; styles: ${styles.join(', ')}`, 'STYLE');
 }
 
 /** Parses a WMTS 1.0.0 KVP request, raising the OWS exception a client expects. */
@@ -64,7 +75,7 @@ export function parseWmtsKvp(query: URLSearchParams): WmtsRequest {
   const version = required(params, 'VERSION');
   if (version !== '1.0.0') throw new OwsException('InvalidParameterValue', `VERSION must be 1.0.0, got "${version.slice(0, 16)}"`, 'VERSION');
   const layer = required(params, 'LAYER');
-  const style = checkStyle(params.get('STYLE') ?? required(params, 'STYLE'));
+  const style = params.get('STYLE') ?? required(params, 'STYLE');
   const mediaType = required(params, 'FORMAT');
   const format = WMTS_FORMATS[mediaType];
   if (!format) {

@@ -28,6 +28,7 @@ export async function startEngine(options: { database?: string | null; overrides
     tiles: { ...base.tiles, ...(o.tiles as object) },
     demo: { ...base.demo, ...(o.demo as object) },
     service: { ...base.service, ...(o.service as object) },
+    render: { ...base.render, ...(o.render as object) },
   };
   const engine = await createEngine(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const url = await engine.listen(0, '127.0.0.1');

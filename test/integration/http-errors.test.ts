@@ -36,7 +36,10 @@ describe('bad requests get clear errors', () => {
     ['/tiles/okänd/1/0/0.mvt', 404, 'UNKNOWN_TILESET', 'known: sodertorn, byggnader'],
     ['/tiles/okänd.json', 404, 'UNKNOWN_TILESET', 'known: sodertorn, byggnader'],
     ["/tiles/sodertorn';DROP TABLE kommun;--/1/0/0.mvt", 404, 'UNKNOWN_TILESET', 'no tileset'],
-    ['/tiles/sodertorn/1/0/0.png', 404, 'UNKNOWN_FORMAT', 'use one of mvt, pbf'],
+    ['/tiles/sodertorn/1/0/0.gif', 404, 'UNKNOWN_FORMAT', 'use one of mvt, pbf, png, webp, jpg'],
+    ['/tiles/sodertorn/1/0/0@2x.mvt', 404, 'UNKNOWN_FORMAT', 'use one of mvt, pbf, png, webp, jpg'],
+    ['/tiles/sodertorn/1/0/0@3x.png', 404, 'UNKNOWN_FORMAT', 'scale @3x is not served'],
+    ['/tiles/nostyle/1/0/0.png', 404, 'UNKNOWN_STYLE', 'styles: grundkarta'],
     ['/nothing/here', 404, 'NOT_FOUND', 'no route for /nothing/here'],
     ['/tiles/%E0%A4%A', 404, 'NOT_FOUND', 'percent-encoding'],
   ])('GET %s → %i %s', async (path, status, code, message) => {
@@ -50,7 +53,7 @@ describe('bad requests get clear errors', () => {
 
   it('lists what exists with 404s, machine-readably', async () => {
     expect((await errorOf(`${running.url}/tiles/x/1/0/0.mvt`)).body.tilesets).toEqual(['sodertorn', 'byggnader']);
-    expect((await errorOf(`${running.url}/tiles/sodertorn/1/0/0.webp`)).body.formats).toEqual(['mvt', 'pbf']);
+    expect((await errorOf(`${running.url}/tiles/sodertorn/1/0/0.gif`)).body.formats).toEqual(['mvt', 'pbf', 'png', 'webp', 'jpg']);
     expect((await errorOf(`${running.url}/tiles/sodertorn/10/2000/0.mvt`)).body).toMatchObject({ parameter: 'x', min: 0, max: 1023 });
   });
 

@@ -1,0 +1,16 @@
+import sharp from 'sharp';
+import type { EncodeOptions, RasterFormat } from './render-task.ts';
+import type { RgbaImage } from './renderer.ts';
+
+/** Encodes straight-alpha RGBA as PNG, WebP or JPEG (JPEG has no alpha: flattened on white). */
+export async function encodeImage(image: RgbaImage, format: RasterFormat, options: EncodeOptions): Promise<Uint8Array> {
+  const input = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
+  switch (format) {
+    case 'png':
+      return input.png({ compressionLevel: options.pngCompressionLevel, adaptiveFiltering: false }).toBuffer();
+    case 'webp':
+      return input.webp({ quality: options.webpQuality }).toBuffer();
+    case 'jpg':
+      return input.flatten({ background: '#ffffff' }).jpeg({ quality: options.jpegQuality, mozjpeg: false }).toBuffer();
+  }
+}

@@ -1,0 +1,43 @@
+import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import type { Bbox } from '../grids/tile-grid.ts';
+
+/**
+ * What to draw: an extent of a grid's CRS onto a canvas. The renderer knows nothing of
+ * tiles or HTTP; the raster pipeline collects the vector tiles that cover the view.
+ */
+export interface RenderView {
+  /** The extent in the grid's CRS units (metres), [minX, minY, maxX, maxY]; north up. */
+  readonly bbox: Bbox;
+  /** Output size in CSS pixels; the canvas is widthPx × pixelRatio wide. */
+  readonly widthPx: number;
+  readonly heightPx: number;
+  /** Device pixel ratio: 2 for @2x tiles, DPI / 96 for prints. Scales line widths, radii, text. */
+  readonly pixelRatio: number;
+  /** MapLibre zoom at which style properties are evaluated (512-px world convention). */
+  readonly zoom: number;
+}
+
+/** One vector tile of a style source, placed by its extent in the view's CRS. */
+export interface SourceTile {
+  /** Key of the source in the style's `sources`. */
+  readonly sourceId: string;
+  /** Tile extent in the grid's CRS, [minX, minY, maxX, maxY]. */
+  readonly bbox: Bbox;
+  /** Uncompressed MVT bytes (may be empty). */
+  readonly mvt: Uint8Array;
+}
+
+/** An RGBA image, premultiplied alpha NOT applied (straight alpha), row-major. */
+export interface RgbaImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Draws a MapLibre style over vector tiles. The Skia renderer (@napi-rs/canvas) is the
+ * default; others (maplibre-native) can sit behind the same seam.
+ */
+export interface Renderer {
+  render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): Promise<RgbaImage>;
+}

@@ -1,0 +1,70 @@
+/**
+ * What every draw module receives: the canvas context, the render's globals and pixel
+ * ratio, plus small helpers shared by fills, lines and circles.
+ */
+import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { Color, GlobalProperties } from '@maplibre/maplibre-gl-style-spec';
+import { bindProperty, toCssColor, type FeatureValue, type StyleProperty } from './style-evaluation.ts';
+import type { FeatureGeometry, PixelRect, TileFeature } from './tile-geometry.ts';
+
+export interface DrawContext {
+  readonly ctx: SKRSContext2D;
+  /** `{ zoom }` (and the style's global state) for expression evaluation. */
+  readonly globals: GlobalProperties;
+  /** Device pixels per CSS pixel: style widths, radii and offsets are multiplied by it. */
+  readonly pixelRatio: number;
+}
+
+/** Features of one tile that a layer draws, with the tile's clip rectangle on the canvas. */
+export interface TileBatch {
+  readonly features: readonly TileFeature[];
+  readonly clip: PixelRect;
+}
+
+/**
+ * A colour times an opacity as a CSS string per feature; evaluated once when neither
+ * depends on the feature, since the canvas parses every string it is given.
+ */
+export function bindCssColor(
+  color: StyleProperty<Color | undefined>,
+  opacity: StyleProperty<number>,
+  globals: GlobalProperties,
+): FeatureValue<string | undefined> {
+  if (!color.featureDependent && !opacity.featureDependent) {
+    const css = toCssColor(color.evaluate(globals), opacity.evaluate(globals));
+    return () => css;
+  }
+  const colorOf = bindProperty(color, globals);
+  const opacityOf = bindProperty(opacity, globals);
+  return (feature) => toCssColor(colorOf(feature), opacityOf(feature));
+}
+
+/** Whether a feature's box, grown by a margin in pixels, misses the clip rectangle. */
+export function isOutside(geometry: FeatureGeometry, clip: PixelRect, marginPx: number): boolean {
+  return (
+    geometry.maxX + marginPx < clip.x ||
+    geometry.minX - marginPx > clip.x + clip.width ||
+    geometry.maxY + marginPx < clip.y ||
+    geometry.minY - marginPx > clip.y + clip.height
+  );
+}
+
+/** Clips to one tile's rectangle for the duration of draw(), then restores the context. */
+export function withClip(ctx: SKRSContext2D, clip: PixelRect, translatePx: readonly [number, number], draw: () => void): void {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(clip.x, clip.y, clip.width, clip.height);
+  ctx.clip();
+  // The translation moves the geometry, not the tile's clip, as in MapLibre.
+  if (translatePx[0] !== 0 || translatePx[1] !== 0) ctx.translate(translatePx[0], translatePx[1]);
+  try {
+    draw();
+  } finally {
+    ctx.restore();
+  }
+}
+
+/** A `*-translate` value in device pixels (the anchor does not matter without rotation). */
+export function translateInPx(translate: readonly [number, number] | undefined, pixelRatio: number): [number, number] {
+  return translate ? [translate[0] * pixelRatio, translate[1] * pixelRatio] : [0, 0];
+}

@@ -1,0 +1,113 @@
+/**
+ * `line` layers: strokes with MapLibre's width, cap, join, miter limit, dashes (in line
+ * widths), offset and gap width. A gap-width line is two parallel lines: the band between
+ * the outlines of a (gap + 2·width) and a gap-wide stroke, filled.
+ */
+import { Path2D, PathOp, StrokeCap, StrokeJoin } from '@napi-rs/canvas';
+import { bindCssColor, isOutside, translateInPx, withClip, type DrawContext, type TileBatch } from './draw-context.ts';
+import { linePath } from './feature-paths.ts';
+import { bindProperty, type LineLayer } from './style-evaluation.ts';
+
+type Cap = 'butt' | 'round' | 'square';
+type Join = 'bevel' | 'round' | 'miter';
+
+const STROKE_CAPS: Record<Cap, StrokeCap> = { butt: StrokeCap.Butt, round: StrokeCap.Round, square: StrokeCap.Square };
+const STROKE_JOINS: Record<Join, StrokeJoin> = { bevel: StrokeJoin.Bevel, round: StrokeJoin.Round, miter: StrokeJoin.Miter };
+
+/** Draws a line layer's features, tile by tile, each tile clipped to its own extent. */
+export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly TileBatch[]): void {
+  // line-pattern needs the style's sprite, which comes with icons. line-blur and
+  // line-gradient are not drawn: lines keep sharp edges and line-color.
+  if (layer.hasPattern) return;
+  const { ctx, globals, pixelRatio } = dc;
+  const styleOf = bindCssColor(layer.color, layer.opacity, globals);
+  const widthOf = bindProperty(layer.width, globals);
+  const gapOf = bindProperty(layer.gapWidth, globals);
+  const offsetOf = bindProperty(layer.offset, globals);
+  const dashOf = bindProperty(layer.dasharray, globals);
+  const capOf = bindProperty(layer.cap, globals);
+  const joinOf = bindProperty(layer.join, globals);
+  const miterLimitOf = bindProperty(layer.miterLimit, globals);
+  const translate = translateInPx(layer.translate.evaluate(globals), pixelRatio);
+
+  for (const { features, clip } of batches) {
+    withClip(ctx, clip, translate, () => {
+      const state = { style: '', width: -1, cap: '', join: '', miterLimit: -1, dash: '' };
+      for (const tileFeature of features) {
+        if (tileFeature.type !== 2 && tileFeature.type !== 3) continue;
+        const feature = tileFeature.feature;
+        const style = styleOf(feature);
+        const width = widthOf(feature);
+        if (!style || !(width > 0)) continue;
+        const gap = Math.max(0, gapOf(feature));
+        const offset = offsetOf(feature);
+        const miterLimit = miterLimitOf(feature);
+        const reachPx = (gap / 2 + width + Math.abs(offset)) * pixelRatio * Math.max(1, miterLimit);
+        if (isOutside(tileFeature.geometry(), clip, reachPx + Math.abs(translate[0]) + Math.abs(translate[1]))) continue;
+
+        const cap = capOf(feature);
+        const join = joinOf(feature);
+        const dash = dashInPx(dashOf(feature), width * pixelRatio, cap);
+        const path = linePath(tileFeature, offset * pixelRatio);
+        if (gap > 0) {
+          if (style !== state.style) ctx.fillStyle = state.style = style;
+          ctx.fill(gapLineBand(path, width * pixelRatio, gap * pixelRatio, cap, join, miterLimit, dash), 'nonzero');
+          continue;
+        }
+        if (style !== state.style) ctx.strokeStyle = state.style = style;
+        if (width !== state.width) ctx.lineWidth = (state.width = width) * pixelRatio;
+        if (cap !== state.cap) ctx.lineCap = state.cap = cap;
+        if (join !== state.join) ctx.lineJoin = state.join = join;
+        if (miterLimit !== state.miterLimit) ctx.miterLimit = state.miterLimit = miterLimit;
+        const dashKey = dash ? dash.join(',') : '';
+        if (dashKey !== state.dash) {
+          ctx.setLineDash(dash ?? []);
+          state.dash = dashKey;
+        }
+        ctx.stroke(path);
+      }
+    });
+  }
+}
+
+/**
+ * line-dasharray in device pixels: MapLibre counts dashes in line widths. With round or
+ * square caps the canvas grows every dash by half a width at each end, where MapLibre
+ * keeps the dash length, so those dashes are shortened (and gaps lengthened) by a width.
+ */
+export function dashInPx(dasharray: readonly number[] | undefined, widthPx: number, cap: Cap): number[] | undefined {
+  if (!dasharray || dasharray.length === 0) return undefined;
+  let total = 0;
+  for (const value of dasharray) {
+    if (!(value >= 0)) return undefined;
+    total += value;
+  }
+  if (total <= 0) return undefined;
+  // Odd-length arrays repeat, as the canvas (and MapLibre's line atlas) do.
+  const pattern = dasharray.length % 2 === 0 ? dasharray : [...dasharray, ...dasharray];
+  const capPx = cap === 'butt' ? 0 : widthPx;
+  return pattern.map((value, i) => {
+    const px = value * widthPx;
+    return i % 2 === 0 ? Math.max(0, px - capPx) : px + capPx;
+  });
+}
+
+/** The two parallel strokes of a gap-width line as one fillable path. */
+function gapLineBand(
+  line: Path2D,
+  widthPx: number,
+  gapPx: number,
+  cap: Cap,
+  join: Join,
+  miterLimit: number,
+  dash: number[] | undefined,
+): Path2D {
+  const stroke = { cap: STROKE_CAPS[cap], join: STROKE_JOINS[join], miterLimit };
+  // Path2D.dash/stroke change the path they are called on: work on copies.
+  const base = new Path2D(line);
+  // Skia's path dash takes one on/off pair: the first pair of the pattern.
+  if (dash && dash.length >= 2) base.dash(dash[0]!, dash[1]!, 0);
+  const outer = new Path2D(base).stroke({ ...stroke, width: gapPx + 2 * widthPx });
+  const inner = new Path2D(base).stroke({ ...stroke, width: gapPx });
+  return outer.op(inner, PathOp.Difference);
+}

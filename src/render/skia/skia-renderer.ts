@@ -1,0 +1,127 @@
+/**
+ * The default renderer: a MapLibre style drawn over vector tiles with Skia
+ * (@napi-rs/canvas). Layers draw in style order; within a layer, tile by tile, each tile
+ * clipped to its own extent so features repeated in neighbouring tiles' buffers draw once.
+ */
+import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { GlobalProperties, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import type { Renderer, RenderView, RgbaImage, SourceTile } from '../renderer.ts';
+import { drawBackground } from './draw-background.ts';
+import { drawCircle } from './draw-circle.ts';
+import type { DrawContext, TileBatch } from './draw-context.ts';
+import { drawFill } from './draw-fill.ts';
+import { drawLine } from './draw-line.ts';
+import { compileStyle, isLayerShown, type FeatureLayer, type GlobalCompositeOperationName } from './style-evaluation.ts';
+import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry.ts';
+
+/**
+ * Draws background, fill, line and circle layers. Symbol layers (text and icons) come
+ * next; raster, hillshade, heatmap, fill-extrusion and color-relief layers are skipped.
+ * Stateless between renders apart from the compiled-style cache, which is keyed by the
+ * style object: pass the same object each time to compile it once.
+ */
+export class SkiaRenderer implements Renderer {
+  async render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): Promise<RgbaImage> {
+    return renderImage(style, view, tiles);
+  }
+}
+
+/** The whole render, synchronous: Skia calls block the thread they run on anyway. */
+export function renderImage(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): RgbaImage {
+  const compiled = compileStyle(style);
+  const width = Math.round(view.widthPx * view.pixelRatio);
+  const height = Math.round(view.heightPx * view.pixelRatio);
+  if (!(width > 0 && height > 0)) {
+    throw new RangeError(`render size ${view.widthPx}×${view.heightPx} px at pixel ratio ${view.pixelRatio} is empty`);
+  }
+  const canvas = createCanvas(width, height);
+  const globals: GlobalProperties = { zoom: view.zoom };
+  const frame: CanvasFrame = { viewBbox: view.bbox, widthPx: width, heightPx: height };
+  const tilesBySource = decodeTiles(tiles, frame);
+  let scratch: Canvas | undefined;
+
+  const main: DrawContext = { ctx: canvas.getContext('2d'), globals, pixelRatio: view.pixelRatio };
+  for (const layer of compiled.layers) {
+    if (!isLayerShown(layer, view.zoom)) continue;
+    if (layer.type === 'background') {
+      drawBackground(main, layer, width, height);
+      continue;
+    }
+    const batches = selectFeatures(layer, tilesBySource.get(layer.source), globals);
+    if (batches.length === 0) continue;
+    const opacity = layer.layerOpacity.evaluate(globals);
+    if (!(opacity > 0)) continue;
+    if (opacity >= 1 && layer.layerBlend === 'source-over') {
+      drawFeatureLayer(main, layer, batches);
+      continue;
+    }
+    // Layer opacity and blend apply to the layer as a whole: draw it apart, then composite.
+    scratch ??= createCanvas(width, height);
+    const scratchCtx = scratch.getContext('2d');
+    scratchCtx.clearRect(0, 0, width, height);
+    drawFeatureLayer({ ...main, ctx: scratchCtx }, layer, batches);
+    compositeLayer(main.ctx, scratch, opacity, layer.layerBlend);
+  }
+
+  const pixels = main.ctx.getImageData(0, 0, width, height).data;
+  // getImageData gives straight (un-premultiplied) RGBA, which is what RgbaImage holds.
+  return { width, height, data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength) };
+}
+
+function drawFeatureLayer(dc: DrawContext, layer: FeatureLayer, batches: readonly TileBatch[]): void {
+  switch (layer.type) {
+    case 'fill':
+      return drawFill(dc, layer, batches);
+    case 'line':
+      return drawLine(dc, layer, batches);
+    case 'circle':
+      return drawCircle(dc, layer, batches);
+  }
+}
+
+function compositeLayer(ctx: SKRSContext2D, layer: Canvas, opacity: number, blend: GlobalCompositeOperationName): void {
+  ctx.save();
+  ctx.globalAlpha = Math.min(opacity, 1);
+  ctx.globalCompositeOperation = blend;
+  ctx.drawImage(layer, 0, 0);
+  ctx.restore();
+}
+
+/** Each tile decoded once per render, grouped by source; tiles off the canvas are dropped. */
+function decodeTiles(tiles: readonly SourceTile[], frame: CanvasFrame): Map<string, DecodedTile[]> {
+  const bySource = new Map<string, DecodedTile[]>();
+  for (const tile of tiles) {
+    const decoded = new DecodedTile(tile, frame);
+    if (!decoded.clip) continue;
+    let list = bySource.get(tile.sourceId);
+    if (!list) bySource.set(tile.sourceId, (list = []));
+    list.push(decoded);
+  }
+  return bySource;
+}
+
+/** The features of each tile that pass the layer's filter, in sort-key order if it has one. */
+function selectFeatures(
+  layer: FeatureLayer,
+  tiles: readonly DecodedTile[] | undefined,
+  globals: GlobalProperties,
+): TileBatch[] {
+  const batches: TileBatch[] = [];
+  for (const tile of tiles ?? []) {
+    const features = tile.features(layer.sourceLayer).filter((f) => layer.filter(globals, f.feature));
+    if (features.length === 0) continue;
+    batches.push({ features: layer.sortKey ? sortByKey(features, layer.sortKey, globals) : features, clip: tile.clip! });
+  }
+  return batches;
+}
+
+function sortByKey(
+  features: TileFeature[],
+  sortKey: NonNullable<FeatureLayer['sortKey']>,
+  globals: GlobalProperties,
+): TileFeature[] {
+  const keys = new Map<TileFeature, number>();
+  for (const f of features) keys.set(f, sortKey.evaluate(globals, f.feature) ?? 0);
+  // Array.prototype.sort is stable, so equal keys keep tile order as in MapLibre.
+  return features.sort((a, b) => keys.get(a)! - keys.get(b)!);
+}

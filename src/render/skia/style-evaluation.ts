@@ -1,0 +1,327 @@
+/**
+ * A MapLibre style compiled for drawing: filters, paint and layout properties turned into
+ * evaluators by @maplibre/maplibre-gl-style-spec (never re-implemented here), once per
+ * style object. Pure: no canvas, no node: imports.
+ */
+import {
+  createVisibilityExpression,
+  expression,
+  featureFilter,
+  latest,
+  type Feature,
+  type FilterSpecification,
+  type GlobalProperties,
+  type LayerSpecification,
+  type Color,
+  type StylePropertySpecification,
+  type StyleSpecification,
+} from '@maplibre/maplibre-gl-style-spec';
+
+/** A paint or layout property, evaluated per zoom and, when data-driven, per feature. */
+export interface StyleProperty<T> {
+  /** True when the value depends on the feature (a `get`, `match` on properties, ...). */
+  readonly featureDependent: boolean;
+  evaluate(globals: GlobalProperties, feature?: Feature): T;
+}
+
+/** A property bound to one render's globals: constant ones are evaluated once. */
+export type FeatureValue<T> = (feature: Feature) => T;
+
+interface LayerBase {
+  readonly id: string;
+  /** Where the layer sits in `style.layers`, for messages. */
+  readonly index: number;
+  readonly minzoom: number;
+  readonly maxzoom: number;
+  readonly visible: boolean;
+}
+
+interface FeatureLayerBase extends LayerBase {
+  readonly source: string;
+  readonly sourceLayer: string;
+  readonly filter: (globals: GlobalProperties, feature: Feature) => boolean;
+  /** `*-sort-key`: features of a tile are drawn in ascending key order. */
+  readonly sortKey: StyleProperty<number | undefined> | undefined;
+  /** `*-layer-opacity`: applied once to the whole layer, so overlaps do not accumulate. */
+  readonly layerOpacity: StyleProperty<number>;
+  /** `*-layer-blend` as a canvas composite operation ('source-over' for normal). */
+  readonly layerBlend: GlobalCompositeOperationName;
+}
+
+export interface BackgroundLayer extends LayerBase {
+  readonly type: 'background';
+  readonly color: StyleProperty<Color | undefined>;
+  readonly opacity: StyleProperty<number>;
+  readonly hasPattern: boolean;
+}
+
+export interface FillLayer extends FeatureLayerBase {
+  readonly type: 'fill';
+  readonly color: StyleProperty<Color | undefined>;
+  readonly opacity: StyleProperty<number>;
+  /** Undefined unless the style sets it: Skia anti-aliases edges without an outline pass. */
+  readonly outlineColor: StyleProperty<Color | undefined> | undefined;
+  readonly antialias: StyleProperty<boolean>;
+  readonly translate: StyleProperty<readonly [number, number]>;
+  readonly hasPattern: boolean;
+}
+
+export interface LineLayer extends FeatureLayerBase {
+  readonly type: 'line';
+  readonly color: StyleProperty<Color | undefined>;
+  readonly opacity: StyleProperty<number>;
+  readonly width: StyleProperty<number>;
+  readonly gapWidth: StyleProperty<number>;
+  readonly offset: StyleProperty<number>;
+  readonly dasharray: StyleProperty<readonly number[] | undefined>;
+  readonly translate: StyleProperty<readonly [number, number]>;
+  readonly cap: StyleProperty<'butt' | 'round' | 'square'>;
+  readonly join: StyleProperty<'bevel' | 'round' | 'miter'>;
+  readonly miterLimit: StyleProperty<number>;
+  readonly hasPattern: boolean;
+}
+
+export interface CircleLayer extends FeatureLayerBase {
+  readonly type: 'circle';
+  readonly radius: StyleProperty<number>;
+  readonly color: StyleProperty<Color | undefined>;
+  readonly opacity: StyleProperty<number>;
+  readonly strokeWidth: StyleProperty<number>;
+  readonly strokeColor: StyleProperty<Color | undefined>;
+  readonly strokeOpacity: StyleProperty<number>;
+  readonly translate: StyleProperty<readonly [number, number]>;
+}
+
+/** The layer types drawn so far; text and symbols come next, then rasters. */
+export type CompiledLayer = BackgroundLayer | FillLayer | LineLayer | CircleLayer;
+
+export type FeatureLayer = FillLayer | LineLayer | CircleLayer;
+
+export interface CompiledStyle {
+  /** Drawable layers in style order; layers of other types are left out. */
+  readonly layers: readonly CompiledLayer[];
+}
+
+/** The canvas composite operations `*-layer-blend` maps to. */
+export type GlobalCompositeOperationName =
+  | 'source-over'
+  | 'multiply'
+  | 'color'
+  | 'luminosity'
+  | 'lighter'
+  | 'screen'
+  | 'overlay';
+
+const BLEND_OPERATIONS: Record<string, GlobalCompositeOperationName> = {
+  normal: 'source-over',
+  multiply: 'multiply',
+  color: 'color',
+  luminosity: 'luminosity',
+  'plus-lighter': 'lighter',
+  screen: 'screen',
+  overlay: 'overlay',
+};
+
+const compiledStyles = new WeakMap<StyleSpecification, CompiledStyle>();
+
+/**
+ * The compiled form of a style, built on first use and kept as long as the style object
+ * lives. Throws on an expression the style spec rejects, naming the layer and property;
+ * call it when a style is loaded to fail early.
+ */
+export function compileStyle(style: StyleSpecification): CompiledStyle {
+  let compiled = compiledStyles.get(style);
+  if (!compiled) {
+    const globalState = globalStateDefaults(style);
+    const layers: CompiledLayer[] = [];
+    style.layers.forEach((layer, index) => {
+      const drawable = compileLayer(layer, index, globalState);
+      if (drawable) layers.push(drawable);
+    });
+    compiled = { layers };
+    compiledStyles.set(style, compiled);
+  }
+  return compiled;
+}
+
+/** Whether a layer draws at this zoom: visible, and minzoom <= zoom < maxzoom as in MapLibre. */
+export function isLayerShown(layer: CompiledLayer, zoom: number): boolean {
+  return layer.visible && zoom >= layer.minzoom && zoom < layer.maxzoom;
+}
+
+/** Binds a property to a render's globals; feature-independent values are evaluated once. */
+export function bindProperty<T>(property: StyleProperty<T>, globals: GlobalProperties): FeatureValue<T> {
+  if (property.featureDependent) return (feature) => property.evaluate(globals, feature);
+  const value = property.evaluate(globals);
+  return () => value;
+}
+
+/**
+ * A CSS colour for the canvas from a style-spec Color (premultiplied r, g, b in 0..1)
+ * times an opacity; undefined when nothing would be drawn.
+ */
+export function toCssColor(color: Color | undefined, opacity: number): string | undefined {
+  if (!color) return undefined;
+  const alpha = color.a * opacity;
+  if (!(alpha > 0)) return undefined;
+  // Colour.toString() un-premultiplies; done by hand here to fold the opacity in.
+  const r = Math.round((color.r / color.a) * 255);
+  const g = Math.round((color.g / color.a) * 255);
+  const b = Math.round((color.b / color.a) * 255);
+  return `rgba(${r},${g},${b},${Math.min(alpha, 1)})`;
+}
+
+function compileLayer(
+  layer: LayerSpecification,
+  index: number,
+  globalState: Record<string, unknown>,
+): CompiledLayer | undefined {
+  const prefix = `layers[${index}]`;
+  const base: LayerBase = {
+    id: layer.id,
+    index,
+    minzoom: layer.minzoom ?? 0,
+    maxzoom: layer.maxzoom ?? Number.POSITIVE_INFINITY,
+    visible: wrap(layer, 'layout.visibility', () =>
+      createVisibilityExpression(layer.layout?.visibility ?? 'visible', `${prefix}.layout.visibility`, globalState).evaluate() !== 'none',
+    ),
+  };
+  const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {};
+  const layout = (layer as { layout?: Record<string, unknown> }).layout ?? {};
+  const property = <T>(group: 'paint' | 'layout', name: string): StyleProperty<T> =>
+    compileProperty<T>(layer, index, group, name, (group === 'paint' ? paint : layout)[name], globalState);
+
+  switch (layer.type) {
+    case 'background':
+      return {
+        ...base,
+        type: 'background',
+        color: property('paint', 'background-color'),
+        opacity: property('paint', 'background-opacity'),
+        hasPattern: paint['background-pattern'] !== undefined,
+      };
+    case 'fill':
+      return {
+        ...featureLayerBase(layer, base, globalState, property),
+        type: 'fill',
+        color: property('paint', 'fill-color'),
+        opacity: property('paint', 'fill-opacity'),
+        outlineColor: paint['fill-outline-color'] === undefined ? undefined : property('paint', 'fill-outline-color'),
+        antialias: property('paint', 'fill-antialias'),
+        translate: property('paint', 'fill-translate'),
+        hasPattern: paint['fill-pattern'] !== undefined,
+      };
+    case 'line':
+      return {
+        ...featureLayerBase(layer, base, globalState, property),
+        type: 'line',
+        color: property('paint', 'line-color'),
+        opacity: property('paint', 'line-opacity'),
+        width: property('paint', 'line-width'),
+        gapWidth: property('paint', 'line-gap-width'),
+        offset: property('paint', 'line-offset'),
+        dasharray: property('paint', 'line-dasharray'),
+        translate: property('paint', 'line-translate'),
+        cap: property('layout', 'line-cap'),
+        join: property('layout', 'line-join'),
+        miterLimit: property('layout', 'line-miter-limit'),
+        hasPattern: paint['line-pattern'] !== undefined,
+      };
+    case 'circle':
+      return {
+        ...featureLayerBase(layer, base, globalState, property),
+        type: 'circle',
+        radius: property('paint', 'circle-radius'),
+        color: property('paint', 'circle-color'),
+        opacity: property('paint', 'circle-opacity'),
+        strokeWidth: property('paint', 'circle-stroke-width'),
+        strokeColor: property('paint', 'circle-stroke-color'),
+        strokeOpacity: property('paint', 'circle-stroke-opacity'),
+        translate: property('paint', 'circle-translate'),
+      };
+    default:
+      // symbol (text and icons) is the next type to come; raster, hillshade, heatmap,
+      // fill-extrusion and color-relief are not drawn by this renderer yet.
+      return undefined;
+  }
+}
+
+function featureLayerBase(
+  layer: Exclude<LayerSpecification, { type: 'background' }>,
+  base: LayerBase,
+  globalState: Record<string, unknown>,
+  property: <T>(group: 'paint' | 'layout', name: string) => StyleProperty<T>,
+): Omit<FeatureLayerBase, keyof LayerBase> & LayerBase {
+  const type = layer.type;
+  const filter = wrap(layer, 'filter', () =>
+    featureFilter(layer.filter as FilterSpecification | undefined, `layers[${base.index}].filter`, globalState),
+  );
+  const layout = (layer as { layout?: Record<string, unknown> }).layout ?? {};
+  const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {};
+  const blend = paint[`${type}-layer-blend`];
+  return {
+    ...base,
+    source: 'source' in layer ? String(layer.source) : '',
+    sourceLayer: 'source-layer' in layer && layer['source-layer'] !== undefined ? layer['source-layer'] : '',
+    filter: (globals, feature) => filter.filter(globals, feature),
+    sortKey: layout[`${type}-sort-key`] === undefined ? undefined : property('layout', `${type}-sort-key`),
+    layerOpacity: hasSpec('paint', `${type}-layer-opacity`)
+      ? property('paint', `${type}-layer-opacity`)
+      : { featureDependent: false, evaluate: () => 1 },
+    layerBlend: (typeof blend === 'string' && BLEND_OPERATIONS[blend]) || 'source-over',
+  };
+}
+
+/** Compiles one property with the spec's own parser; a missing value takes the spec default. */
+function compileProperty<T>(
+  layer: LayerSpecification,
+  index: number,
+  group: 'paint' | 'layout',
+  name: string,
+  value: unknown,
+  globalState: Record<string, unknown>,
+): StyleProperty<T> {
+  const spec = propertySpec(group, layer.type, name);
+  if (!spec) throw new Error(`Style layer "${layer.id}" (layers[${index}]): ${group}.${name} is not in the style spec`);
+  const compiled = wrap(layer, `${group}.${name}`, () =>
+    expression.normalizePropertyExpression(
+      (value === undefined ? spec.default : value) as never,
+      `layers[${index}].${group}.${name}`,
+      spec,
+      globalState,
+    ),
+  );
+  const fallback = spec.default === undefined || spec.type === 'color' ? undefined : spec.default;
+  return {
+    featureDependent: compiled.kind === 'source' || compiled.kind === 'composite',
+    // The spec's evaluate() already falls back to the default on runtime errors; `??`
+    // covers constants the style left null.
+    evaluate: (globals, feature) => (compiled.evaluate(globals, feature) ?? fallback) as T,
+  };
+}
+
+type SpecGroups = Record<string, Record<string, StylePropertySpecification> | undefined>;
+
+function propertySpec(group: 'paint' | 'layout', layerType: string, name: string): StylePropertySpecification | undefined {
+  return (latest as unknown as SpecGroups)[`${group}_${layerType}`]?.[name];
+}
+
+function hasSpec(group: 'paint' | 'layout', name: string): boolean {
+  const layerType = name.slice(0, name.indexOf('-layer-'));
+  return propertySpec(group, layerType, name) !== undefined;
+}
+
+/** Default values of the style's global state (`state` in the root), for `global-state`. */
+function globalStateDefaults(style: StyleSpecification): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(style.state ?? {})) defaults[key] = (schema as { default?: unknown }).default;
+  return defaults;
+}
+
+function wrap<T>(layer: LayerSpecification, what: string, compile: () => T): T {
+  try {
+    return compile();
+  } catch (error) {
+    throw new Error(`Style layer "${layer.id}" ${what}: ${(error as Error).message}`, { cause: error });
+  }
+}

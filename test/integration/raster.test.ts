@@ -1,0 +1,159 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { sweref99tm } from '../../src/grids/swedish-grids.ts';
+import { bboxToTileRange, tileToBbox, type TileGrid } from '../../src/grids/tile-grid.ts';
+import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
+import { RenderPool } from '../../src/render/render-pool.ts';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+
+const run = promisify(execFile);
+const WATER = [0xa9, 0xcd, 0xe8];
+let running: RunningEngine;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  running = await startEngine();
+  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+});
+afterAll(async () => {
+  await running?.close();
+  await db?.end();
+});
+
+/** A point well inside the sea (the largest hav polygon), in a grid's CRS. */
+async function seaPoint(grid: TileGrid): Promise<[number, number]> {
+  const { rows } = await db.query<{ x: number; y: number }>(
+    `SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (
+       SELECT ST_Transform(ST_PointOnSurface(ST_Buffer(geom, -2000)), $1::int) AS p FROM vatten WHERE typ = 'hav' ORDER BY ST_Area(geom) DESC LIMIT 1) s`,
+    [grid.srid],
+  );
+  return [rows[0]!.x, rows[0]!.y];
+}
+
+/** The tile of a grid holding a point, and the point's pixel in it. */
+function tileAndPixel(grid: TileGrid, [px, py]: [number, number], z: number, sizePx: number) {
+  const range = bboxToTileRange(grid, [px, py, px, py], z)!;
+  const [x0, y0, x1, y1] = tileToBbox(grid, z, range.minX, range.minY);
+  return { x: range.minX, y: range.minY, col: Math.floor(((px - x0) / (x1 - x0)) * sizePx), row: Math.floor(((y1 - py) / (y1 - y0)) * sizePx) };
+}
+
+async function pixelAt(png: Buffer, col: number, row: number): Promise<number[]> {
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  const i = (row * info.width + col) * info.channels;
+  return [...data.subarray(i, i + info.channels)];
+}
+
+describe('raster tiles', () => {
+  it('draws the sea in the style colour where the database has sea, at 1× and @2x', async () => {
+    const point = await seaPoint(webMercatorQuad);
+    const t = tileAndPixel(webMercatorQuad, point, 12, 256);
+    const res = await fetch(`${running.url}/tiles/sodertorn/12/${t.x}/${t.y}.png`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const png = Buffer.from(await res.arrayBuffer());
+    expect((await sharp(png).metadata()).width).toBe(256);
+    expect((await pixelAt(png, t.col, t.row)).slice(0, 3)).toEqual(WATER);
+    const retina = Buffer.from(await (await fetch(`${running.url}/tiles/grundkarta/12/${t.x}/${t.y}@2x.png`)).arrayBuffer());
+    expect(await sharp(retina).metadata()).toMatchObject({ width: 512, height: 512 });
+    expect((await pixelAt(retina, t.col * 2, t.row * 2)).slice(0, 3)).toEqual(WATER);
+  });
+
+  it('draws a 3006 tile in SWEREF 99 TM from data cut in that grid', async () => {
+    const point = await seaPoint(sweref99tm);
+    const t = tileAndPixel(sweref99tm, point, 8, 256);
+    const res = await fetch(`${running.url}/tiles/grundkarta/3006/8/${t.x}/${t.y}.png`);
+    expect(res.status).toBe(200);
+    expect((await pixelAt(Buffer.from(await res.arrayBuffer()), t.col, t.row)).slice(0, 3)).toEqual(WATER);
+  });
+
+  it('encodes WebP and JPEG too', async () => {
+    for (const [ext, type, format] of [['webp', 'image/webp', 'webp'], ['jpg', 'image/jpeg', 'jpeg']] as const) {
+      const res = await fetch(`${running.url}/tiles/sodertorn/10/562/300.${ext}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(type);
+      expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).format).toBe(format);
+    }
+  });
+
+  it('answers 503 with Retry-After when the render queue is full', async () => {
+    // A queue of 0 is always full: every render is refused at once, never left waiting.
+    const full = await startEngine({ overrides: { render: { workers: 1, maxQueue: 0 } } });
+    try {
+      const res = await fetch(`${full.url}/tiles/sodertorn/12/2250/1200.png`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED');
+      // Vector tiles need no render thread and are still served.
+      expect([200, 204]).toContain((await fetch(`${full.url}/tiles/sodertorn/12/2250/1200.mvt`)).status);
+    } finally {
+      await full.close();
+    }
+  });
+
+  it('keeps serving after a client aborts a render', async () => {
+    const controller = new AbortController();
+    const pending = fetch(`${running.url}/tiles/sodertorn/11/1124/601@2x.png`, { signal: controller.signal }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 5);
+    expect(await pending).toBeInstanceOf(Error);
+    expect((await fetch(`${running.url}/tiles/sodertorn/11/1124/601.png`)).status).toBe(200);
+  });
+});
+
+describe('the render pool', () => {
+  it('refuses renders beyond its queue bound at once and runs the others', async () => {
+    const config = loadConfig({});
+    const pool = new RenderPool({ workers: 1, maxQueue: 2, timeoutMs: 10_000 }, { stylesDir: 'styles', tilesetIds: ['sodertorn', 'byggnader'], encode: config.render });
+    try {
+      const view = { bbox: tileToBbox(webMercatorQuad, 12, 2250, 1200), widthPx: 256, heightPx: 256, pixelRatio: 2, zoom: 11 };
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => pool.render({ styleId: 'grundkarta', view, tiles: [], format: 'png' })));
+      const refused = results.filter((r) => r.status === 'rejected');
+      expect(refused.length).toBeGreaterThanOrEqual(6);
+      for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'OVERLOADED', status: 503, retryAfterS: 1 });
+      expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails only the task whose render crashes, and keeps its threads', async () => {
+    const config = loadConfig({});
+    const pool = new RenderPool({ workers: 1, maxQueue: 4, timeoutMs: 10_000 }, { stylesDir: 'styles', tilesetIds: ['sodertorn', 'byggnader'], encode: config.render });
+    try {
+      const view = { bbox: tileToBbox(webMercatorQuad, 12, 2250, 1200), widthPx: 256, heightPx: 256, pixelRatio: 1, zoom: 11 };
+      const garbage = { sourceId: 'sodertorn', bbox: view.bbox, mvt: new Uint8Array([0x1a, 0xff, 0xff, 0xff, 0x0f, 0x01]) };
+      await expect(pool.render({ styleId: 'grundkarta', view, tiles: [garbage], format: 'png' })).rejects.toMatchObject({ code: 'RENDER_FAILED', status: 500 });
+      const ok = await pool.render({ styleId: 'grundkarta', view, tiles: [], format: 'png' });
+      expect((await sharp(Buffer.from(ok)).metadata()).width).toBe(256);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('raster through WMTS', () => {
+  it('lists image formats and styles for styled layers, and GDAL reads a 3006 window with the right pixels', async () => {
+    const caps = await (await fetch(`${running.url}/wmts/1.0.0/WMTSCapabilities.xml`)).text();
+    expect(caps).toContain('<Format>image/png</Format>');
+    expect(caps).toContain('<ows:Identifier>grundkarta</ows:Identifier>');
+    const point = await seaPoint(sweref99tm);
+    const dir = mkdtempSync(join(tmpdir(), 'gdal-'));
+    const out = join(dir, 'window.png');
+    // A 2 km window around a sea point at 4 m/px (level 10), in EPSG:3006.
+    await run(
+      'gdal_translate',
+      ['-of', 'PNG', '-projwin', String(point[0] - 1000), String(point[1] + 1000), String(point[0] + 1000), String(point[1] - 1000), '-projwin_srs', 'EPSG:3006', '-outsize', '100', '100',
+        `WMTS:${running.url}/wmts/1.0.0/WMTSCapabilities.xml,layer=sodertorn,tilematrixset=3006,style=grundkarta`, out],
+      { env: { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO' } },
+    );
+    const png = readFileSync(out);
+    expect((await pixelAt(png, 50, 50)).slice(0, 3)).toEqual(WATER);
+  });
+});

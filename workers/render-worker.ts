@@ -1,0 +1,21 @@
+/**
+ * A render thread (piscina): holds the styles and one Skia renderer, draws a view over
+ * the vector tiles it is handed and encodes the image. State lives per thread, so
+ * threads share nothing and a failing render fails only its own task.
+ */
+import { workerData } from 'node:worker_threads';
+import { encodeImage } from '../src/render/encode.ts';
+import type { RenderTask, RenderWorkerData } from '../src/render/render-task.ts';
+import { SkiaRenderer } from '../src/render/skia/skia-renderer.ts';
+import { loadStyles } from '../src/render/style-store.ts';
+
+const data = workerData as RenderWorkerData;
+const styles = new Map(loadStyles(data.stylesDir, new Set(data.tilesetIds)).map((s) => [s.id, s.style]));
+const renderer = new SkiaRenderer();
+
+export default async function render(task: RenderTask): Promise<Uint8Array> {
+  const style = styles.get(task.styleId);
+  if (!style) throw new Error(`render thread has no style ${task.styleId}`);
+  const image = await renderer.render(style, task.view, task.tiles);
+  return encodeImage(image, task.format, data.encode);
+}
