@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureBenchDatabase } from './lib/bench-db.ts';
 import { runPipelineOverhead } from './pipeline-overhead.ts';
+import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
@@ -26,6 +27,13 @@ async function main(): Promise<void> {
     const throughput = await runThroughput(databaseUrl, { connections: 8, durationS: 10 });
     results.throughput = throughput;
     console.log(`cold tile throughput: engine ${throughput.engine.requestsPerS} req/s (p50 ${throughput.engine.latencyP50Ms} ms, p99 ${throughput.engine.latencyP99Ms} ms) vs direct SQL ${throughput.directSqlTilesPerS} tiles/s: ${throughput.ratio}×`);
+
+    const render = await runRenderBench(databaseUrl, { zooms: [10, 13, 16], rounds: 5 });
+    results.render = render;
+    for (const [z, r] of Object.entries(render.perZoom)) {
+      console.log(`render z${z} (512 px): ${r.renderMs} ms render, ${r.encodePngMs} ms PNG, ${r.encodeWebpMs} ms WebP (median of ${r.tiles} tiles, MVT ${r.mvtBytes} B)`);
+    }
+    console.log(`render pool: ${render.pool.oneThreadTilesPerS} tiles/s with 1 thread, ${render.pool.twoThreadsTilesPerS} with 2: ${render.pool.speedup}×`);
   }
 
   mkdirSync('bench/results', { recursive: true });

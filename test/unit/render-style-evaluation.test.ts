@@ -97,6 +97,12 @@ describe('line dashes', () => {
     expect(dashInPx([0.5, 1], 4, 'square')).toEqual([0, 8]);
   });
 
+  it('magnifies dashes with the zoom past the integer tile zoom, as MapLibre does', () => {
+    const [dash, gap] = dashInPx([1, 1], 50, 'butt', 2 ** 0.15)!;
+    expect(dash).toBeCloseTo(55.48, 2);
+    expect(gap).toBeCloseTo(55.48, 2);
+  });
+
   it('repeats odd patterns and rejects empty or invalid ones', () => {
     expect(dashInPx([1, 2, 3], 1, 'butt')).toEqual([1, 2, 3, 1, 2, 3]);
     expect(dashInPx([], 1, 'butt')).toBeUndefined();

@@ -7,9 +7,10 @@ import type { Color, GlobalProperties } from '@maplibre/maplibre-gl-style-spec';
 import { bindProperty, toCssColor, type FeatureValue, type StyleProperty } from './style-evaluation.ts';
 import type { FeatureGeometry, PixelRect, TileFeature } from './tile-geometry.ts';
 
+/** The canvas a layer draws on and what its properties are evaluated with. */
 export interface DrawContext {
   readonly ctx: SKRSContext2D;
-  /** `{ zoom }` (and the style's global state) for expression evaluation. */
+  /** `{ zoom }` for expression evaluation (global state was bound when compiling). */
   readonly globals: GlobalProperties;
   /** Device pixels per CSS pixel: style widths, radii and offsets are multiplied by it. */
   readonly pixelRatio: number;

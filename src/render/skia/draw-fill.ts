@@ -1,6 +1,8 @@
 /**
  * `fill` layers: each feature's rings filled as one nonzero path, then the outlines when
  * the style sets `fill-outline-color` (MapLibre draws them after all fills of the layer).
+ * Like MapLibre, a fill layer also fills line features (closing them) and skips points.
+ * fill-antialias cannot turn Skia's anti-aliasing off; false only drops the outline.
  */
 import { bindCssColor, isOutside, translateInPx, withClip, type DrawContext, type TileBatch } from './draw-context.ts';
 import { polygonPath } from './feature-paths.ts';

@@ -29,6 +29,9 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
   const joinOf = bindProperty(layer.join, globals);
   const miterLimitOf = bindProperty(layer.miterLimit, globals);
   const translate = translateInPx(layer.translate.evaluate(globals), pixelRatio);
+  // MapLibre lays dashes out at the integer tile zoom and magnifies them with the map up
+  // to the next one: at zoom 12.15 a dash is 2^0.15 = 1.11 widths long.
+  const dashScale = 2 ** (globals.zoom - Math.floor(globals.zoom));
 
   for (const { features, clip } of batches) {
     withClip(ctx, clip, translate, () => {
@@ -47,7 +50,7 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
 
         const cap = capOf(feature);
         const join = joinOf(feature);
-        const dash = dashInPx(dashOf(feature), width * pixelRatio, cap);
+        const dash = dashInPx(dashOf(feature), width * pixelRatio, cap, dashScale);
         const path = linePath(tileFeature, offset * pixelRatio);
         if (gap > 0) {
           if (style !== state.style) ctx.fillStyle = state.style = style;
@@ -71,11 +74,17 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
 }
 
 /**
- * line-dasharray in device pixels: MapLibre counts dashes in line widths. With round or
- * square caps the canvas grows every dash by half a width at each end, where MapLibre
- * keeps the dash length, so those dashes are shortened (and gaps lengthened) by a width.
+ * line-dasharray in device pixels: MapLibre counts dashes in line widths (times a zoom
+ * scale). With round or square caps the canvas grows every dash by half a width at each
+ * end, where MapLibre keeps the dash length, so those dashes are shortened (and gaps
+ * lengthened) by a width.
  */
-export function dashInPx(dasharray: readonly number[] | undefined, widthPx: number, cap: Cap): number[] | undefined {
+export function dashInPx(
+  dasharray: readonly number[] | undefined,
+  widthPx: number,
+  cap: Cap,
+  scale = 1,
+): number[] | undefined {
   if (!dasharray || dasharray.length === 0) return undefined;
   let total = 0;
   for (const value of dasharray) {
@@ -87,7 +96,7 @@ export function dashInPx(dasharray: readonly number[] | undefined, widthPx: numb
   const pattern = dasharray.length % 2 === 0 ? dasharray : [...dasharray, ...dasharray];
   const capPx = cap === 'butt' ? 0 : widthPx;
   return pattern.map((value, i) => {
-    const px = value * widthPx;
+    const px = value * widthPx * scale;
     return i % 2 === 0 ? Math.max(0, px - capPx) : px + capPx;
   });
 }

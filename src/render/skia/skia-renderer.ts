@@ -15,6 +15,12 @@ import { compileStyle, isLayerShown, type FeatureLayer, type GlobalCompositeOper
 import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry.ts';
 
 /**
+ * 8192² device pixels: the canvas and its RGBA copy then take 512 MB together, about what
+ * a render thread can spare; an A2 print at 300 DPI (7016 × 4961) still fits.
+ */
+const MAX_CANVAS_PIXELS = 8192 * 8192;
+
+/**
  * Draws background, fill, line and circle layers. Symbol layers (text and icons) come
  * next; raster, hillshade, heatmap, fill-extrusion and color-relief layers are skipped.
  * Stateless between renders apart from the compiled-style cache, which is keyed by the
@@ -22,17 +28,28 @@ import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry
  */
 export class SkiaRenderer implements Renderer {
   async render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): Promise<RgbaImage> {
-    return renderImage(style, view, tiles);
+    const image = renderImage(style, view, tiles);
+    // Skia objects (canvases, paths, pixel buffers) are freed by finalizers that Node runs
+    // on a later turn of the event loop: yield one, so a caller that awaits render after
+    // render in a loop does not pile up native memory (~7 MB a busy render).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return image;
   }
 }
 
-/** The whole render, synchronous: Skia calls block the thread they run on anyway. */
+/**
+ * The whole render, synchronous: Skia calls block the thread they run on anyway. Callers
+ * that loop over it must let the event loop turn between calls (see SkiaRenderer.render).
+ */
 export function renderImage(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): RgbaImage {
   const compiled = compileStyle(style);
   const width = Math.round(view.widthPx * view.pixelRatio);
   const height = Math.round(view.heightPx * view.pixelRatio);
-  if (!(width > 0 && height > 0)) {
-    throw new RangeError(`render size ${view.widthPx}×${view.heightPx} px at pixel ratio ${view.pixelRatio} is empty`);
+  if (!(width > 0 && height > 0) || width * height > MAX_CANVAS_PIXELS) {
+    throw new RangeError(
+      `render size ${width}×${height} device px (${view.widthPx}×${view.heightPx} at pixel ratio ${view.pixelRatio}) ` +
+        `is outside 1 px to ${MAX_CANVAS_PIXELS} px`,
+    );
   }
   const canvas = createCanvas(width, height);
   const globals: GlobalProperties = { zoom: view.zoom };

@@ -1,0 +1,85 @@
+/**
+ * Raster rendering: ms per 512-px tile (@2x), render and encode measured apart, for the
+ * Södertörn style at XYZ z10, z13 and z16 over the bench data; and tiles/s through the
+ * render pool with 1 thread vs 2 on the same tasks, in one run (target ≥ 1.7× on 2 cores).
+ */
+import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import { loadConfig } from '../src/config/load-config.ts';
+import { createLogger } from '../src/logger.ts';
+import { equivalentZoom, tileToBbox } from '../src/grids/tile-grid.ts';
+import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
+import { encodeImage } from '../src/render/encode.ts';
+import { RenderPool } from '../src/render/render-pool.ts';
+import type { RenderTask } from '../src/render/render-task.ts';
+import { renderImage } from '../src/render/skia/skia-renderer.ts';
+import { loadStyles } from '../src/render/style-store.ts';
+import { Database } from '../src/sources/postgis/database.ts';
+import { PostgisSource } from '../src/sources/postgis/postgis-source.ts';
+import { benchTiles } from './lib/bench-tiles.ts';
+import { median, msSince, round } from './lib/stats.ts';
+
+export interface RenderBenchResult {
+  readonly perZoom: Record<string, { tiles: number; renderMs: number; encodePngMs: number; encodeWebpMs: number; mvtBytes: number }>;
+  readonly pool: { tasks: number; oneThreadTilesPerS: number; twoThreadsTilesPerS: number; speedup: number };
+}
+
+export async function runRenderBench(databaseUrl: string, options: { zooms: number[]; rounds: number }): Promise<RenderBenchResult> {
+  const config = loadConfig({});
+  const tileset = config.tilesets.find((t) => t.id === 'sodertorn')!;
+  const style = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id))).find((s) => s.id === 'grundkarta')!;
+  const db = new Database({ ...config.database, url: databaseUrl, maxQueued: 1000 }, createLogger('silent'));
+  const source = new PostgisSource(tileset, db, config.tiles);
+  const tasks: RenderTask[] = [];
+  const perZoom: RenderBenchResult['perZoom'] = {};
+  try {
+    for (const z of options.zooms) {
+      const render: number[] = [];
+      const png: number[] = [];
+      const webp: number[] = [];
+      const sizes: number[] = [];
+      for (const t of benchTiles(1, [z])) {
+        const bbox = tileToBbox(webMercatorQuad, z, t.x, t.y);
+        const mvt = await source.getTile({ grid: webMercatorQuad, z, x: t.x, y: t.y });
+        sizes.push(mvt.length);
+        const task: RenderTask = {
+          styleId: style.id,
+          view: { bbox, widthPx: 256, heightPx: 256, pixelRatio: 2, zoom: equivalentZoom(webMercatorQuad, z) - 1 },
+          tiles: [{ sourceId: 'sodertorn', bbox, mvt }],
+          format: 'png',
+        };
+        tasks.push(task);
+        renderImage(style.style as StyleSpecification, task.view, task.tiles); // warm
+        for (let r = 0; r < options.rounds; r++) {
+          let start = process.hrtime.bigint();
+          const image = renderImage(style.style, task.view, task.tiles);
+          render.push(msSince(start));
+          start = process.hrtime.bigint();
+          await encodeImage(image, 'png', config.render);
+          png.push(msSince(start));
+          start = process.hrtime.bigint();
+          await encodeImage(image, 'webp', config.render);
+          webp.push(msSince(start));
+        }
+      }
+      perZoom[z] = { tiles: sizes.length, renderMs: round(median(render)), encodePngMs: round(median(png)), encodeWebpMs: round(median(webp)), mvtBytes: Math.round(median(sizes)) };
+    }
+  } finally {
+    await db.close();
+  }
+
+  const throughput = async (workers: number) => {
+    const pool = new RenderPool({ workers, maxQueue: 100_000, timeoutMs: 120_000 }, { stylesDir: config.render.stylesDir, tilesetIds: config.tilesets.map((t) => t.id), encode: config.render });
+    try {
+      await Promise.all(tasks.slice(0, workers * 2).map((t) => pool.render(t))); // threads up and warm
+      const all = Array.from({ length: 3 }, () => tasks).flat();
+      const start = process.hrtime.bigint();
+      await Promise.all(all.map((t) => pool.render(t)));
+      return all.length / (msSince(start) / 1000);
+    } finally {
+      await pool.close();
+    }
+  };
+  const one = await throughput(1);
+  const two = await throughput(2);
+  return { perZoom, pool: { tasks: tasks.length * 3, oneThreadTilesPerS: round(one, 1), twoThreadsTilesPerS: round(two, 1), speedup: round(two / one) } };
+}
