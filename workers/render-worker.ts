@@ -4,12 +4,16 @@
  * threads share nothing and a failing render fails only its own task.
  */
 import { workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import { encodeImage } from '../src/render/encode.ts';
 import type { RenderTask, RenderWorkerData } from '../src/render/render-task.ts';
 import { SkiaRenderer } from '../src/render/skia/skia-renderer.ts';
 import { loadStyles } from '../src/render/style-store.ts';
 
 const data = workerData as RenderWorkerData;
+// Parallelism comes from the pool's threads; libvips threads inside each encode would
+// only fight them for the same cores.
+sharp.concurrency(1);
 const styles = new Map(loadStyles(data.stylesDir, new Set(data.tilesetIds)).map((s) => [s.id, s.style]));
 const renderer = new SkiaRenderer();
 
