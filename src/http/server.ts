@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { EngineConfig } from '../config/schema.ts';
 import { EngineError, toEngineError } from '../errors.ts';
+import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
 import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import { VECTOR_FORMATS, type TilePipeline } from '../pipeline/tile-pipeline.ts';
 import { RASTER_FORMATS } from '../render/render-task.ts';
-import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
-import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
-import type { EngineConfig } from '../config/schema.ts';
 import type { Handler } from './exchange.ts';
-import { matchRoute, type Route } from './router.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
+import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
+import { matchRoute, type Route } from './router.ts';
 import { wmtsRoutes } from './wmts-routes.ts';
 
 export interface HttpOptions {
@@ -22,7 +22,6 @@ export interface HttpOptions {
 /** What /health reports beyond "alive". */
 export type HealthCheck = () => Promise<Record<string, unknown>>;
 
-
 const HOST_HEADER = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 /** The base URL for links in answers: configured, else from a well-formed Host header. */
@@ -34,7 +33,10 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
   return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`;
 }
 
-/** Builds the HTTP front: routes adapt requests to the pipeline, errors become JSON answers. */
+/**
+ * Builds the HTTP front: routes adapt requests to the pipelines; errors become JSON
+ * answers (OWS exception reports on the WMTS routes).
+ */
 export function createHttpServer(
   pipeline: TilePipeline,
   raster: RasterPipeline,

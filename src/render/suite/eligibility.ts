@@ -1,0 +1,44 @@
+/**
+ * Which suite tests the 2D Skia renderer can attempt. A test is skipped (with a reason)
+ * when it needs what that renderer does not draw: a rotated or tilted view, layer types
+ * it leaves out (text and icons, rasters…), sprite patterns, image sources, clustering.
+ * Only layers that would show count: a symbol layer with `visibility: none` does not.
+ */
+import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import type { CaseSpec } from './load-case.ts';
+
+/** Layer types the Skia renderer draws. */
+const DRAWN_LAYER_TYPES = new Set(['background', 'fill', 'line', 'circle']);
+
+/** Source types whose tiles the suite runner can build. */
+const TILED_SOURCE_TYPES = new Set(['vector', 'geojson']);
+
+const PATTERN_PROPERTIES = ['background-pattern', 'fill-pattern', 'line-pattern'];
+
+/** Why a test cannot be rendered here, or undefined when it can. */
+export function skipReason(style: StyleSpecification, spec: CaseSpec): string | undefined {
+  if (spec.extras.length > 0) return `needs a live map (${spec.extras.join(', ')})`;
+  if (spec.pitch !== 0) return 'pitch (3D view)';
+  if (spec.bearing !== 0) return 'bearing (rotated view)';
+
+  const usedSources = new Set<string>();
+  const reasons = new Set<string>();
+  for (const layer of style.layers ?? []) {
+    const layout = (layer as { layout?: Record<string, unknown> }).layout;
+    if (layout?.['visibility'] === 'none') continue;
+    if (!DRAWN_LAYER_TYPES.has(layer.type)) {
+      reasons.add(layer.type === 'symbol' ? 'symbol layers (text and icons)' : `${layer.type} layers`);
+      continue;
+    }
+    const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {};
+    if (PATTERN_PROPERTIES.some((name) => paint[name] !== undefined)) reasons.add('sprite patterns');
+    if ('source' in layer && typeof layer.source === 'string') usedSources.add(layer.source);
+  }
+  for (const id of usedSources) {
+    const source = style.sources?.[id] as { type?: string; cluster?: boolean } | undefined;
+    if (!source) continue; // MapLibre draws nothing for a layer without its source; neither do we
+    if (!TILED_SOURCE_TYPES.has(source.type ?? '')) reasons.add(`${source.type} sources`);
+    else if (source.type === 'geojson' && source.cluster) reasons.add('clustered GeoJSON');
+  }
+  return reasons.size > 0 ? [...reasons].sort().join('; ') : undefined;
+}

@@ -1,0 +1,80 @@
+/**
+ * One suite test, start to end: read the style, decide whether the 2D renderer can do it,
+ * build its tiles from the suite folder, render with the Skia renderer and compare with
+ * expected.png. Errors become an 'error' result; the caller time-boxes the whole.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SkiaRenderer } from '../skia/skia-renderer.ts';
+import { compareImages, premultiply, readPng, writePng } from './compare.ts';
+import { skipReason } from './eligibility.ts';
+import { loadCase, type SuiteCase } from './load-case.ts';
+import { buildSourceTiles } from './sources.ts';
+import { viewOf } from './view.ts';
+
+export type CaseStatus = 'compared' | 'skipped' | 'error';
+
+/** One line of the suite's results file. */
+export interface CaseResult {
+  readonly id: string;
+  readonly group: string;
+  /** Fraction of pixels that differ from expected.png; null when not compared. */
+  readonly diffFraction: number | null;
+  readonly status: CaseStatus;
+  /** Why it was skipped or failed, or what was odd about its data. */
+  readonly reason?: string;
+  /** The test's own bar (metadata.test.allowed, default 0.00015). */
+  readonly allowed?: number;
+  /** Wall time of tiles + render + compare, ms. */
+  readonly ms?: number;
+}
+
+export interface RunCaseOptions {
+  /** The suite folder, against which local:// URLs resolve. */
+  readonly folder: string;
+  /** When set, the render and the diff picture go here as PNGs. */
+  readonly saveDir?: string;
+}
+
+const renderer = new SkiaRenderer();
+
+export async function runCase(testCase: SuiteCase, options: RunCaseOptions): Promise<CaseResult> {
+  const base = { id: testCase.id, group: testCase.group };
+  const started = performance.now();
+  try {
+    const { style, spec } = loadCase(testCase);
+    const skip = skipReason(style, spec);
+    if (skip) return { ...base, diffFraction: null, status: 'skipped', reason: skip, allowed: spec.allowed };
+
+    const view = viewOf(spec);
+    const { tiles, notes } = buildSourceTiles(style, view, options.folder);
+    // SkiaRenderer.render yields to the event loop after drawing, so Skia's native memory
+    // is released between tests instead of piling up over the run.
+    const rendered = await renderer.render(style, view, tiles);
+    const actual = { width: rendered.width, height: rendered.height, data: premultiply(rendered.data) };
+    const expected = await readPng(join(testCase.dir, 'expected.png'));
+    const diff = options.saveDir ? new Uint8Array(actual.data.length) : undefined;
+    const { diffFraction } = compareImages(actual, expected, diff);
+    if (options.saveDir) {
+      mkdirSync(options.saveDir, { recursive: true });
+      const stem = join(options.saveDir, testCase.id.replaceAll('/', '__'));
+      await writePng(`${stem}.actual.png`, actual);
+      await writePng(`${stem}.diff.png`, { width: actual.width, height: actual.height, data: diff! });
+    }
+    return {
+      ...base,
+      diffFraction,
+      status: 'compared',
+      ...(notes.length > 0 ? { reason: notes.join('; ') } : {}),
+      allowed: spec.allowed,
+      ms: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    return { ...base, diffFraction: null, status: 'error', reason: errorText(error), ms: Math.round(performance.now() - started) };
+  }
+}
+
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
