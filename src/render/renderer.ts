@@ -39,5 +39,17 @@ export interface RgbaImage {
  * default; others (maplibre-native) can sit behind the same seam.
  */
 export interface Renderer {
-  render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): Promise<RgbaImage>;
+  render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[], options?: RenderOptions): Promise<RgbaImage>;
+}
+
+/**
+ * A glyph range of a font stack as MapLibre fetches it (`{fontstack}/{start}-{start+255}.pbf`):
+ * the PBF bytes, or undefined when the range is missing. Called synchronously during a render.
+ */
+export type GlyphLoader = (fontstack: string, rangeStart: number) => Uint8Array | undefined;
+
+/** What a render may need beyond style, view and tiles. */
+export interface RenderOptions {
+  /** Glyph PBFs for text; without it, symbol layers draw no text. */
+  readonly glyphs?: GlyphLoader;
 }

@@ -24,7 +24,7 @@ describe('style evaluation', () => {
       { id: 'r', type: 'raster', source: 'src' },
     );
     const layers = compileStyle(style).layers;
-    expect(layers.map((l) => l.id)).toEqual(['l']);
+    expect(layers.map((l) => l.id)).toEqual(['l', 's']);
     const lineLayer = layers[0] as LineLayer;
     const globals = { zoom: 10 };
     expect(lineLayer.width.evaluate(globals)).toBe(1);

@@ -20,6 +20,8 @@ export interface DrawContext {
 export interface TileBatch {
   readonly features: readonly TileFeature[];
   readonly clip: PixelRect;
+  /** The tile's whole extent on the canvas (not cut to it). */
+  readonly tileRect: PixelRect;
 }
 
 /**

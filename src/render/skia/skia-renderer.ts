@@ -5,12 +5,15 @@
  */
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { GlobalProperties, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import type { Renderer, RenderView, RgbaImage, SourceTile } from '../renderer.ts';
+import type { GlyphLoader, Renderer, RenderOptions, RenderView, RgbaImage, SourceTile } from '../renderer.ts';
+import { CollisionIndex } from './collision-index.ts';
 import { drawBackground } from './draw-background.ts';
 import { drawCircle } from './draw-circle.ts';
 import type { DrawContext, TileBatch } from './draw-context.ts';
 import { drawFill } from './draw-fill.ts';
 import { drawLine } from './draw-line.ts';
+import { drawSymbol, type SymbolContext } from './draw-symbol.ts';
+import { GlyphSource } from './glyphs.ts';
 import { compileStyle, isLayerShown, type FeatureLayer, type GlobalCompositeOperationName } from './style-evaluation.ts';
 import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry.ts';
 
@@ -21,14 +24,23 @@ import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry
 const MAX_CANVAS_PIXELS = 8192 * 8192;
 
 /**
- * Draws background, fill, line and circle layers. Symbol layers (text and icons) come
- * next; raster, hillshade, heatmap, fill-extrusion and color-relief layers are skipped.
- * Stateless between renders apart from the compiled-style cache, which is keyed by the
- * style object: pass the same object each time to compile it once.
+ * Draws background, fill, line and circle layers, and the text of symbol layers placed at
+ * points (given glyphs); icons, line-placed text, raster, hillshade, heatmap,
+ * fill-extrusion and color-relief layers are skipped. Stateless between renders apart
+ * from the compiled-style and glyph caches, keyed by the style object and the glyph
+ * loader: pass the same objects each time to compile and decode once.
  */
 export class SkiaRenderer implements Renderer {
-  async render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): Promise<RgbaImage> {
-    const image = renderImage(style, view, tiles);
+  private readonly glyphs: GlyphLoader | undefined;
+
+  /** `glyphs` serves renders whose options bring no loader of their own. */
+  constructor(options: RenderOptions = {}) {
+    this.glyphs = options.glyphs;
+  }
+
+  async render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[], options: RenderOptions = {}): Promise<RgbaImage> {
+    const glyphs = options.glyphs ?? this.glyphs;
+    const image = renderImage(style, view, tiles, glyphs ? { glyphs } : {});
     // Skia objects (canvases, paths, pixel buffers) are freed by finalizers that Node runs
     // on a later turn of the event loop: yield one, so a caller that awaits render after
     // render in a loop does not pile up native memory (~7 MB a busy render).
@@ -41,7 +53,12 @@ export class SkiaRenderer implements Renderer {
  * The whole render, synchronous: Skia calls block the thread they run on anyway. Callers
  * that loop over it must let the event loop turn between calls (see SkiaRenderer.render).
  */
-export function renderImage(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[]): RgbaImage {
+export function renderImage(
+  style: StyleSpecification,
+  view: RenderView,
+  tiles: readonly SourceTile[],
+  options: RenderOptions = {},
+): RgbaImage {
   const compiled = compileStyle(style);
   const width = Math.round(view.widthPx * view.pixelRatio);
   const height = Math.round(view.heightPx * view.pixelRatio);
@@ -56,6 +73,8 @@ export function renderImage(style: StyleSpecification, view: RenderView, tiles: 
   const frame: CanvasFrame = { viewBbox: view.bbox, widthPx: width, heightPx: height };
   const tilesBySource = decodeTiles(tiles, frame);
   let scratch: Canvas | undefined;
+  // Labels of all symbol layers share one collision index: earlier layers win their place.
+  let symbols: SymbolContext | undefined;
 
   const main: DrawContext = { ctx: canvas.getContext('2d'), globals, pixelRatio: view.pixelRatio };
   for (const layer of compiled.layers) {
@@ -66,6 +85,11 @@ export function renderImage(style: StyleSpecification, view: RenderView, tiles: 
     }
     const batches = selectFeatures(layer, tilesBySource.get(layer.source), globals);
     if (batches.length === 0) continue;
+    if (layer.type === 'symbol') {
+      symbols ??= { glyphs: new GlyphSource(options.glyphs), collisions: new CollisionIndex(width) };
+      drawSymbol(main, layer, batches, symbols);
+      continue;
+    }
     const opacity = layer.layerOpacity.evaluate(globals);
     if (!(opacity > 0)) continue;
     if (opacity >= 1 && layer.layerBlend === 'source-over') {
@@ -93,6 +117,8 @@ function drawFeatureLayer(dc: DrawContext, layer: FeatureLayer, batches: readonl
       return drawLine(dc, layer, batches);
     case 'circle':
       return drawCircle(dc, layer, batches);
+    case 'symbol':
+      return; // drawn apart: labels need the render's glyphs and collision index
   }
 }
 
@@ -127,7 +153,7 @@ function selectFeatures(
   for (const tile of tiles ?? []) {
     const features = tile.features(layer.sourceLayer).filter((f) => layer.filter(globals, f.feature));
     if (features.length === 0) continue;
-    batches.push({ features: layer.sortKey ? sortByKey(features, layer.sortKey, globals) : features, clip: tile.clip! });
+    batches.push({ features: layer.sortKey ? sortByKey(features, layer.sortKey, globals) : features, clip: tile.clip!, tileRect: tile.rect });
   }
   return batches;
 }

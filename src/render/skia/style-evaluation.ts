@@ -92,10 +92,39 @@ export interface CircleLayer extends FeatureLayerBase {
   readonly translate: StyleProperty<readonly [number, number]>;
 }
 
-/** The layer types drawn so far; text and symbols come next, then rasters. */
-export type CompiledLayer = BackgroundLayer | FillLayer | LineLayer | CircleLayer;
+/** A symbol layer's text (icons are not drawn yet). */
+export interface SymbolLayer extends FeatureLayerBase {
+  readonly type: 'symbol';
+  readonly placement: StyleProperty<'point' | 'line' | 'line-center'>;
+  /** Undefined when the layer has no text-field. */
+  readonly textField: StyleProperty<unknown> | undefined;
+  /** True when text-field is a string or zoom function whose `{field}` tokens name feature properties. */
+  readonly textFieldHasTokens: boolean;
+  readonly textFont: StyleProperty<readonly string[]>;
+  readonly textSize: StyleProperty<number>;
+  readonly textMaxWidth: StyleProperty<number>;
+  readonly textLineHeight: StyleProperty<number>;
+  readonly textLetterSpacing: StyleProperty<number>;
+  readonly textJustify: StyleProperty<'auto' | 'left' | 'center' | 'right'>;
+  readonly textAnchor: StyleProperty<string>;
+  readonly textOffset: StyleProperty<readonly [number, number]>;
+  readonly textRotate: StyleProperty<number>;
+  readonly textTransform: StyleProperty<'none' | 'uppercase' | 'lowercase'>;
+  readonly textPadding: StyleProperty<number>;
+  readonly textAllowOverlap: StyleProperty<boolean>;
+  readonly textIgnorePlacement: StyleProperty<boolean>;
+  readonly textColor: StyleProperty<Color | undefined>;
+  readonly textOpacity: StyleProperty<number>;
+  readonly textHaloColor: StyleProperty<Color | undefined>;
+  readonly textHaloWidth: StyleProperty<number>;
+  readonly textHaloBlur: StyleProperty<number>;
+  readonly textTranslate: StyleProperty<readonly [number, number]>;
+}
 
-export type FeatureLayer = FillLayer | LineLayer | CircleLayer;
+/** The layer types drawn so far; rasters come next. */
+export type CompiledLayer = BackgroundLayer | FillLayer | LineLayer | CircleLayer | SymbolLayer;
+
+export type FeatureLayer = FillLayer | LineLayer | CircleLayer | SymbolLayer;
 
 export interface CompiledStyle {
   /** Drawable layers in style order; layers of other types are left out. */
@@ -239,11 +268,47 @@ function compileLayer(
         strokeOpacity: property('paint', 'circle-stroke-opacity'),
         translate: property('paint', 'circle-translate'),
       };
+    case 'symbol':
+      return {
+        ...featureLayerBase(layer, base, globalState, property),
+        type: 'symbol',
+        placement: property('layout', 'symbol-placement'),
+        textField: layout['text-field'] === undefined ? undefined : property('layout', 'text-field'),
+        textFieldHasTokens: hasLegacyTokens(layout['text-field']),
+        textFont: property('layout', 'text-font'),
+        textSize: property('layout', 'text-size'),
+        textMaxWidth: property('layout', 'text-max-width'),
+        textLineHeight: property('layout', 'text-line-height'),
+        textLetterSpacing: property('layout', 'text-letter-spacing'),
+        textJustify: property('layout', 'text-justify'),
+        textAnchor: property('layout', 'text-anchor'),
+        textOffset: property('layout', 'text-offset'),
+        textRotate: property('layout', 'text-rotate'),
+        textTransform: property('layout', 'text-transform'),
+        textPadding: property('layout', 'text-padding'),
+        textAllowOverlap: property('layout', 'text-allow-overlap'),
+        textIgnorePlacement: property('layout', 'text-ignore-placement'),
+        textColor: property('paint', 'text-color'),
+        textOpacity: property('paint', 'text-opacity'),
+        textHaloColor: property('paint', 'text-halo-color'),
+        textHaloWidth: property('paint', 'text-halo-width'),
+        textHaloBlur: property('paint', 'text-halo-blur'),
+        textTranslate: property('paint', 'text-translate'),
+      };
     default:
-      // symbol (text and icons) is the next type to come; raster, hillshade, heatmap,
+      // icons of symbol layers are not drawn yet; raster, hillshade, heatmap,
       // fill-extrusion and color-relief are not drawn by this renderer yet.
       return undefined;
   }
+}
+
+/**
+ * Whether `{field}` tokens of a value are resolved, as MapLibre does for text-field values
+ * that are neither expressions nor data-driven functions.
+ */
+function hasLegacyTokens(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !('property' in value);
 }
 
 function featureLayerBase(

@@ -110,15 +110,23 @@ export function placeTile(tileBbox: Bbox, extent: number, frame: CanvasFrame): T
  * the features both carry in their buffers draw exactly once, with no anti-aliased seam.
  */
 export function tileClipRect(tileBbox: Bbox, frame: CanvasFrame): PixelRect | undefined {
+  const own = tilePixelRect(tileBbox, frame);
+  const left = Math.max(0, own.x);
+  const right = Math.min(frame.widthPx, own.x + own.width);
+  const top = Math.max(0, own.y);
+  const bottom = Math.min(frame.heightPx, own.y + own.height);
+  if (right <= left || bottom <= top) return undefined;
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/** The tile's whole extent on the canvas in whole pixels, not cut to the canvas. */
+export function tilePixelRect(tileBbox: Bbox, frame: CanvasFrame): PixelRect {
   const [vMinX, vMinY, vMaxX, vMaxY] = frame.viewBbox;
   const toPxX = (x: number): number => Math.round(((x - vMinX) / (vMaxX - vMinX)) * frame.widthPx);
   const toPxY = (y: number): number => Math.round(((vMaxY - y) / (vMaxY - vMinY)) * frame.heightPx);
-  const left = Math.max(0, toPxX(tileBbox[0]));
-  const right = Math.min(frame.widthPx, toPxX(tileBbox[2]));
-  const top = Math.max(0, toPxY(tileBbox[3]));
-  const bottom = Math.min(frame.heightPx, toPxY(tileBbox[1]));
-  if (right <= left || bottom <= top) return undefined;
-  return { x: left, y: top, width: right - left, height: bottom - top };
+  const left = toPxX(tileBbox[0]);
+  const top = toPxY(tileBbox[3]);
+  return { x: left, y: top, width: toPxX(tileBbox[2]) - left, height: toPxY(tileBbox[1]) - top };
 }
 
 /** A source tile decoded once per render; features are read per source layer on demand. */
@@ -126,6 +134,8 @@ export class DecodedTile {
   readonly sourceId: string;
   /** Where this tile's drawing is clipped; undefined when it is off the canvas. */
   readonly clip: PixelRect | undefined;
+  /** The tile's whole extent on the canvas: labels are placed by the tile holding their anchor. */
+  readonly rect: PixelRect;
   private readonly tile: SourceTile;
   private readonly frame: CanvasFrame;
   private vectorTile: VectorTile | undefined;
@@ -136,6 +146,7 @@ export class DecodedTile {
     this.frame = frame;
     this.sourceId = tile.sourceId;
     this.clip = tileClipRect(tile.bbox, frame);
+    this.rect = tilePixelRect(tile.bbox, frame);
   }
 
   /**

@@ -1,14 +1,24 @@
 /**
  * Which suite tests the 2D Skia renderer can attempt. A test is skipped (with a reason)
  * when it needs what that renderer does not draw: a rotated or tilted view, layer types
- * it leaves out (text and icons, rasters…), sprite patterns, image sources, clustering.
- * Only layers that would show count: a symbol layer with `visibility: none` does not.
+ * it leaves out (rasters…), icons and line-placed or variably anchored text, sprite
+ * patterns, image sources, clustering. Only layers that would show count: a symbol
+ * layer with `visibility: none` does not.
  */
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { CaseSpec } from './load-case.ts';
 
 /** Layer types the Skia renderer draws. */
-const DRAWN_LAYER_TYPES = new Set(['background', 'fill', 'line', 'circle']);
+const DRAWN_LAYER_TYPES = new Set(['background', 'fill', 'line', 'circle', 'symbol']);
+
+/** Symbol layout properties the renderer does not honour yet, and what to call them. */
+const SYMBOL_GAPS: [string, string][] = [
+  ['icon-image', 'symbol icons'],
+  ['text-variable-anchor', 'variable text anchors'],
+  ['text-variable-anchor-offset', 'variable text anchors'],
+  ['text-radial-offset', 'variable text anchors'],
+  ['text-writing-mode', 'vertical text'],
+];
 
 /** Source types whose tiles the suite runner can build. */
 const TILED_SOURCE_TYPES = new Set(['vector', 'geojson']);
@@ -27,8 +37,13 @@ export function skipReason(style: StyleSpecification, spec: CaseSpec): string | 
     const layout = (layer as { layout?: Record<string, unknown> }).layout;
     if (layout?.['visibility'] === 'none') continue;
     if (!DRAWN_LAYER_TYPES.has(layer.type)) {
-      reasons.add(layer.type === 'symbol' ? 'symbol layers (text and icons)' : `${layer.type} layers`);
+      reasons.add(`${layer.type} layers`);
       continue;
+    }
+    if (layer.type === 'symbol') {
+      for (const [name, reason] of SYMBOL_GAPS) if (layout?.[name] !== undefined) reasons.add(reason);
+      const placement = layout?.['symbol-placement'];
+      if (placement !== undefined && placement !== 'point') reasons.add('line-placed symbols');
     }
     const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {};
     if (PATTERN_PROPERTIES.some((name) => paint[name] !== undefined)) reasons.add('sprite patterns');

@@ -3,13 +3,15 @@
  * build its tiles from the suite folder, render with the Skia renderer and compare with
  * expected.png. Errors become an 'error' result; the caller time-boxes the whole.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import type { GlyphLoader } from '../renderer.ts';
 import { join } from 'node:path';
 import { SkiaRenderer } from '../skia/skia-renderer.ts';
 import { compareImages, premultiply, readPng, writePng } from './compare.ts';
 import { skipReason } from './eligibility.ts';
 import { loadCase, type SuiteCase } from './load-case.ts';
-import { buildSourceTiles } from './sources.ts';
+import { buildSourceTiles, resolveLocalUrl } from './sources.ts';
 import { viewOf } from './view.ts';
 
 export type CaseStatus = 'compared' | 'skipped' | 'error';
@@ -50,7 +52,8 @@ export async function runCase(testCase: SuiteCase, options: RunCaseOptions): Pro
     const { tiles, notes } = buildSourceTiles(style, view, options.folder);
     // SkiaRenderer.render yields to the event loop after drawing, so Skia's native memory
     // is released between tests instead of piling up over the run.
-    const rendered = await renderer.render(style, view, tiles);
+    const glyphs = glyphLoader(style, options.folder);
+    const rendered = await renderer.render(style, view, tiles, glyphs ? { glyphs } : {});
     const actual = { width: rendered.width, height: rendered.height, data: premultiply(rendered.data) };
     const expected = await readPng(join(testCase.dir, 'expected.png'));
     const diff = options.saveDir ? new Uint8Array(actual.data.length) : undefined;
@@ -72,6 +75,29 @@ export async function runCase(testCase: SuiteCase, options: RunCaseOptions): Pro
   } catch (error) {
     return { ...base, diffFraction: null, status: 'error', reason: errorText(error), ms: Math.round(performance.now() - started) };
   }
+}
+
+/** Glyph loaders by suite folder and style glyphs URL, so decoded ranges are shared between tests. */
+const glyphLoaders = new Map<string, GlyphLoader>();
+
+/**
+ * The style's `glyphs` template (`local://glyphs/{fontstack}/{range}.pbf`) read from the
+ * suite folder; undefined when the style has none.
+ */
+function glyphLoader(style: StyleSpecification, folder: string): GlyphLoader | undefined {
+  const template = style.glyphs;
+  if (!template) return undefined;
+  const key = `${folder}\n${template}`;
+  let loader = glyphLoaders.get(key);
+  if (!loader) {
+    loader = (fontstack, rangeStart) => {
+      const url = template.replace('{fontstack}', fontstack).replace('{range}', `${rangeStart}-${rangeStart + 255}`);
+      const path = resolveLocalUrl(url, folder);
+      return path && existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
+    };
+    glyphLoaders.set(key, loader);
+  }
+  return loader;
 }
 
 export function errorText(error: unknown): string {
