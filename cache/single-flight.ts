@@ -1,33 +1,13 @@
 /**
- * Concurrent calls for the same key share one in-flight promise, so a burst of requests
- * for one missing tile produces it once. The entry is dropped when the promise settles;
- * nothing is cached beyond that.
+ * Concurrent calls for the same key share one in-flight production, so a burst of
+ * requests for one missing tile produces it once. The production is aborted when every
+ * caller waiting for it has gone away (a client disconnect stops a query or render only
+ * if no other request shares it). Nothing is kept once it settles.
  */
 export class SingleFlight<T> {
-  private readonly inFlight = new Map<string, Promise<T>>();
-
-  /** Runs produce() unless a call for key is already running, then joins that one. */
-  run(key: string, produce: () => Promise<T>): Promise<T> {
-    const running = this.inFlight.get(key);
-    if (running) return running;
-    const promise = produce().finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, promise);
-    return promise;
-  }
-
-  /** Number of productions currently running. */
-  get size(): number {
-    return this.inFlight.size;
-  }
-}
-
-/**
- * Single flight whose production is aborted when every caller waiting for it has gone
- * away (a client disconnect aborts a render only if no other request shares it).
- */
-export class AbortableSingleFlight<T> {
   private readonly inFlight = new Map<string, { promise: Promise<T>; waiters: number; controller: AbortController }>();
 
+  /** Runs produce() unless a call for key is already running, then joins that one. */
   run(key: string, produce: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
     let entry = this.inFlight.get(key);
     if (!entry) {
@@ -63,5 +43,10 @@ export class AbortableSingleFlight<T> {
         },
       );
     });
+  }
+
+  /** Number of productions currently running. */
+  get size(): number {
+    return this.inFlight.size;
   }
 }

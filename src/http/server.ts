@@ -55,7 +55,7 @@ export function createHttpServer(
     if (isRasterFormat(format!)) {
       tile = await raster.getTile({ name: tileset!, ...address, ...(scale === undefined ? {} : { scale }), signal });
     } else if (Object.hasOwn(VECTOR_FORMATS, format!) && scale === undefined) {
-      tile = await pipeline.getTile({ tilesetId: tileset!, ...address });
+      tile = await pipeline.getTile({ tilesetId: tileset!, ...address, signal });
     } else {
       throw new EngineError('UNKNOWN_FORMAT', `format "${format!.slice(0, 16)}${scale ? ` @${scale.slice(0, 4)}x` : ''}" is not served; use one of ${tileFormats.join(', ')} (@2x for raster)`, {
         detail: { formats: tileFormats },

@@ -1,4 +1,4 @@
-import { AbortableSingleFlight } from '../../cache/single-flight.ts';
+import { SingleFlight } from '../../cache/single-flight.ts';
 import { EngineError } from '../errors.ts';
 import { equivalentZoom, tileToBbox } from '../grids/tile-grid.ts';
 import type { RenderPool } from '../render/render-pool.ts';
@@ -39,7 +39,7 @@ export class RasterPipeline {
   private readonly tiles: TilePipeline;
   private readonly styles: ReadonlyMap<string, LoadedStyle>;
   private readonly pool: RenderPool;
-  private readonly flights = new AbortableSingleFlight<Uint8Array>();
+  private readonly flights = new SingleFlight<Uint8Array>();
 
   constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool) {
     this.tiles = tiles;
@@ -79,7 +79,7 @@ export class RasterPipeline {
           [...style.sources].map(async ([sourceId, tilesetId]) => ({
             sourceId,
             bbox: tileToBbox(grid, z, x, y),
-            mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(z), x: String(x), y: String(y), format: 'mvt' })).body,
+            mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(z), x: String(x), y: String(y), format: 'mvt', signal })).body,
           })),
         );
         return this.pool.render(

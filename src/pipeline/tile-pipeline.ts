@@ -19,6 +19,8 @@ export interface TileRequest {
   readonly x: string;
   readonly y: string;
   readonly format: string;
+  /** Aborted when the client goes away; the production stops only if nobody else waits for it. */
+  readonly signal?: AbortSignal;
 }
 
 /** A produced tile: raw MVT bytes (empty when the tile has no features). */
@@ -103,7 +105,7 @@ export class TilePipeline {
     const levels = this.levelsOf(tileset, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: source.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
     const key = `${source.id}/${grid.id}/${z}/${x}/${y}`;
-    const body = await this.flights.run(key, () => source.getTile({ grid, z, x, y }));
+    const body = await this.flights.run(key, (signal) => source.getTile({ grid, z, x, y }, signal), request.signal);
     return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id };
   }
 

@@ -146,6 +146,35 @@ describe('a query over its time limit', () => {
   });
 });
 
+describe('a client that goes away', () => {
+  it('cancels its tile query in PostgreSQL instead of leaving it to statement_timeout', async () => {
+    const base = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
+    const slow = { ...base, id: 'slow', layers: [{ ...base.layers[0]!, filter: '(SELECT pg_sleep(5)) IS NOT NULL' }] };
+    const engine = await startEngine({ overrides: { tilesets: [base, slow], database: { statementTimeoutMs: 30_000, poolSize: 1 } } });
+    const watcher = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await watcher.connect();
+    const sleeping = async () =>
+      (await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sodertorn-tiles' AND state = 'active' AND query LIKE '%pg_sleep(5)%'")).rows[0].n as number;
+    try {
+      const controller = new AbortController();
+      const request = fetch(`${engine.url}/tiles/slow/${busy.z}/${busy.x}/${busy.y}.mvt`, { signal: controller.signal }).catch((e: unknown) => e);
+      for (let i = 0; i < 40 && (await sleeping()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await sleeping()).toBe(1);
+      const abortedAt = Date.now();
+      controller.abort();
+      await request;
+      while ((await sleeping()) > 0 && Date.now() - abortedAt < 4000) await new Promise((r) => setTimeout(r, 50));
+      expect(await sleeping()).toBe(0);
+      expect(Date.now() - abortedAt).toBeLessThan(2000);
+      // The one pooled connection is usable again at once.
+      expect((await fetch(`${engine.url}${busyPath}`)).status).toBe(200);
+    } finally {
+      await watcher.end();
+      await engine.close();
+    }
+  });
+});
+
 describe('configuration that does not match the database', () => {
   it('fails start-up naming the option path of each missing table or column', async () => {
     const base = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;

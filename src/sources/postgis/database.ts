@@ -66,12 +66,18 @@ export class Database {
     }
     let failed: unknown;
     const started = performance.now();
+    // A client that goes away cancels its statement instead of leaving it to statement_timeout.
+    // processID (the backend pid) is set by pg at connect, though its types leave it out.
+    const cancel = () => void this.cancelBackend((client as pg.PoolClient & { processID: number }).processID);
+    signal?.addEventListener('abort', cancel, { once: true });
     try {
       return await client.query<R>(config);
     } catch (error) {
       failed = error;
+      if (signal?.aborted) throw new EngineError('REQUEST_ABORTED', 'the client went away', { cause: error });
       throw toDatabaseError(error, this.options.retryAfterS, what);
     } finally {
+      signal?.removeEventListener('abort', cancel);
       // A server error (bad SQL, statement timeout) leaves the connection usable; anything
       // without a SQLSTATE (socket closed, client-side timeout) does not.
       client.release(failed === undefined || leavesConnectionUsable(failed) ? undefined : true);
@@ -96,6 +102,22 @@ export class Database {
       return false;
     } finally {
       for (const c of clients) c.release();
+    }
+  }
+
+  /**
+   * Cancels the statement running on a backend, over a connection of its own: the pool
+   * may be exhausted, and the connection to cancel is one of its members.
+   */
+  private async cancelBackend(processId: number): Promise<void> {
+    const canceller = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: this.options.connectTimeoutMs, application_name: 'sodertorn-tiles-cancel' });
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend($1)', [processId]);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'could not cancel an abandoned tile query');
+    } finally {
+      await canceller.end().catch(() => undefined);
     }
   }
 
