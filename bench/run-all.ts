@@ -11,8 +11,12 @@ import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
-/** Fail CI only when the engine is this much slower than direct SQL (target 1.15×). */
-const GUARD_MAX_OVERHEAD_RATIO = 1.6;
+/**
+ * Fail CI only when the engine is this much slower than direct SQL. The target is 1.15× on
+ * the loaded data set; the guard's small data set has cheap tiles where the fixed HTTP hop
+ * weighs more, and repeated runs here ranged 1.18–1.53×, so only a gross regression trips it.
+ */
+const GUARD_MAX_OVERHEAD_RATIO = 2.0;
 
 async function main(): Promise<void> {
   const buildings = Number(process.env.BENCH_BUILDINGS ?? (guard ? 5000 : 200_000));
