@@ -75,10 +75,11 @@ export class RasterPipeline {
     const body = await this.flights.run(
       key,
       async (signal) => {
+        const bbox = tileToBbox(grid, z, x, y);
         const sourceTiles: SourceTile[] = await Promise.all(
           [...style.sources].map(async ([sourceId, tilesetId]) => ({
             sourceId,
-            bbox: tileToBbox(grid, z, x, y),
+            bbox,
             mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(z), x: String(x), y: String(y), format: 'mvt', signal })).body,
           })),
         );
@@ -86,7 +87,7 @@ export class RasterPipeline {
           {
             styleId: style.id,
             // MapLibre counts 512-px worlds: a 256-px tile of XYZ zoom z is MapLibre zoom z − 1.
-            view: { bbox: tileToBbox(grid, z, x, y), widthPx: grid.tileSizePx, heightPx: grid.tileSizePx, pixelRatio: Number(scale), zoom: equivalentZoom(grid, z) + Math.log2(grid.tileSizePx / 512) },
+            view: { bbox, widthPx: grid.tileSizePx, heightPx: grid.tileSizePx, pixelRatio: Number(scale), zoom: equivalentZoom(grid, z) + Math.log2(grid.tileSizePx / 512) },
             tiles: sourceTiles,
             format: request.format as RasterFormat,
           },

@@ -119,13 +119,32 @@ describe('the database going away', () => {
   });
 });
 
+/** An engine with a tileset whose query sleeps, and a way to count such queries running in PostgreSQL. */
+async function startWithSlowTileset(sleepS: number, database: { statementTimeoutMs: number; poolSize: number }) {
+  const base = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
+  const slow = { ...base, id: 'slow', layers: [{ ...base.layers[0]!, filter: `(SELECT pg_sleep(${sleepS})) IS NOT NULL` }] };
+  const engine = await startEngine({ overrides: { tilesets: [base, slow], database } });
+  const watcher = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await watcher.connect();
+  const sleeping = async () =>
+    (
+      await watcher.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sodertorn-tiles' AND state = 'active' AND query LIKE '%pg_sleep(${sleepS})%'`,
+      )
+    ).rows[0].n as number;
+  return {
+    engine,
+    sleeping,
+    close: async () => {
+      await watcher.end();
+      await engine.close();
+    },
+  };
+}
+
 describe('a query over its time limit', () => {
   it('answers 503 QUERY_TIMEOUT and gives the connection back', async () => {
-    const base = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
-    const slow = { ...base, id: 'slow', layers: [{ ...base.layers[0]!, filter: '(SELECT pg_sleep(3)) IS NOT NULL' }] };
-    const engine = await startEngine({ overrides: { tilesets: [base, slow], database: { statementTimeoutMs: 300, poolSize: 1 } } });
-    const watcher = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await watcher.connect();
+    const { engine, sleeping, close } = await startWithSlowTileset(3, { statementTimeoutMs: 300, poolSize: 1 });
     try {
       const started = Date.now();
       const e = await errorOf(`${engine.url}/tiles/slow/${busy.z}/${busy.x}/${busy.y}.mvt`);
@@ -135,26 +154,16 @@ describe('a query over its time limit', () => {
       expect(Date.now() - started).toBeLessThan(2500);
       // With a pool of one, this only works if the timed-out connection was released.
       expect((await fetch(`${engine.url}${busyPath}`)).status).toBe(200);
-      const active = await watcher.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sodertorn-tiles' AND state = 'active' AND query LIKE '%pg_sleep%'",
-      );
-      expect(active.rows[0].n).toBe(0);
+      expect(await sleeping()).toBe(0);
     } finally {
-      await watcher.end();
-      await engine.close();
+      await close();
     }
   });
 });
 
 describe('a client that goes away', () => {
   it('cancels its tile query in PostgreSQL instead of leaving it to statement_timeout', async () => {
-    const base = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
-    const slow = { ...base, id: 'slow', layers: [{ ...base.layers[0]!, filter: '(SELECT pg_sleep(5)) IS NOT NULL' }] };
-    const engine = await startEngine({ overrides: { tilesets: [base, slow], database: { statementTimeoutMs: 30_000, poolSize: 1 } } });
-    const watcher = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await watcher.connect();
-    const sleeping = async () =>
-      (await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sodertorn-tiles' AND state = 'active' AND query LIKE '%pg_sleep(5)%'")).rows[0].n as number;
+    const { engine, sleeping, close } = await startWithSlowTileset(5, { statementTimeoutMs: 30_000, poolSize: 1 });
     try {
       const controller = new AbortController();
       const request = fetch(`${engine.url}/tiles/slow/${busy.z}/${busy.x}/${busy.y}.mvt`, { signal: controller.signal }).catch((e: unknown) => e);
@@ -169,8 +178,7 @@ describe('a client that goes away', () => {
       // The one pooled connection is usable again at once.
       expect((await fetch(`${engine.url}${busyPath}`)).status).toBe(200);
     } finally {
-      await watcher.end();
-      await engine.close();
+      await close();
     }
   });
 });
