@@ -10,7 +10,7 @@ import { equivalentZoom, tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
 import { encodeImage } from '../src/render/encode.ts';
 import { RenderPool } from '../src/render/render-pool.ts';
-import type { RenderTask } from '../src/render/render-task.ts';
+import { renderWorkerData, type RenderTask } from '../src/render/render-task.ts';
 import { renderImage } from '../src/render/skia/skia-renderer.ts';
 import { loadStyles } from '../src/render/style-store.ts';
 import { Database } from '../src/sources/postgis/database.ts';
@@ -68,7 +68,7 @@ export async function runRenderBench(databaseUrl: string, options: { zooms: numb
   }
 
   const throughput = async (workers: number) => {
-    const pool = new RenderPool({ workers, maxQueue: 100_000, timeoutMs: 120_000 }, { stylesDir: config.render.stylesDir, tilesetIds: config.tilesets.map((t) => t.id), encode: config.render });
+    const pool = new RenderPool({ workers, maxQueue: 100_000, timeoutMs: 120_000 }, renderWorkerData(config));
     try {
       await Promise.all(tasks.slice(0, workers * 2).map((t) => pool.render(t))); // threads up and warm
       const all = Array.from({ length: 3 }, () => tasks).flat();

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Concurrent calls for the same key share one in-flight production, so a burst of
  * requests for one missing tile produces it once. The production is aborted when every
@@ -12,6 +14,8 @@ export class SingleFlight<T> {
     let entry = this.inFlight.get(key);
     if (!entry) {
       const controller = new AbortController();
+      // One production may fan out to many sub-requests (a metatile's vector tiles), each listening.
+      setMaxListeners(0, controller.signal);
       const promise = produce(controller.signal).finally(() => {
         if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
       });

@@ -2,11 +2,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { EngineConfig } from './config/schema.ts';
+import { FontLibrary } from './fonts/font-library.ts';
 import { GRIDS } from './grids/grids.ts';
 import { createHttpServer } from './http/server.ts';
 import { RasterPipeline } from './pipeline/raster-pipeline.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { RenderPool } from './render/render-pool.ts';
+import { renderWorkerData } from './render/render-task.ts';
 import { loadStyles } from './render/style-store.ts';
 import { GeojsonSource } from './sources/geojson/geojson-source.ts';
 import { Database } from './sources/postgis/database.ts';
@@ -30,6 +32,7 @@ export interface Engine {
  * With database.url the tilesets are served from PostGIS, else from the demo files.
  */
 export async function createEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+  const fonts = await FontLibrary.load(config.fonts.dir, { fallback: config.fonts.fallback });
   const tilesets = new Map<string, Tileset>();
   let db: Database | undefined;
   const timers = new Set<NodeJS.Timeout>();
@@ -70,10 +73,13 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   const pipeline = new TilePipeline(tilesets, GRIDS);
   const configuredIds = new Set(config.tilesets.map((t) => t.id));
   const styles = loadStyles(config.render.stylesDir, configuredIds);
-  const pool = new RenderPool(config.render, { stylesDir: config.render.stylesDir, tilesetIds: [...configuredIds], encode: config.render });
-  const raster = new RasterPipeline(pipeline, styles, pool);
-  const health = async () => (db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' });
-  const server = createHttpServer(pipeline, raster, config.server, config.service, logger, health);
+  const pool = new RenderPool(config.render, renderWorkerData(config), (fontstack, start) => fonts.glyphRange(fontstack, start));
+  const raster = new RasterPipeline(pipeline, styles, pool, config.render);
+  const health = async () => ({
+    ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
+    renders: { completed: pool.renderCount, queued: pool.queueSize },
+  });
+  const server = createHttpServer({ pipeline, raster, fonts }, config.server, config.service, logger, health);
 
   return {
     server,

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   OVERLOADED: { status: 503, description: 'Too many tile productions are queued; retry shortly.' },
   RENDER_TIMEOUT: { status: 503, description: 'A raster render ran over render.timeoutMs.' },
   RENDER_FAILED: { status: 500, description: 'A raster render failed in its thread; only this request is affected.' },
+  INVALID_GLYPH_REQUEST: { status: 400, description: 'The font stack or glyph range is malformed (ranges are {start}-{start+255}, start a multiple of 256).' },
   UNKNOWN_STYLE: { status: 404, description: 'No style (or tileset with a style) has this id.' },
   REQUEST_ABORTED: { status: 499, description: 'The client went away before the tile was produced.' },
   INTERNAL: { status: 500, description: 'An unexpected failure; it is logged with context.' },

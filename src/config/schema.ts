@@ -110,6 +110,20 @@ export const configSchema = z
         jpegQuality: z.number().int().min(1).max(100).default(85),
         /** zlib level of PNG encoding: 6 balances size and the ~38 ms encode measured here. */
         pngCompressionLevel: z.number().int().min(0).max(9).default(6),
+        /**
+         * Raster tiles are drawn N×N at a time (a metatile) and cut: labels are placed once,
+         * so they are not cut or repeated at tile edges. 1 draws every tile alone.
+         */
+        metatile: z.number().int().min(1).max(16).default(4),
+        /** CSS pixels drawn around a metatile, so labels starting in the next one are drawn here too. */
+        metatileBufferPx: z.number().int().min(0).max(1024).default(128),
+        /**
+         * Seconds the other tiles of a metatile are kept for the requests that follow. Short,
+         * because nothing invalidates them yet when data changes (the tiered cache will).
+         */
+        metatileRetainS: z.number().min(0).max(3600).default(30),
+        /** Bytes of metatile pieces kept; the oldest go first. */
+        metatileRetainBytes: z.number().int().min(0).default(64 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -123,6 +137,15 @@ export const configSchema = z
         providerSite: z.url().optional(),
         contactName: z.string().optional(),
         contactEmail: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    fonts: z
+      .object({
+        /** Folder of the TrueType/OpenType fonts glyphs are made from (styles name them "{family} {style}"). */
+        dir: z.string().default('fonts'),
+        /** Font drawn for a stack naming none of the engine's fonts; default: the first "… Regular". */
+        fallback: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),

@@ -120,7 +120,8 @@ export function zoomRange(grid: TileGrid): [number, number] {
   return [0, grid.levels.length - 1];
 }
 
-function levelOf(grid: TileGrid, z: number): TileGridLevel {
+/** The level z of a grid; a RangeError outside its levels. */
+export function levelOf(grid: TileGrid, z: number): TileGridLevel {
   const level = grid.levels[z];
   if (level === undefined) throw new RangeError(`level ${z} is outside 0–${grid.levels.length - 1} of grid ${grid.id}`);
   return level;

@@ -6,7 +6,9 @@ import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
 import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import { VECTOR_FORMATS, type TilePipeline } from '../pipeline/tile-pipeline.ts';
 import { RASTER_FORMATS } from '../render/render-task.ts';
+import type { FontLibrary } from '../fonts/font-library.ts';
 import type { Handler } from './exchange.ts';
+import { fontRoutes } from './font-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
@@ -38,8 +40,7 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
  * answers (OWS exception reports on the WMTS routes).
  */
 export function createHttpServer(
-  pipeline: TilePipeline,
-  raster: RasterPipeline,
+  { pipeline, raster, fonts }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary },
   options: HttpOptions,
   service: EngineConfig['service'],
   logger: Logger,
@@ -89,6 +90,7 @@ export function createHttpServer(
       pattern: /^\/tiles\/?$/,
       handler: ({ res, baseUrl, headers }) => sendJson(res, 200, { tilesets: pipeline.listTilesets(baseUrl) }, headers),
     },
+    ...fontRoutes(fonts),
     {
       name: 'health',
       pattern: /^\/health$/,
@@ -103,6 +105,7 @@ export function createHttpServer(
           wmts: `${baseUrl}/wmts/1.0.0/WMTSCapabilities.xml`,
           ogcapi: `${baseUrl}/ogcapi`,
           tileMatrixSets: `${baseUrl}/tileMatrixSets`,
+          fonts: `${baseUrl}/fonts.json`,
           health: `${baseUrl}/health`,
         }, headers),
     },

@@ -1,6 +1,8 @@
 import { SingleFlight } from '../../cache/single-flight.ts';
 import { EngineError } from '../errors.ts';
-import { equivalentZoom, tileToBbox } from '../grids/tile-grid.ts';
+import { LRUCache } from 'lru-cache';
+import { bboxToTileRange, equivalentZoom, tileToBbox, type TileGrid } from '../grids/tile-grid.ts';
+import { metatileOf, metatileView, pieceIndex, tilesOf, type Metatile } from '../render/metatile.ts';
 import type { RenderPool } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
 import type { SourceTile } from '../render/renderer.ts';
@@ -30,21 +32,39 @@ export function isRasterFormat(format: string): format is RasterFormat {
   return Object.hasOwn(RASTER_FORMATS, format);
 }
 
+/** How raster tiles are drawn in blocks (config.render). */
+export interface MetatileOptions {
+  /** Tiles per side of a metatile; 1 draws every tile alone. */
+  readonly metatile: number;
+  readonly metatileBufferPx: number;
+  readonly metatileRetainS: number;
+  readonly metatileRetainBytes: number;
+}
+
 /**
- * Raster tiles: resolve the style → the vector tiles of the same grid tile from the tile
- * pipeline → one render in a thread (shared by concurrent requests) → encoded bytes.
- * A grid tile is drawn in that grid's CRS from vector data cut in that CRS.
+ * Raster tiles: resolve the style → the metatile holding the tile → the vector tiles under
+ * it and its buffer, from the tile pipeline → one render in a thread, cut into the tiles
+ * (shared by concurrent requests for any of them) → the requested tile; its neighbours are
+ * kept briefly for the requests that follow. A grid tile is drawn in that grid's CRS from
+ * vector data cut in that CRS.
  */
 export class RasterPipeline {
   private readonly tiles: TilePipeline;
   private readonly styles: ReadonlyMap<string, LoadedStyle>;
   private readonly pool: RenderPool;
-  private readonly flights = new SingleFlight<Uint8Array>();
+  private readonly options: MetatileOptions;
+  private readonly flights = new SingleFlight<readonly Uint8Array[]>();
+  private readonly retained: LRUCache<string, Uint8Array> | undefined;
 
-  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool) {
+  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: MetatileOptions) {
     this.tiles = tiles;
     this.styles = new Map(styles.map((s) => [s.id, s]));
     this.pool = pool;
+    this.options = options;
+    this.retained =
+      options.metatile > 1 && options.metatileRetainS > 0 && options.metatileRetainBytes > 0
+        ? new LRUCache({ maxSize: options.metatileRetainBytes, sizeCalculation: (b) => Math.max(1, b.byteLength), ttl: options.metatileRetainS * 1000, ttlAutopurge: false })
+        : undefined;
   }
 
   /** Ids of the styles that draw a tileset. */
@@ -65,37 +85,57 @@ export class RasterPipeline {
   async getTile(request: RasterRequest): Promise<TileResult> {
     const style = this.resolveStyle(request.name);
     if (!isRasterFormat(request.format)) throw new EngineError('UNKNOWN_FORMAT', `format "${request.format.slice(0, 16)}" is not a raster format`);
+    const format: RasterFormat = request.format;
     const scale = request.scale ?? '1';
     if (!SCALES.has(scale)) throw new EngineError('UNKNOWN_FORMAT', `scale @${scale.slice(0, 4)}x is not served; use @2x or none`, { detail: { scales: ['1', '2'] } });
     const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.name);
     const grid = this.tiles.resolveGrid(primary, request.gridId);
     const levels = this.tiles.levelsOf(primary, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: style.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
-    const key = `${style.id}/${grid.id}/${z}/${x}/${y}@${scale}.${request.format}`;
-    const body = await this.flights.run(
-      key,
+    const result = (body: Uint8Array): TileResult => ({ body, contentType: RASTER_FORMATS[format], tilesetId: primary.config.id });
+
+    const tileKey = (tx: number, ty: number) => `${style.id}/${grid.id}/${z}/${tx}/${ty}@${scale}.${format}`;
+    const kept = this.retained?.get(tileKey(x, y));
+    if (kept) return result(kept);
+
+    const meta = metatileOf(grid, z, x, y, this.options.metatile);
+    const images = await this.flights.run(
+      `${style.id}/${grid.id}/${z}/${meta.x0}/${meta.y0}@${scale}.${format}`,
       async (signal) => {
-        const bbox = tileToBbox(grid, z, x, y);
-        const sourceTiles: SourceTile[] = await Promise.all(
-          [...style.sources].map(async ([sourceId, tilesetId]) => ({
-            sourceId,
-            bbox,
-            mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(z), x: String(x), y: String(y), format: 'mvt', signal })).body,
-          })),
-        );
-        return this.pool.render(
-          {
-            styleId: style.id,
-            // MapLibre counts 512-px worlds: a 256-px tile of XYZ zoom z is MapLibre zoom z − 1.
-            view: { bbox, widthPx: grid.tileSizePx, heightPx: grid.tileSizePx, pixelRatio: Number(scale), zoom: equivalentZoom(grid, z) + Math.log2(grid.tileSizePx / 512) },
-            tiles: sourceTiles,
-            format: request.format as RasterFormat,
-          },
-          signal,
-        );
+        const pieces = await this.renderMetatile(style, grid, meta, Number(scale), format, signal);
+        tilesOf(meta).forEach((tile, i) => this.retained?.set(tileKey(tile.x, tile.y), pieces[i]!));
+        return pieces;
       },
       request.signal,
     );
-    return { body, contentType: RASTER_FORMATS[request.format as RasterFormat], tilesetId: primary.config.id };
+    return result(images[pieceIndex(meta, x, y)]!);
+  }
+
+  /** One render of a metatile and its buffer, over every vector tile it touches; one image per tile. */
+  private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, signal: AbortSignal): Promise<readonly Uint8Array[]> {
+    const { bbox, widthPx, heightPx, pieces } = metatileView(grid, meta, this.options.metatile > 1 ? this.options.metatileBufferPx : 0, pixelRatio);
+    const range = bboxToTileRange(grid, bbox, meta.z)!;
+    const wanted: { sourceId: string; tilesetId: string; x: number; y: number }[] = [];
+    for (const [sourceId, tilesetId] of style.sources) {
+      for (let ty = range.minY; ty <= range.maxY; ty++) for (let tx = range.minX; tx <= range.maxX; tx++) wanted.push({ sourceId, tilesetId, x: tx, y: ty });
+    }
+    const sourceTiles: SourceTile[] = await Promise.all(
+      wanted.map(async ({ sourceId, tilesetId, x, y }) => ({
+        sourceId,
+        bbox: tileToBbox(grid, meta.z, x, y),
+        mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(meta.z), x: String(x), y: String(y), format: 'mvt', signal })).body,
+      })),
+    );
+    return this.pool.renderPieces(
+      {
+        styleId: style.id,
+        // MapLibre counts 512-px worlds: a 256-px tile of XYZ zoom z is MapLibre zoom z − 1.
+        view: { bbox, widthPx, heightPx, pixelRatio, zoom: equivalentZoom(grid, meta.z) + Math.log2(grid.tileSizePx / 512) },
+        tiles: sourceTiles,
+        format,
+        pieces,
+      },
+      signal,
+    );
   }
 }

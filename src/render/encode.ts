@@ -1,10 +1,15 @@
 import sharp from 'sharp';
+import type { PixelRect } from './metatile.ts';
 import type { EncodeOptions, RasterFormat } from './render-task.ts';
 import type { RgbaImage } from './renderer.ts';
 
-/** Encodes straight-alpha RGBA as PNG, WebP or JPEG (JPEG has no alpha: flattened on white). */
-export async function encodeImage(image: RgbaImage, format: RasterFormat, options: EncodeOptions): Promise<Uint8Array> {
-  const input = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
+/**
+ * Encodes straight-alpha RGBA, or a rectangle of it, as PNG, WebP or JPEG (JPEG has no
+ * alpha: flattened on white).
+ */
+export async function encodeImage(image: RgbaImage, format: RasterFormat, options: EncodeOptions, rect?: PixelRect): Promise<Uint8Array> {
+  const whole = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
+  const input = rect ? whole.extract(rect) : whole;
   switch (format) {
     case 'png':
       return input.png({ compressionLevel: options.pngCompressionLevel, adaptiveFiltering: false }).toBuffer();

@@ -1,6 +1,16 @@
 import { Piscina } from 'piscina';
 import { EngineError } from '../errors.ts';
-import type { RenderTask, RenderWorkerData } from './render-task.ts';
+import type { RenderAnswer, RenderTask, RenderWorkerData } from './render-task.ts';
+import type { GlyphRangeBytes } from './thread-glyphs.ts';
+
+/** Makes a glyph range (the font library, in the main thread). */
+export type GlyphRangeSource = (fontstack: string, start: number) => Promise<Uint8Array>;
+
+/**
+ * Attempts of one render while threads ask for glyphs. Each attempt carries every range
+ * asked for so far, so even a task that lands on a new thread each time is drawn by the last.
+ */
+const MAX_GLYPH_ATTEMPTS = 4;
 
 export interface RenderPoolOptions {
   readonly workers: number;
@@ -22,9 +32,13 @@ function workerFile(): URL {
 export class RenderPool {
   private readonly pool: Piscina;
   private readonly options: RenderPoolOptions;
+  private readonly glyphSource: GlyphRangeSource | undefined;
+  private rendered = 0;
 
-  constructor(options: RenderPoolOptions, data: RenderWorkerData) {
+  /** Without a glyph source, labels are drawn only from glyphs threads already hold (none). */
+  constructor(options: RenderPoolOptions, data: RenderWorkerData, glyphSource?: GlyphRangeSource) {
     this.options = options;
+    this.glyphSource = glyphSource;
     const file = workerFile();
     this.pool = new Piscina({
       filename: file.href,
@@ -38,16 +52,45 @@ export class RenderPool {
     });
   }
 
-  /** Renders a view; transfers the tile buffers to the thread. */
+  /** Renders a view to one image. */
   async render(task: RenderTask, signal?: AbortSignal): Promise<Uint8Array> {
+    const [image] = await this.renderPieces(task, signal);
+    return image!;
+  }
+
+  /** Renders a view, one encoded image per piece of the task; sends the thread the glyph ranges it asks for. */
+  async renderPieces(task: RenderTask, signal?: AbortSignal): Promise<readonly Uint8Array[]> {
+    const glyphs: GlyphRangeBytes[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const final = !this.glyphSource || attempt === MAX_GLYPH_ATTEMPTS;
+      const answer = await this.run({ ...task, ...(glyphs.length ? { glyphs } : {}), final }, signal);
+      if ('images' in answer) {
+        this.rendered++;
+        return answer.images;
+      }
+      for (const { fontstack, start } of answer.missingGlyphs) {
+        if (glyphs.some((g) => g.fontstack === fontstack && g.start === start)) continue;
+        glyphs.push({ fontstack, start, bytes: await this.glyphRange(fontstack, start) });
+      }
+    }
+  }
+
+  private async glyphRange(fontstack: string, start: number): Promise<Uint8Array> {
+    try {
+      return await this.glyphSource!(fontstack, start);
+    } catch {
+      return new Uint8Array(0); // a stack that cannot be made draws no text rather than failing the tile
+    }
+  }
+
+  private async run(task: RenderTask, signal: AbortSignal | undefined): Promise<RenderAnswer> {
     if (this.pool.queueSize >= this.options.maxQueue) {
       throw new EngineError('OVERLOADED', `more than ${this.options.maxQueue} renders are waiting`, { retryAfterS: 1 });
     }
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const result = (await this.pool.run(task, { signal: abort })) as Uint8Array;
-      return result instanceof Uint8Array ? result : new Uint8Array(result as ArrayBufferLike);
+      return (await this.pool.run(task, { signal: abort })) as RenderAnswer;
     } catch (error) {
       if (timeout.aborted) throw new EngineError('RENDER_TIMEOUT', `the render ran over ${this.options.timeoutMs} ms`, { retryAfterS: 1, cause: error });
       if (signal?.aborted) throw new EngineError('REQUEST_ABORTED', 'the client went away', { cause: error });
@@ -56,6 +99,11 @@ export class RenderPool {
       }
       throw new EngineError('RENDER_FAILED', 'the render failed', { cause: error });
     }
+  }
+
+  /** Renders finished since start (a metatile is one render, however many tiles it serves). */
+  get renderCount(): number {
+    return this.rendered;
   }
 
   /** Renders waiting for a thread. */

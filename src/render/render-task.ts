@@ -1,4 +1,7 @@
+import type { EngineConfig } from '../config/schema.ts';
+import type { PixelRect } from './metatile.ts';
 import type { RenderView, SourceTile } from './renderer.ts';
+import type { GlyphRangeBytes, GlyphRangeKey } from './thread-glyphs.ts';
 
 /** Image formats the engine encodes, by file extension. */
 export const RASTER_FORMATS = { png: 'image/png', webp: 'image/webp', jpg: 'image/jpeg' } as const;
@@ -18,10 +21,28 @@ export interface RenderWorkerData {
   readonly encode: EncodeOptions;
 }
 
+/** The thread data of an engine configuration. */
+export function renderWorkerData(config: Pick<EngineConfig, 'render' | 'tilesets'>): RenderWorkerData {
+  return {
+    stylesDir: config.render.stylesDir,
+    tilesetIds: config.tilesets.map((t) => t.id),
+    encode: config.render,
+  };
+}
+
 /** One render: a style over the vector tiles of a view, encoded. The thread answers with the image bytes. */
 export interface RenderTask {
   readonly styleId: string;
   readonly view: RenderView;
   readonly tiles: readonly SourceTile[];
   readonly format: RasterFormat;
+  /** Cut the image into these rectangles (device pixels), each encoded apart: the tiles of a metatile. Default: the whole image. */
+  readonly pieces?: readonly PixelRect[];
+  /** Glyph ranges the thread asked for on an earlier attempt of this task. */
+  readonly glyphs?: readonly GlyphRangeBytes[];
+  /** Draw even if glyphs are missing (the last attempt), rather than answer with what is missing. */
+  readonly final?: boolean;
 }
+
+/** A thread's answer: the encoded images (one per piece), or the glyph ranges it needs first. */
+export type RenderAnswer = { readonly images: readonly Uint8Array[] } | { readonly missingGlyphs: readonly GlyphRangeKey[] };

@@ -68,7 +68,10 @@ export class Database {
     const started = performance.now();
     // A client that goes away cancels its statement instead of leaving it to statement_timeout.
     // processID (the backend pid) is set by pg at connect, though its types leave it out.
-    const cancel = () => void this.cancelBackend((client as pg.PoolClient & { processID: number }).processID);
+    let cancelling: Promise<void> | undefined;
+    const cancel = () => {
+      cancelling = this.cancelBackend((client as pg.PoolClient & { processID: number }).processID);
+    };
     signal?.addEventListener('abort', cancel, { once: true });
     try {
       return await client.query<R>(config);
@@ -80,7 +83,11 @@ export class Database {
       signal?.removeEventListener('abort', cancel);
       // A server error (bad SQL, statement timeout) leaves the connection usable; anything
       // without a SQLSTATE (socket closed, client-side timeout) does not.
-      client.release(failed === undefined || leavesConnectionUsable(failed) ? undefined : true);
+      const release = () => client.release(failed === undefined || leavesConnectionUsable(failed) ? undefined : true);
+      // The connection goes back only once its cancel has landed: a late cancel would
+      // otherwise hit the next request's statement on the same backend.
+      if (cancelling) void cancelling.finally(release);
+      else release();
       if (this.logger.isLevelEnabled('debug')) this.logger.debug({ what, sqlMs: performance.now() - started }, 'query');
     }
   }

@@ -1,0 +1,63 @@
+/**
+ * Metatiles: N×N tiles of a grid level drawn as one image with a pixel buffer around it,
+ * then cut. Labels are placed once for the whole block, so they are neither cut nor
+ * duplicated at the edges of its tiles, and the buffer lets a label that starts in the
+ * next block be drawn here too. Pure: tile arithmetic only.
+ */
+import { levelOf, tileToBbox, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
+
+/** A block of tiles of one level, aligned to multiples of the metatile size and clamped to the grid. */
+export interface Metatile {
+  readonly z: number;
+  readonly x0: number;
+  readonly y0: number;
+  readonly cols: number;
+  readonly rows: number;
+}
+
+/** A rectangle of an image in device pixels. */
+export interface PixelRect {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The metatile of size N that holds tile (z, x, y). */
+export function metatileOf(grid: TileGrid, z: number, x: number, y: number, size: number): Metatile {
+  const level = levelOf(grid, z);
+  const x0 = x - (x % size);
+  const y0 = y - (y % size);
+  return { z, x0, y0, cols: Math.min(size, level.matrixWidth - x0), rows: Math.min(size, level.matrixHeight - y0) };
+}
+
+/** Index of tile (x, y) among the metatile's tiles, row by row. */
+export function pieceIndex(meta: Metatile, x: number, y: number): number {
+  return (y - meta.y0) * meta.cols + (x - meta.x0);
+}
+
+/** Tiles of a metatile, row by row (the order of its pieces). */
+export function tilesOf(meta: Metatile): { x: number; y: number }[] {
+  const tiles: { x: number; y: number }[] = [];
+  for (let y = meta.y0; y < meta.y0 + meta.rows; y++) for (let x = meta.x0; x < meta.x0 + meta.cols; x++) tiles.push({ x, y });
+  return tiles;
+}
+
+/**
+ * What to draw for a metatile: its extent grown by bufferPx CSS pixels on every side,
+ * the canvas size in CSS pixels, and where each tile lies on the canvas in device pixels.
+ */
+export function metatileView(grid: TileGrid, meta: Metatile, bufferPx: number, pixelRatio: number): { bbox: Bbox; widthPx: number; heightPx: number; pieces: PixelRect[] } {
+  const first = tileToBbox(grid, meta.z, meta.x0, meta.y0);
+  const last = tileToBbox(grid, meta.z, meta.x0 + meta.cols - 1, meta.y0 + meta.rows - 1);
+  const margin = bufferPx * levelOf(grid, meta.z).cellSize;
+  const bbox: Bbox = [first[0] - margin, last[1] - margin, last[2] + margin, first[3] + margin];
+  const tile = grid.tileSizePx * pixelRatio;
+  const pieces = tilesOf(meta).map(({ x, y }) => ({
+    left: (bufferPx + (x - meta.x0) * grid.tileSizePx) * pixelRatio,
+    top: (bufferPx + (y - meta.y0) * grid.tileSizePx) * pixelRatio,
+    width: tile,
+    height: tile,
+  }));
+  return { bbox, widthPx: meta.cols * grid.tileSizePx + 2 * bufferPx, heightPx: meta.rows * grid.tileSizePx + 2 * bufferPx, pieces };
+}
