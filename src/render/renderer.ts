@@ -48,8 +48,35 @@ export interface Renderer {
  */
 export type GlyphLoader = (fontstack: string, rangeStart: number) => Uint8Array | undefined;
 
+/** Where one image sits in a sprite sheet: an entry of MapLibre's `{sprite}.json`. */
+export interface SpriteEntry {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  /** Image pixels per CSS pixel (2 for a @2x image); 1 when absent. */
+  readonly pixelRatio?: number;
+  /** True for a signed distance field in the alpha channel, tinted by icon-color. */
+  readonly sdf?: boolean;
+}
+
+/** A sprite sheet decoded by the caller: the parsed `{sprite}.json` and the `{sprite}.png` pixels. */
+export interface SpriteSheet {
+  readonly entries: Readonly<Record<string, SpriteEntry>>;
+  readonly image: RgbaImage;
+}
+
+/**
+ * The style's sprite sheet for a pixel ratio: `{sprite}` for 1, `{sprite}@2x` for 2 (MapLibre
+ * takes @2x whenever the device pixel ratio is above 1), or undefined when it is missing.
+ * Called synchronously during a render: decode the PNG beforehand.
+ */
+export type SpriteLoader = (pixelRatio: 1 | 2) => SpriteSheet | undefined;
+
 /** What a render may need beyond style, view and tiles. */
 export interface RenderOptions {
   /** Glyph PBFs for text; without it, symbol layers draw no text. */
   readonly glyphs?: GlyphLoader;
+  /** The style's sprite for icons and patterns; without it, neither is drawn. */
+  readonly sprite?: SpriteLoader;
 }

@@ -58,3 +58,65 @@ export class CollisionIndex {
     }
   }
 }
+
+/**
+ * The collision box of a symbol in canvas pixels: its rectangle in symbol units (relative
+ * to the anchor), scaled, rotated about the anchor (x, y), grown by a padding in pixels.
+ */
+export function symbolBox(
+  rect: { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number },
+  x: number,
+  y: number,
+  scale: number,
+  rotateRad: number,
+  paddingPx: number,
+): Box {
+  const cos = Math.cos(rotateRad);
+  const sin = Math.sin(rotateRad);
+  let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [u, w] of [
+    [rect.left, rect.top],
+    [rect.right, rect.top],
+    [rect.right, rect.bottom],
+    [rect.left, rect.bottom],
+  ] as const) {
+    const px = (u * cos - w * sin) * scale;
+    const py = (u * sin + w * cos) * scale;
+    x1 = Math.min(x1, px);
+    x2 = Math.max(x2, px);
+    y1 = Math.min(y1, py);
+    y2 = Math.max(y2, py);
+  }
+  return { x1: x + x1 - paddingPx, y1: y + y1 - paddingPx, x2: x + x2 + paddingPx, y2: y + y2 + paddingPx };
+}
+
+/** A text or icon of a symbol, waiting for its place. */
+export interface PlacementCandidate {
+  readonly box: Box;
+  readonly allowOverlap: boolean;
+  readonly ignorePlacement: boolean;
+  /** text-optional / icon-optional: the symbol may show without it. */
+  readonly optional: boolean;
+}
+
+/**
+ * Places a symbol's text and icon as MapLibre's placement does: each must find room (or
+ * allow overlap); unless one of them is optional, both show or neither; what shows takes
+ * its room unless it ignores placement.
+ */
+export function placeSymbol(
+  index: CollisionIndex,
+  text: PlacementCandidate | undefined,
+  icon: PlacementCandidate | undefined,
+): { text: boolean; icon: boolean } {
+  let placeText = text !== undefined && (text.allowOverlap || !index.collides(text.box));
+  let placeIcon = icon !== undefined && (icon.allowOverlap || !index.collides(icon.box));
+  const iconWithoutText = !text || text.optional;
+  const textWithoutIcon = !icon || icon.optional;
+  if (!iconWithoutText && !textWithoutIcon) placeText = placeIcon = placeText && placeIcon;
+  else if (!textWithoutIcon) placeText = placeText && placeIcon;
+  else if (!iconWithoutText) placeIcon = placeText && placeIcon;
+  if (placeText && !text!.ignorePlacement) index.insert(text!.box);
+  if (placeIcon && !icon!.ignorePlacement) index.insert(icon!.box);
+  return { text: placeText, icon: placeIcon };
+}

@@ -1,13 +1,27 @@
-/** `background` layers: the whole canvas in one colour. */
+/** `background` layers: the whole canvas in one colour, or tiled with a sprite pattern. */
 import type { DrawContext } from './draw-context.ts';
+import { areaPattern } from './pattern.ts';
+import { imageName } from './sprite.ts';
 import { toCssColor, type BackgroundLayer } from './style-evaluation.ts';
 
-/** Paints the canvas with the layer's colour times its opacity. */
+/** Paints the canvas with the layer's colour (or pattern) times its opacity. */
 export function drawBackground(dc: DrawContext, layer: BackgroundLayer, widthPx: number, heightPx: number): void {
-  // background-pattern needs the style's sprite, which comes with icons.
-  if (layer.hasPattern) return;
-  const style = toCssColor(layer.color.evaluate(dc.globals), layer.opacity.evaluate(dc.globals));
+  const { ctx, globals } = dc;
+  const opacity = layer.opacity.evaluate(globals);
+  if (layer.pattern) {
+    // As in MapLibre, a pattern replaces the colour; a missing image draws nothing.
+    const icon = dc.patterns?.sprite.icon(imageName(layer.pattern.evaluate(globals)) ?? '');
+    const pattern = icon && opacity > 0 ? areaPattern(ctx, dc.patterns!, icon) : null;
+    if (!pattern) return;
+    ctx.save();
+    ctx.globalAlpha = Math.min(1, opacity);
+    ctx.fillStyle = pattern;
+    ctx.fillRect(0, 0, widthPx, heightPx);
+    ctx.restore();
+    return;
+  }
+  const style = toCssColor(layer.color.evaluate(globals), opacity);
   if (!style) return;
-  dc.ctx.fillStyle = style;
-  dc.ctx.fillRect(0, 0, widthPx, heightPx);
+  ctx.fillStyle = style;
+  ctx.fillRect(0, 0, widthPx, heightPx);
 }

@@ -4,6 +4,7 @@
  */
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { Color, GlobalProperties } from '@maplibre/maplibre-gl-style-spec';
+import type { PatternContext } from './pattern.ts';
 import { bindProperty, toCssColor, type FeatureValue, type StyleProperty } from './style-evaluation.ts';
 import type { FeatureGeometry, PixelRect, TileFeature } from './tile-geometry.ts';
 
@@ -14,6 +15,8 @@ export interface DrawContext {
   readonly globals: GlobalProperties;
   /** Device pixels per CSS pixel: style widths, radii and offsets are multiplied by it. */
   readonly pixelRatio: number;
+  /** The render's sprite for `*-pattern`; undefined without one, and pattern layers draw nothing. */
+  readonly patterns?: PatternContext;
 }
 
 /** Features of one tile that a layer draws, with the tile's clip rectangle on the canvas. */

@@ -1,10 +1,11 @@
 /**
  * `line` layers: strokes with MapLibre's width, cap, join, miter limit, dashes (in line
- * widths), offset and gap width. A gap-width line is two parallel lines: the band between
+ * widths), offset and gap width; line-pattern in draw-line-pattern.ts. A gap-width line is two parallel lines: the band between
  * the outlines of a (gap + 2·width) and a gap-wide stroke, filled.
  */
 import { Path2D, PathOp, StrokeCap, StrokeJoin } from '@napi-rs/canvas';
 import { bindCssColor, isOutside, translateInPx, withClip, type DrawContext, type TileBatch } from './draw-context.ts';
+import { drawLinePattern } from './draw-line-pattern.ts';
 import { linePath } from './feature-paths.ts';
 import { bindProperty, type LineLayer } from './style-evaluation.ts';
 
@@ -16,9 +17,9 @@ const STROKE_JOINS: Record<Join, StrokeJoin> = { bevel: StrokeJoin.Bevel, round:
 
 /** Draws a line layer's features, tile by tile, each tile clipped to its own extent. */
 export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly TileBatch[]): void {
-  // line-pattern needs the style's sprite, which comes with icons. line-blur and
-  // line-gradient are not drawn: lines keep sharp edges and line-color.
-  if (layer.hasPattern) return;
+  // As in MapLibre, a pattern replaces line-color. line-blur and line-gradient are not
+  // drawn: lines keep sharp edges and line-color.
+  if (layer.pattern) return drawLinePattern(dc, layer, batches);
   const { ctx, globals, pixelRatio } = dc;
   const styleOf = bindCssColor(layer.color, layer.opacity, globals);
   const widthOf = bindProperty(layer.width, globals);

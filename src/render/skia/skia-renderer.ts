@@ -5,7 +5,7 @@
  */
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { GlobalProperties, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import type { GlyphLoader, Renderer, RenderOptions, RenderView, RgbaImage, SourceTile } from '../renderer.ts';
+import type { GlyphLoader, Renderer, RenderOptions, RenderView, RgbaImage, SourceTile, SpriteLoader } from '../renderer.ts';
 import { CollisionIndex } from './collision-index.ts';
 import { drawBackground } from './draw-background.ts';
 import { drawCircle } from './draw-circle.ts';
@@ -14,6 +14,8 @@ import { drawFill } from './draw-fill.ts';
 import { drawLine } from './draw-line.ts';
 import { drawSymbol, type SymbolContext } from './draw-symbol.ts';
 import { GlyphSource } from './glyphs.ts';
+import { patternContext } from './pattern.ts';
+import { SpriteAtlas } from './sprite.ts';
 import { compileStyle, isLayerShown, type FeatureLayer, type GlobalCompositeOperationName } from './style-evaluation.ts';
 import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry.ts';
 
@@ -24,23 +26,27 @@ import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry
 const MAX_CANVAS_PIXELS = 8192 * 8192;
 
 /**
- * Draws background, fill, line and circle layers, and the text of symbol layers placed at
- * points (given glyphs); icons, line-placed text, raster, hillshade, heatmap,
- * fill-extrusion and color-relief layers are skipped. Stateless between renders apart
- * from the compiled-style and glyph caches, keyed by the style object and the glyph
- * loader: pass the same objects each time to compile and decode once.
+ * Draws background, fill, line and circle layers (with sprite patterns, given a sprite),
+ * and the text (given glyphs) and icons (given a sprite) of symbol layers placed at
+ * points; line-placed symbols, raster, hillshade, heatmap, fill-extrusion and
+ * color-relief layers are skipped. Stateless between renders apart from the
+ * compiled-style, glyph and sprite caches, keyed by the style object, the glyph loader and
+ * the sprite sheet: pass the same objects each time to compile and decode once.
  */
 export class SkiaRenderer implements Renderer {
   private readonly glyphs: GlyphLoader | undefined;
+  private readonly sprite: SpriteLoader | undefined;
 
-  /** `glyphs` serves renders whose options bring no loader of their own. */
+  /** `glyphs` and `sprite` serve renders whose options bring none of their own. */
   constructor(options: RenderOptions = {}) {
     this.glyphs = options.glyphs;
+    this.sprite = options.sprite;
   }
 
   async render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[], options: RenderOptions = {}): Promise<RgbaImage> {
     const glyphs = options.glyphs ?? this.glyphs;
-    const image = renderImage(style, view, tiles, glyphs ? { glyphs } : {});
+    const sprite = options.sprite ?? this.sprite;
+    const image = renderImage(style, view, tiles, { ...(glyphs ? { glyphs } : {}), ...(sprite ? { sprite } : {}) });
     // Skia objects (canvases, paths, pixel buffers) are freed by finalizers that Node runs
     // on a later turn of the event loop: yield one, so a caller that awaits render after
     // render in a loop does not pile up native memory (~7 MB a busy render).
@@ -76,7 +82,13 @@ export function renderImage(
   // Labels of all symbol layers share one collision index: earlier layers win their place.
   let symbols: SymbolContext | undefined;
 
-  const main: DrawContext = { ctx: canvas.getContext('2d'), globals, pixelRatio: view.pixelRatio };
+  const sprite = SpriteAtlas.load(options.sprite, view.pixelRatio);
+  const main: DrawContext = {
+    ctx: canvas.getContext('2d'),
+    globals,
+    pixelRatio: view.pixelRatio,
+    ...(sprite ? { patterns: patternContext(sprite, frame, view.zoom, view.pixelRatio) } : {}),
+  };
   for (const layer of compiled.layers) {
     if (!isLayerShown(layer, view.zoom)) continue;
     if (layer.type === 'background') {
@@ -86,7 +98,7 @@ export function renderImage(
     const batches = selectFeatures(layer, tilesBySource.get(layer.source), globals);
     if (batches.length === 0) continue;
     if (layer.type === 'symbol') {
-      symbols ??= { glyphs: new GlyphSource(options.glyphs), collisions: new CollisionIndex(width) };
+      symbols ??= { glyphs: new GlyphSource(options.glyphs), sprite, collisions: new CollisionIndex(width) };
       drawSymbol(main, layer, batches, symbols);
       continue;
     }
@@ -118,7 +130,7 @@ function drawFeatureLayer(dc: DrawContext, layer: FeatureLayer, batches: readonl
     case 'circle':
       return drawCircle(dc, layer, batches);
     case 'symbol':
-      return; // drawn apart: labels need the render's glyphs and collision index
+      return; // drawn apart: symbols need the render's glyphs, sprite and collision index
   }
 }
 

@@ -52,7 +52,8 @@ export interface BackgroundLayer extends LayerBase {
   readonly type: 'background';
   readonly color: StyleProperty<Color | undefined>;
   readonly opacity: StyleProperty<number>;
-  readonly hasPattern: boolean;
+  /** background-pattern: a sprite image name, drawn instead of the colour when set. */
+  readonly pattern: StyleProperty<unknown> | undefined;
 }
 
 export interface FillLayer extends FeatureLayerBase {
@@ -63,7 +64,8 @@ export interface FillLayer extends FeatureLayerBase {
   readonly outlineColor: StyleProperty<Color | undefined> | undefined;
   readonly antialias: StyleProperty<boolean>;
   readonly translate: StyleProperty<readonly [number, number]>;
-  readonly hasPattern: boolean;
+  /** fill-pattern: a sprite image name, drawn instead of fill-color when set. */
+  readonly pattern: StyleProperty<unknown> | undefined;
 }
 
 export interface LineLayer extends FeatureLayerBase {
@@ -78,7 +80,8 @@ export interface LineLayer extends FeatureLayerBase {
   readonly cap: StyleProperty<'butt' | 'round' | 'square'>;
   readonly join: StyleProperty<'bevel' | 'round' | 'miter'>;
   readonly miterLimit: StyleProperty<number>;
-  readonly hasPattern: boolean;
+  /** line-pattern: a sprite image name, drawn along the line instead of line-color when set. */
+  readonly pattern: StyleProperty<unknown> | undefined;
 }
 
 export interface CircleLayer extends FeatureLayerBase {
@@ -92,10 +95,30 @@ export interface CircleLayer extends FeatureLayerBase {
   readonly translate: StyleProperty<readonly [number, number]>;
 }
 
-/** A symbol layer's text (icons are not drawn yet). */
+/** A symbol layer's text and icons. */
 export interface SymbolLayer extends FeatureLayerBase {
   readonly type: 'symbol';
   readonly placement: StyleProperty<'point' | 'line' | 'line-center'>;
+  readonly zOrder: StyleProperty<'auto' | 'viewport-y' | 'source'>;
+  /** Undefined when the layer has no icon-image. */
+  readonly iconImage: StyleProperty<unknown> | undefined;
+  /** As textFieldHasTokens, for icon-image (`{maki}-12`). */
+  readonly iconImageHasTokens: boolean;
+  readonly iconSize: StyleProperty<number>;
+  readonly iconAnchor: StyleProperty<string>;
+  readonly iconOffset: StyleProperty<readonly [number, number]>;
+  readonly iconRotate: StyleProperty<number>;
+  readonly iconPadding: StyleProperty<unknown>;
+  readonly iconAllowOverlap: StyleProperty<boolean>;
+  readonly iconIgnorePlacement: StyleProperty<boolean>;
+  readonly iconOptional: StyleProperty<boolean>;
+  readonly textOptional: StyleProperty<boolean>;
+  readonly iconOpacity: StyleProperty<number>;
+  readonly iconColor: StyleProperty<Color | undefined>;
+  readonly iconHaloColor: StyleProperty<Color | undefined>;
+  readonly iconHaloWidth: StyleProperty<number>;
+  readonly iconHaloBlur: StyleProperty<number>;
+  readonly iconTranslate: StyleProperty<readonly [number, number]>;
   /** Undefined when the layer has no text-field. */
   readonly textField: StyleProperty<unknown> | undefined;
   /** True when text-field is a string or zoom function whose `{field}` tokens name feature properties. */
@@ -219,6 +242,9 @@ function compileLayer(
   const layout = (layer as { layout?: Record<string, unknown> }).layout ?? {};
   const property = <T>(group: 'paint' | 'layout', name: string): StyleProperty<T> =>
     compileProperty<T>(layer, index, group, name, (group === 'paint' ? paint : layout)[name], globalState);
+  // Properties without a default that change what is drawn: undefined unless the style sets them.
+  const optional = (group: 'paint' | 'layout', name: string): StyleProperty<unknown> | undefined =>
+    (group === 'paint' ? paint : layout)[name] === undefined ? undefined : property(group, name);
 
   switch (layer.type) {
     case 'background':
@@ -227,7 +253,7 @@ function compileLayer(
         type: 'background',
         color: property('paint', 'background-color'),
         opacity: property('paint', 'background-opacity'),
-        hasPattern: paint['background-pattern'] !== undefined,
+        pattern: optional('paint', 'background-pattern'),
       };
     case 'fill':
       return {
@@ -238,7 +264,7 @@ function compileLayer(
         outlineColor: paint['fill-outline-color'] === undefined ? undefined : property('paint', 'fill-outline-color'),
         antialias: property('paint', 'fill-antialias'),
         translate: property('paint', 'fill-translate'),
-        hasPattern: paint['fill-pattern'] !== undefined,
+        pattern: optional('paint', 'fill-pattern'),
       };
     case 'line':
       return {
@@ -254,7 +280,7 @@ function compileLayer(
         cap: property('layout', 'line-cap'),
         join: property('layout', 'line-join'),
         miterLimit: property('layout', 'line-miter-limit'),
-        hasPattern: paint['line-pattern'] !== undefined,
+        pattern: optional('paint', 'line-pattern'),
       };
     case 'circle':
       return {
@@ -273,7 +299,25 @@ function compileLayer(
         ...featureLayerBase(layer, base, globalState, property),
         type: 'symbol',
         placement: property('layout', 'symbol-placement'),
-        textField: layout['text-field'] === undefined ? undefined : property('layout', 'text-field'),
+        zOrder: property('layout', 'symbol-z-order'),
+        iconImage: optional('layout', 'icon-image'),
+        iconImageHasTokens: hasLegacyTokens(layout['icon-image']),
+        iconSize: property('layout', 'icon-size'),
+        iconAnchor: property('layout', 'icon-anchor'),
+        iconOffset: property('layout', 'icon-offset'),
+        iconRotate: property('layout', 'icon-rotate'),
+        iconPadding: property('layout', 'icon-padding'),
+        iconAllowOverlap: property('layout', 'icon-allow-overlap'),
+        iconIgnorePlacement: property('layout', 'icon-ignore-placement'),
+        iconOptional: property('layout', 'icon-optional'),
+        textOptional: property('layout', 'text-optional'),
+        iconOpacity: property('paint', 'icon-opacity'),
+        iconColor: property('paint', 'icon-color'),
+        iconHaloColor: property('paint', 'icon-halo-color'),
+        iconHaloWidth: property('paint', 'icon-halo-width'),
+        iconHaloBlur: property('paint', 'icon-halo-blur'),
+        iconTranslate: property('paint', 'icon-translate'),
+        textField: optional('layout', 'text-field'),
         textFieldHasTokens: hasLegacyTokens(layout['text-field']),
         textFont: property('layout', 'text-font'),
         textSize: property('layout', 'text-size'),
@@ -296,7 +340,7 @@ function compileLayer(
         textTranslate: property('paint', 'text-translate'),
       };
     default:
-      // icons of symbol layers are not drawn yet; raster, hillshade, heatmap,
+      // raster, hillshade, heatmap,
       // fill-extrusion and color-relief are not drawn by this renderer yet.
       return undefined;
   }
