@@ -1,8 +1,8 @@
 /**
  * Which suite tests the 2D Skia renderer can attempt. A test is skipped (with a reason)
  * when it needs what that renderer does not draw: a rotated or tilted view, layer types
- * it leaves out (rasters…), icons and line-placed or variably anchored text, sprite
- * patterns, image sources, clustering. Only layers that would show count: a symbol
+ * it leaves out (rasters…), line-placed symbols, variably anchored text, icons fitted to
+ * their text, image sources, clustering. Only layers that would show count: a symbol
  * layer with `visibility: none` does not.
  */
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
@@ -13,7 +13,6 @@ const DRAWN_LAYER_TYPES = new Set(['background', 'fill', 'line', 'circle', 'symb
 
 /** Symbol layout properties the renderer does not honour yet, and what to call them. */
 const SYMBOL_GAPS: [string, string][] = [
-  ['icon-image', 'symbol icons'],
   ['text-variable-anchor', 'variable text anchors'],
   ['text-variable-anchor-offset', 'variable text anchors'],
   ['text-radial-offset', 'variable text anchors'],
@@ -22,8 +21,6 @@ const SYMBOL_GAPS: [string, string][] = [
 
 /** Source types whose tiles the suite runner can build. */
 const TILED_SOURCE_TYPES = new Set(['vector', 'geojson']);
-
-const PATTERN_PROPERTIES = ['background-pattern', 'fill-pattern', 'line-pattern'];
 
 /** Why a test cannot be rendered here, or undefined when it can. */
 export function skipReason(style: StyleSpecification, spec: CaseSpec): string | undefined {
@@ -42,11 +39,11 @@ export function skipReason(style: StyleSpecification, spec: CaseSpec): string | 
     }
     if (layer.type === 'symbol') {
       for (const [name, reason] of SYMBOL_GAPS) if (layout?.[name] !== undefined) reasons.add(reason);
+      const fit = layout?.['icon-text-fit'];
+      if (fit !== undefined && fit !== 'none') reasons.add('icon-text-fit');
       const placement = layout?.['symbol-placement'];
       if (placement !== undefined && placement !== 'point') reasons.add('line-placed symbols');
     }
-    const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {};
-    if (PATTERN_PROPERTIES.some((name) => paint[name] !== undefined)) reasons.add('sprite patterns');
     if ('source' in layer && typeof layer.source === 'string') usedSources.add(layer.source);
   }
   for (const id of usedSources) {

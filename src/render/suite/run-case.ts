@@ -12,6 +12,7 @@ import { compareImages, premultiply, readPng, writePng } from './compare.ts';
 import { skipReason } from './eligibility.ts';
 import { loadCase, type SuiteCase } from './load-case.ts';
 import { buildSourceTiles, resolveLocalUrl } from './sources.ts';
+import { spriteLoader } from './sprites.ts';
 import { viewOf } from './view.ts';
 
 export type CaseStatus = 'compared' | 'skipped' | 'error';
@@ -53,7 +54,8 @@ export async function runCase(testCase: SuiteCase, options: RunCaseOptions): Pro
     // SkiaRenderer.render yields to the event loop after drawing, so Skia's native memory
     // is released between tests instead of piling up over the run.
     const glyphs = glyphLoader(style, options.folder);
-    const rendered = await renderer.render(style, view, tiles, glyphs ? { glyphs } : {});
+    const sprite = await spriteLoader(style.sprite, options.folder);
+    const rendered = await renderer.render(style, view, tiles, { ...(glyphs ? { glyphs } : {}), ...(sprite ? { sprite } : {}) });
     const actual = { width: rendered.width, height: rendered.height, data: premultiply(rendered.data) };
     const expected = await readPng(join(testCase.dir, 'expected.png'));
     const diff = options.saveDir ? new Uint8Array(actual.data.length) : undefined;
