@@ -48,7 +48,11 @@ export interface Renderer {
  */
 export type GlyphLoader = (fontstack: string, rangeStart: number) => Uint8Array | undefined;
 
-/** Where one image sits in a sprite sheet: an entry of MapLibre's `{sprite}.json`. */
+/**
+ * Where one image sits in a sprite sheet: an entry of MapLibre's `{sprite}.json`. Stretch
+ * zones (`stretchX`, `stretchY`, `content`) are not read: icon-text-fit stretches the
+ * whole image.
+ */
 export interface SpriteEntry {
   readonly x: number;
   readonly y: number;

@@ -2,6 +2,7 @@ import type { LayerSpecification, StyleSpecification } from '@maplibre/maplibre-
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage, SpriteEntry, SpriteLoader, SpriteSheet } from '../../src/render/renderer.ts';
 import { CollisionIndex, placeSymbol } from '../../src/render/skia/collision-index.ts';
+import { fitIconToText } from '../../src/render/skia/draw-icon.ts';
 import { SkiaRenderer } from '../../src/render/skia/skia-renderer.ts';
 import { SpriteAtlas } from '../../src/render/skia/sprite.ts';
 import { line, pixel, point, rect, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
@@ -156,6 +157,24 @@ describe('icons', () => {
     const [r, g, b] = pixel(image, 128 + 10, 128);
     expect([r, Math.abs(g - 128) <= 1, Math.abs(b - 128) <= 1]).toEqual([255, true, true]);
     expect(pixel(image, 128, 128)).toEqual(WHITE);
+  });
+});
+
+describe('icon-text-fit', () => {
+  const text = { left: -20, top: -10, right: 20, bottom: 10 };
+  const icon = SpriteAtlas.load(sprite, 1)!.icon('square')!;
+
+  it('stretches the image around the text, padding [top, right, bottom, left] included', () => {
+    const fitted = fitIconToText(icon, text, 'both', [1, 2, 3, 4], [0, 0]);
+    // From −24 to 22 across and −11 to 13 down, in CSS pixels.
+    expect(fitted.cssPerPx).toEqual([46 / 8, 24 / 8]);
+    expect([fitted.qx * fitted.cssPerPx[0], fitted.qy * fitted.cssPerPx[1]]).toEqual([-24, -11]);
+  });
+
+  it('centres the axis it does not fit on the text', () => {
+    const wide = fitIconToText(icon, { ...text, top: 0, bottom: 20 }, 'width', [0, 0, 0, 0], [0, 0]);
+    // 8 CSS pixels high, centred on the text's middle (10).
+    expect([wide.qy * wide.cssPerPx[1], wide.cssPerPx[1]]).toEqual([6, 1]);
   });
 });
 

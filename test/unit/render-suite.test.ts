@@ -48,13 +48,13 @@ describe('skipReason', () => {
     const s = style({
       sources: { ...vector, img: { type: 'image', url: 'local://image/0.png', coordinates: [] } },
       layers: [
-        { id: 's', type: 'symbol', source: 'src', 'source-layer': 'a', layout: { 'icon-image': 'x', 'icon-text-fit': 'both' } },
+        { id: 's', type: 'symbol', source: 'src', 'source-layer': 'a', layout: { 'icon-image': 'x', 'text-writing-mode': ['vertical'] } },
         { id: 't', type: 'symbol', source: 'src', 'source-layer': 'a', layout: { 'symbol-placement': 'line' } },
         { id: 'p', type: 'fill', source: 'src', 'source-layer': 'a', paint: { 'fill-pattern': 'x' } },
         { id: 'r', type: 'raster', source: 'img', layout: { visibility: 'none' } },
       ],
     });
-    expect(skipReason(s, spec)).toBe('icon-text-fit; line-placed symbols');
+    expect(skipReason(s, spec)).toBe('line-placed symbols; vertical text');
     expect(skipReason(style({}), { ...spec, bearing: 45 })).toBe('bearing (rotated view)');
   });
 });

@@ -59,6 +59,9 @@ export class CollisionIndex {
   }
 }
 
+/** Device pixels per symbol unit along the symbol's x and y (they differ for icons fitted to text). */
+export type SymbolScale = readonly [number, number];
+
 /**
  * The collision box of a symbol in canvas pixels: its rectangle in symbol units (relative
  * to the anchor), scaled, rotated about the anchor (x, y), grown by a padding in pixels.
@@ -67,7 +70,7 @@ export function symbolBox(
   rect: { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number },
   x: number,
   y: number,
-  scale: number,
+  [scaleX, scaleY]: SymbolScale,
   rotateRad: number,
   paddingPx: number,
 ): Box {
@@ -80,8 +83,8 @@ export function symbolBox(
     [rect.right, rect.bottom],
     [rect.left, rect.bottom],
   ] as const) {
-    const px = (u * cos - w * sin) * scale;
-    const py = (u * sin + w * cos) * scale;
+    const px = u * scaleX * cos - w * scaleY * sin;
+    const py = u * scaleX * sin + w * scaleY * cos;
     x1 = Math.min(x1, px);
     x2 = Math.max(x2, px);
     y1 = Math.min(y1, py);

@@ -7,7 +7,7 @@
  */
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { Color } from '@maplibre/maplibre-gl-style-spec';
-import { symbolBox, type Box } from './collision-index.ts';
+import { symbolBox, type Box, type SymbolScale } from './collision-index.ts';
 import { drawSdfSymbols, type SdfSymbol } from './draw-sdf.ts';
 import { blendOver, clampToCanvas, paintThroughBuffer, quadBounds, type PixelBounds } from './paint-buffer.ts';
 import type { SpriteIcon } from './sprite.ts';
@@ -19,13 +19,13 @@ export interface PlacedIcon {
   /** Anchor in canvas pixels, icon-translate included. */
   readonly x: number;
   readonly y: number;
-  /** The image's top-left corner relative to the anchor, in image pixels (icon-anchor and icon-offset applied). */
+  /** The image's top-left corner relative to the anchor, in image pixels (see IconShape). */
   readonly qx: number;
   readonly qy: number;
   /** icon-size: MapLibre's font scale of SDF icons. */
   readonly size: number;
-  /** Device pixels per image pixel: icon-size × device pixel ratio / the image's pixel ratio. */
-  readonly scale: number;
+  /** Device pixels per image pixel: CSS pixels per image pixel × icon-size × device pixel ratio. */
+  readonly scale: SymbolScale;
   readonly rotateRad: number;
   /** Bilinear sampling (scaled, rotated or foreign-ratio icons) rather than nearest-texel. */
   readonly linear: boolean;
@@ -39,16 +39,58 @@ export interface PlacedIcon {
 /** MapLibre's IMAGE_PADDING: the quad reaches one transparent image pixel past each edge. */
 const QUAD_PADDING_PX = 1;
 
+/** Where an icon's image goes relative to its anchor, at icon-size 1. */
+export interface IconShape {
+  /** The image's top-left corner in image pixels. */
+  readonly qx: number;
+  readonly qy: number;
+  /** CSS pixels per image pixel, across and down: 1 / pixel ratio unless fitted to text. */
+  readonly cssPerPx: SymbolScale;
+}
+
+/** A rectangle relative to the anchor in CSS pixels at icon-size 1 (the text's box, for icon-text-fit). */
+export interface CssRect {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
 /**
- * The image's top-left corner relative to the anchor in image pixels, as MapLibre's
- * shapeIcon puts it: aligned by icon-anchor, moved by icon-offset (CSS pixels at icon-size 1).
+ * The image placed as MapLibre's shapeIcon does: aligned by icon-anchor, moved by
+ * icon-offset (CSS pixels at icon-size 1).
  */
-export function iconOrigin(icon: SpriteIcon, anchor: TextAnchor, offset: readonly [number, number]): { qx: number; qy: number } {
+export function shapeIcon(icon: SpriteIcon, anchor: TextAnchor, offset: readonly [number, number]): IconShape {
   const { horizontalAlign, verticalAlign } = anchorAlignment(anchor);
   return {
     qx: offset[0] * icon.pixelRatio - icon.width * horizontalAlign,
     qy: offset[1] * icon.pixelRatio - icon.height * verticalAlign,
+    cssPerPx: [1 / icon.pixelRatio, 1 / icon.pixelRatio],
   };
+}
+
+/**
+ * The image stretched around the text as MapLibre's fitIconToText does (images without
+ * stretch zones): across the text's width and/or height grown by icon-text-fit-padding
+ * ([top, right, bottom, left] CSS pixels), centred on the text along an axis not fitted;
+ * icon-anchor does not apply, icon-offset does.
+ */
+export function fitIconToText(
+  icon: SpriteIcon,
+  text: CssRect,
+  fit: 'width' | 'height' | 'both',
+  padding: readonly number[],
+  offset: readonly [number, number],
+): IconShape {
+  const [top = 0, right = 0, bottom = 0, left = 0] = padding;
+  const displayWidth = icon.width / icon.pixelRatio;
+  const displayHeight = icon.height / icon.pixelRatio;
+  const x1 = fit === 'height' ? (text.left + text.right - displayWidth) / 2 : text.left - left;
+  const x2 = fit === 'height' ? x1 + displayWidth : text.right + right;
+  const y1 = fit === 'width' ? (text.top + text.bottom - displayHeight) / 2 : text.top - top;
+  const y2 = fit === 'width' ? y1 + displayHeight : text.bottom + bottom;
+  const cssPerPx: SymbolScale = [(x2 - x1) / icon.width, (y2 - y1) / icon.height];
+  return { qx: (offset[0] + x1) / cssPerPx[0], qy: (offset[1] + y1) / cssPerPx[1], cssPerPx };
 }
 
 /**
@@ -103,15 +145,16 @@ function paintIcon(
   const { icon } = placed;
   const cos = Math.cos(placed.rotateRad);
   const sin = Math.sin(placed.rotateRad);
-  const inverse = 1 / placed.scale;
+  const inverseX = 1 / placed.scale[0];
+  const inverseY = 1 / placed.scale[1];
   const opacity = Math.min(1, placed.opacity);
   for (let py = top; py < bottom; py++) {
     const dy = py + 0.5 - placed.y;
     for (let px = left; px < right; px++) {
       // Back from the pixel centre to image pixels (undo rotation, then scale).
       const dx = px + 0.5 - placed.x;
-      const u = (dx * cos + dy * sin) * inverse - placed.qx;
-      const w = (-dx * sin + dy * cos) * inverse - placed.qy;
+      const u = (dx * cos + dy * sin) * inverseX - placed.qx;
+      const w = (-dx * sin + dy * cos) * inverseY - placed.qy;
       // Pixels whose centre falls in the padded quad, as GL rasterises it.
       if (u < -QUAD_PADDING_PX || w < -QUAD_PADDING_PX || u >= icon.width + QUAD_PADDING_PX || w >= icon.height + QUAD_PADDING_PX) continue;
       if (placed.linear) sampleBilinearRgba(icon, u - 0.5, w - 0.5);

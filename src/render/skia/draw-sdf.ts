@@ -6,6 +6,7 @@
  */
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { Color } from '@maplibre/maplibre-gl-style-spec';
+import type { SymbolScale } from './collision-index.ts';
 import { blendOver, clampToCanvas, paintThroughBuffer, quadBounds, type PixelBounds } from './paint-buffer.ts';
 
 /** One SDF bitmap of a symbol, placed in symbol units relative to its anchor. */
@@ -25,8 +26,8 @@ export interface SdfSymbol {
   /** Anchor in canvas pixels, translation included. */
   readonly x: number;
   readonly y: number;
-  /** Device pixels per symbol unit. */
-  readonly scale: number;
+  /** Device pixels per symbol unit, across and down. */
+  readonly scale: SymbolScale;
   /** MapLibre's font scale: text-size / 24 for text, icon-size for icons. */
   readonly fontScale: number;
   readonly rotateRad: number;
@@ -113,7 +114,8 @@ function paintSymbol(
   // Coverage as in GL blending of overlapping quads: a over b = a + b·(1 − a).
   const cos = Math.cos(symbol.rotateRad);
   const sin = Math.sin(symbol.rotateRad);
-  const inverse = 1 / symbol.scale;
+  const inverseX = 1 / symbol.scale[0];
+  const inverseY = 1 / symbol.scale[1];
   const low = edge - gamma;
   const span = 2 * gamma;
   symbol.quads.forEach((q, index) => {
@@ -126,8 +128,8 @@ function paintSymbol(
       for (let px = Math.max(x1, left); px < xEnd; px++) {
         // Back from the pixel centre to the bitmap (undo rotation, then scale).
         const dx = px + 0.5 - symbol.x;
-        const u = (dx * cos + dy * sin) * inverse - q.qx;
-        const w = (-dx * sin + dy * cos) * inverse - q.qy;
+        const u = (dx * cos + dy * sin) * inverseX - q.qx;
+        const w = (-dx * sin + dy * cos) * inverseY - q.qy;
         // Pixels whose centre falls in the padded quad, as GL rasterises it.
         if (u < -ATLAS_PADDING_PX || w < -ATLAS_PADDING_PX || u >= qw + ATLAS_PADDING_PX || w >= qh + ATLAS_PADDING_PX) continue;
         const t = Math.min(1, Math.max(0, (sampleBilinear(bitmap, qw, qh, u - 0.5, w - 0.5) - low) / span));

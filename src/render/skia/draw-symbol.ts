@@ -9,7 +9,7 @@
 import type { Feature } from '@maplibre/maplibre-gl-style-spec';
 import { placeSymbol, symbolBox, type CollisionIndex } from './collision-index.ts';
 import type { DrawContext, TileBatch } from './draw-context.ts';
-import { drawIcons, iconBox, iconOrigin, paddingInPx, type PlacedIcon } from './draw-icon.ts';
+import { drawIcons, fitIconToText, iconBox, paddingInPx, shapeIcon, type CssRect, type PlacedIcon } from './draw-icon.ts';
 import { drawSdfSymbols, type SdfQuad, type SdfSymbol } from './draw-sdf.ts';
 import { GLYPH_BORDER_PX, GLYPH_SIZE_PX, type GlyphSource } from './glyphs.ts';
 import { imageName, type SpriteAtlas, type SpriteIcon } from './sprite.ts';
@@ -60,7 +60,8 @@ export function drawSymbol(dc: DrawContext, layer: SymbolLayer, batches: readonl
         // As in MapLibre, an anchor off the canvas still draws when its tile was given.
         if (ax < own.x || ax >= own.x + own.width || ay < own.y || ay >= own.y + own.height) continue;
         const label = shaped ? textCandidate(text!, feature, shaped, ax, ay, ratio) : undefined;
-        const placedIcon = image ? iconCandidate(icon!, feature, image, ax, ay, ratio) : undefined;
+        const textRect = shaped ? cssRectOf(shaped.shaping, text!.size(feature)) : undefined;
+        const placedIcon = image ? iconCandidate(icon!, feature, image, ax, ay, ratio, textRect) : undefined;
         const placed = placeSymbol(symbols.collisions, label, placedIcon);
         if (placed.text) labels.push({ item: label!.symbol, tile, y: ay, index });
         if (placed.icon) icons.push({ item: placedIcon!.icon, tile, y: ay, index });
@@ -148,6 +149,8 @@ function bindIcon(layer: SymbolLayer, g: DrawContext['globals']) {
     haloWidth: bindProperty(layer.iconHaloWidth, g),
     haloBlur: bindProperty(layer.iconHaloBlur, g),
     translate: bindProperty(layer.iconTranslate, g),
+    textFit: bindProperty(layer.iconTextFit, g),
+    textFitPadding: bindProperty(layer.iconTextFitPadding, g),
   };
 }
 
@@ -196,7 +199,7 @@ function textCandidate(v: TextValues, feature: Feature, shaped: ShapedText, ax: 
     quads: shaped.quads,
     x: ax + translate[0] * ratio,
     y: ay + translate[1] * ratio,
-    scale: (size * ratio) / GLYPH_SIZE_PX,
+    scale: [(size * ratio) / GLYPH_SIZE_PX, (size * ratio) / GLYPH_SIZE_PX],
     fontScale: size / GLYPH_SIZE_PX,
     rotateRad: (v.rotate(feature) * Math.PI) / 180,
     color: v.color(feature),
@@ -214,17 +217,29 @@ function textCandidate(v: TextValues, feature: Feature, shaped: ShapedText, ax: 
   };
 }
 
-/** An icon at an anchor, with its collision box. */
-function iconCandidate(v: IconValues, feature: Feature, image: SpriteIcon, ax: number, ay: number, ratio: number) {
+/** A label's box in CSS pixels relative to the anchor (text-offset included). */
+function cssRectOf(shaping: Shaping, textSize: number): CssRect {
+  const scale = textSize / GLYPH_SIZE_PX;
+  return { left: shaping.left * scale, top: shaping.top * scale, right: shaping.right * scale, bottom: shaping.bottom * scale };
+}
+
+/** An icon at an anchor, with its collision box; fitted to the label's box when icon-text-fit says so. */
+function iconCandidate(v: IconValues, feature: Feature, image: SpriteIcon, ax: number, ay: number, ratio: number, textRect?: CssRect) {
   const size = v.size(feature);
   const translate = v.translate(feature);
+  const fit = v.textFit(feature);
+  const shape =
+    fit !== 'none' && textRect
+      ? fitIconToText(image, textRect, fit, v.textFitPadding(feature), v.offset(feature))
+      : shapeIcon(image, v.anchor(feature) as TextAnchor, v.offset(feature));
   const icon: PlacedIcon = {
     icon: image,
     x: ax + translate[0] * ratio,
     y: ay + translate[1] * ratio,
-    ...iconOrigin(image, v.anchor(feature) as TextAnchor, v.offset(feature)),
+    qx: shape.qx,
+    qy: shape.qy,
     size,
-    scale: (size * ratio) / image.pixelRatio,
+    scale: [shape.cssPerPx[0] * size * ratio, shape.cssPerPx[1] * size * ratio],
     rotateRad: (v.rotate(feature) * Math.PI) / 180,
     linear: v.scalesOrRotates(feature) || image.pixelRatio !== ratio,
     opacity: v.opacity(feature),

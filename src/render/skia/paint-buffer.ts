@@ -4,7 +4,7 @@
  * What glyph and icon painting share: the quad bounds, the buffer pass, the blend.
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { symbolBox } from './collision-index.ts';
+import { symbolBox, type SymbolScale } from './collision-index.ts';
 
 /** Canvas pixels [left, top, right, bottom), right and bottom exclusive. */
 export type PixelBounds = [number, number, number, number];
@@ -30,7 +30,7 @@ const MAX_PASS_PIXELS = 4 * 1024 * 1024;
 export function quadBounds(
   x: number,
   y: number,
-  scale: number,
+  scale: SymbolScale,
   rotateRad: number,
   { qx, qy, qw, qh }: { readonly qx: number; readonly qy: number; readonly qw: number; readonly qh: number },
   padding: number,

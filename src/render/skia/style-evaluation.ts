@@ -119,6 +119,8 @@ export interface SymbolLayer extends FeatureLayerBase {
   readonly iconHaloWidth: StyleProperty<number>;
   readonly iconHaloBlur: StyleProperty<number>;
   readonly iconTranslate: StyleProperty<readonly [number, number]>;
+  readonly iconTextFit: StyleProperty<'none' | 'width' | 'height' | 'both'>;
+  readonly iconTextFitPadding: StyleProperty<readonly number[]>;
   /** Undefined when the layer has no text-field. */
   readonly textField: StyleProperty<unknown> | undefined;
   /** True when text-field is a string or zoom function whose `{field}` tokens name feature properties. */
@@ -317,6 +319,8 @@ function compileLayer(
         iconHaloWidth: property('paint', 'icon-halo-width'),
         iconHaloBlur: property('paint', 'icon-halo-blur'),
         iconTranslate: property('paint', 'icon-translate'),
+        iconTextFit: property('layout', 'icon-text-fit'),
+        iconTextFitPadding: property('layout', 'icon-text-fit-padding'),
         textField: optional('layout', 'text-field'),
         textFieldHasTokens: hasLegacyTokens(layout['text-field']),
         textFont: property('layout', 'text-font'),

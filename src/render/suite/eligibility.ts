@@ -1,8 +1,8 @@
 /**
  * Which suite tests the 2D Skia renderer can attempt. A test is skipped (with a reason)
  * when it needs what that renderer does not draw: a rotated or tilted view, layer types
- * it leaves out (rasters…), line-placed symbols, variably anchored text, icons fitted to
- * their text, image sources, clustering. Only layers that would show count: a symbol
+ * it leaves out (rasters…), line-placed symbols, variably anchored or vertical text,
+ * image sources, clustering. Only layers that would show count: a symbol
  * layer with `visibility: none` does not.
  */
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
@@ -39,8 +39,6 @@ export function skipReason(style: StyleSpecification, spec: CaseSpec): string | 
     }
     if (layer.type === 'symbol') {
       for (const [name, reason] of SYMBOL_GAPS) if (layout?.[name] !== undefined) reasons.add(reason);
-      const fit = layout?.['icon-text-fit'];
-      if (fit !== undefined && fit !== 'none') reasons.add('icon-text-fit');
       const placement = layout?.['symbol-placement'];
       if (placement !== undefined && placement !== 'point') reasons.add('line-placed symbols');
     }
