@@ -95,7 +95,8 @@ function drawsByViewportY(layer: SymbolLayer, g: DrawContext['globals']): boolea
 
 /** The items in draw order: placement order, or per tile by anchor y (ties: later features first) as MapLibre sorts a bucket. */
 function drawOrder<T>(drawn: Drawn<T>[], sortByY: boolean): T[] {
-  if (sortByY) drawn.sort((a, b) => a.tile - b.tile || Math.round(a.y) - Math.round(b.y) || b.index - a.index);
+  // Anchors sit on the tile's integer grid, so equal canvas y means equal tile y, as MapLibre compares.
+  if (sortByY) drawn.sort((a, b) => a.tile - b.tile || a.y - b.y || b.index - a.index);
   return drawn.map((d) => d.item);
 }
 
