@@ -3,14 +3,26 @@
  * `npm run bench:guard` (CI): a short run of the ratio benchmarks on the test database
  * that fails only on a gross regression; the bounds sit well above the targets because
  * these shared 2-core machines are noisy.
+ * `--only NAME` (overhead, throughput, render, reference) runs one benchmark of the full
+ * set and writes bench/results/NAME.json, leaving latest.json alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureBenchDatabase } from './lib/bench-db.ts';
 import { runPipelineOverhead } from './pipeline-overhead.ts';
+import { runMaplibreReference } from './maplibre-reference.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
+const BENCHMARKS = ['overhead', 'throughput', 'render', 'reference'] as const;
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
+if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
+  console.error(`--only takes one of ${BENCHMARKS.join(', ')}; got ${only ?? 'nothing'}`);
+  process.exit(2);
+}
+/** Whether a benchmark of the full set runs now (the guard runs the overhead alone). */
+const runs = (name: (typeof BENCHMARKS)[number]) => (guard ? name === 'overhead' : only === undefined || only === name);
 /**
  * Fail CI only when the engine is this much slower than direct SQL. The target is 1.15× on
  * the loaded data set; the guard's small data set has cheap tiles where the fixed HTTP hop
@@ -23,15 +35,21 @@ async function main(): Promise<void> {
   const databaseUrl = await ensureBenchDatabase(guard ? 'sodertorn_bench_guard' : 'sodertorn_bench', { seed: 1, buildings });
   const results: Record<string, unknown> = { when: new Date().toISOString(), buildings, guard };
 
-  const overhead = await runPipelineOverhead(databaseUrl, guard ? { rounds: 3, block: 1 } : { rounds: 7, block: 2 });
-  results.pipelineOverhead = overhead;
-  console.log(`pipeline overhead: engine ${overhead.medianMsEngine} ms vs direct SQL ${overhead.medianMsDirectSql} ms per tile (median ratio ${overhead.medianRatio}×, total ${overhead.totalRatio}×) over ${overhead.tiles} tiles`);
+  let overheadRatio: number | undefined;
+  if (runs('overhead')) {
+    const overhead = await runPipelineOverhead(databaseUrl, guard ? { rounds: 3, block: 1 } : { rounds: 7, block: 2 });
+    results.pipelineOverhead = overhead;
+    overheadRatio = overhead.medianRatio;
+    console.log(`pipeline overhead: engine ${overhead.medianMsEngine} ms vs direct SQL ${overhead.medianMsDirectSql} ms per tile (median ratio ${overhead.medianRatio}×, total ${overhead.totalRatio}×) over ${overhead.tiles} tiles`);
+  }
 
-  if (!guard) {
+  if (runs('throughput')) {
     const throughput = await runThroughput(databaseUrl, { connections: 8, durationS: 10 });
     results.throughput = throughput;
     console.log(`cold tile throughput: engine ${throughput.engine.requestsPerS} req/s (p50 ${throughput.engine.latencyP50Ms} ms, p99 ${throughput.engine.latencyP99Ms} ms) vs direct SQL ${throughput.directSqlTilesPerS} tiles/s: ${throughput.ratio}×`);
+  }
 
+  if (runs('render')) {
     const render = await runRenderBench(databaseUrl, { zooms: [10, 13, 16], rounds: 5 });
     results.render = render;
     for (const [z, r] of Object.entries(render.perZoom)) {
@@ -40,13 +58,26 @@ async function main(): Promise<void> {
     console.log(`render pool: ${render.pool.oneThreadTilesPerS} tiles/s with 1 thread, ${render.pool.twoThreadsTilesPerS} with 2: ${render.pool.speedup}×`);
   }
 
+  if (runs('reference')) {
+    const reference = await runMaplibreReference(databaseUrl, { zooms: [10, 13, 16], imagesDir: 'bench/results/reference' });
+    results.maplibreReference = reference;
+    for (const [z, r] of Object.entries(reference.perZoom)) {
+      console.log(
+        `maplibre-gl reference z${z} (512 px): engine ${r.engineMs} ms vs maplibre-gl ${r.maplibreMs} ms per view: ${r.ratio}×; ` +
+          `pixels differing ${(r.diffFraction * 100).toFixed(2)} % (${(r.diffFractionMin * 100).toFixed(2)}–${(r.diffFractionMax * 100).toFixed(2)} %), medians over ${r.views} views`,
+      );
+    }
+    console.log(`maplibre-gl ${reference.maplibreGl} in chromium ${reference.chromium}; images of one view per zoom in bench/results/reference/`);
+    for (const message of reference.messages) console.log(`maplibre-gl said: ${message}`);
+  }
+
   mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/${guard ? 'guard' : 'latest'}.json`;
+  const file = `bench/results/${guard ? 'guard' : (only ?? 'latest')}.json`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`results written to ${file}`);
 
-  if (guard && overhead.medianRatio > GUARD_MAX_OVERHEAD_RATIO) {
-    console.error(`bench guard: pipeline overhead ${overhead.medianRatio}× exceeds ${GUARD_MAX_OVERHEAD_RATIO}×`);
+  if (guard && overheadRatio !== undefined && overheadRatio > GUARD_MAX_OVERHEAD_RATIO) {
+    console.error(`bench guard: pipeline overhead ${overheadRatio}× exceeds ${GUARD_MAX_OVERHEAD_RATIO}×`);
     process.exit(1);
   }
 }
