@@ -24,6 +24,9 @@ export interface RasterRequest {
   readonly signal?: AbortSignal;
 }
 
+/** Pixels of a vector tile as MapLibre draws it: the scale at which a level's data is meant to be seen. */
+const VECTOR_TILE_PX = 512;
+
 /** Pixel ratios a raster tile can be asked for (@2x for high-DPI screens). */
 const SCALES = new Set(['1', '2']);
 
@@ -111,26 +114,35 @@ export class RasterPipeline {
     return result(images[pieceIndex(meta, x, y)]!);
   }
 
-  /** One render of a metatile and its buffer, over every vector tile it touches; one image per tile. */
+  /**
+   * One render of a metatile and its buffer, over every vector tile it touches; one image
+   * per tile. The data comes from the level MapLibre would load at this scale: its vector
+   * tiles are 512 px, so a 256-px raster tile of level z is drawn from level z − 1, and
+   * raster and vector maps show the same layers at the same scale.
+   */
   private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, signal: AbortSignal): Promise<readonly Uint8Array[]> {
     const { bbox, widthPx, heightPx, pieces } = metatileView(grid, meta, this.options.metatile > 1 ? this.options.metatileBufferPx : 0, pixelRatio);
-    const range = bboxToTileRange(grid, bbox, meta.z)!;
-    const wanted: { sourceId: string; tilesetId: string; x: number; y: number }[] = [];
+    const wanted: { sourceId: string; tilesetId: string; z: number; x: number; y: number }[] = [];
     for (const [sourceId, tilesetId] of style.sources) {
-      for (let ty = range.minY; ty <= range.maxY; ty++) for (let tx = range.minX; tx <= range.maxX; tx++) wanted.push({ sourceId, tilesetId, x: tx, y: ty });
+      const levels = this.tiles.levelsOf(this.tiles.resolve(tilesetId), grid);
+      if (!levels) continue;
+      const z = Math.min(Math.max(meta.z - Math.log2(VECTOR_TILE_PX / grid.tileSizePx), levels[0]), levels[1]);
+      const range = bboxToTileRange(grid, bbox, z);
+      if (!range) continue;
+      for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tilesetId, z, x, y });
     }
     const sourceTiles: SourceTile[] = await Promise.all(
-      wanted.map(async ({ sourceId, tilesetId, x, y }) => ({
+      wanted.map(async ({ sourceId, tilesetId, z, x, y }) => ({
         sourceId,
-        bbox: tileToBbox(grid, meta.z, x, y),
-        mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(meta.z), x: String(x), y: String(y), format: 'mvt', signal })).body,
+        bbox: tileToBbox(grid, z, x, y),
+        mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(z), x: String(x), y: String(y), format: 'mvt', signal })).body,
       })),
     );
     return this.pool.renderPieces(
       {
         styleId: style.id,
         // MapLibre counts 512-px worlds: a 256-px tile of XYZ zoom z is MapLibre zoom z − 1.
-        view: { bbox, widthPx, heightPx, pixelRatio, zoom: equivalentZoom(grid, meta.z) + Math.log2(grid.tileSizePx / 512) },
+        view: { bbox, widthPx, heightPx, pixelRatio, zoom: equivalentZoom(grid, meta.z) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX) },
         tiles: sourceTiles,
         format,
         pieces,
