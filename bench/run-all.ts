@@ -3,18 +3,19 @@
  * `npm run bench:guard` (CI): a short run of the ratio benchmarks on the test database
  * that fails only on a gross regression; the bounds sit well above the targets because
  * these shared 2-core machines are noisy.
- * `--only NAME` (overhead, throughput, render, reference) runs one benchmark of the full
+ * `--only NAME` (overhead, throughput, render, metatile, reference) runs one benchmark of the full
  * set and writes bench/results/NAME.json, leaving latest.json alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureBenchDatabase } from './lib/bench-db.ts';
 import { runPipelineOverhead } from './pipeline-overhead.ts';
 import { runMaplibreReference } from './maplibre-reference.ts';
+import { runMetatileBench } from './metatile.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
-const BENCHMARKS = ['overhead', 'throughput', 'render', 'reference'] as const;
+const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
@@ -56,6 +57,14 @@ async function main(): Promise<void> {
       console.log(`render z${z} (512 px): ${r.renderMs} ms render, ${r.encodePngMs} ms PNG, ${r.encodeWebpMs} ms WebP (median of ${r.tiles} tiles, MVT ${r.mvtBytes} B)`);
     }
     console.log(`render pool: ${render.pool.oneThreadTilesPerS} tiles/s with 1 thread, ${render.pool.twoThreadsTilesPerS} with 2: ${render.pool.speedup}×`);
+  }
+
+  if (runs('metatile')) {
+    const metatile = await runMetatileBench(databaseUrl, { zooms: [10, 13, 16] });
+    results.metatile = metatile;
+    for (const [z, r] of Object.entries(metatile.perZoom)) {
+      console.log(`metatile 4×4 z${z}: ${r.metatileMsPerTile} ms per tile vs ${r.singleMsPerTile} ms drawn alone: ${r.ratio}× (median of ${r.blocks} blocks)`);
+    }
   }
 
   if (runs('reference')) {

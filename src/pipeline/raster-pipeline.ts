@@ -1,8 +1,8 @@
 import { SingleFlight } from '../../cache/single-flight.ts';
 import { EngineError } from '../errors.ts';
 import { LRUCache } from 'lru-cache';
-import { bboxToTileRange, equivalentZoom, tileToBbox, type TileGrid } from '../grids/tile-grid.ts';
-import { metatileOf, metatileView, pieceIndex, tilesOf, type Metatile } from '../render/metatile.ts';
+import { bboxToTileRange, tileToBbox, type TileGrid } from '../grids/tile-grid.ts';
+import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, type Metatile } from '../render/metatile.ts';
 import type { RenderPool } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
 import type { SourceTile } from '../render/renderer.ts';
@@ -23,9 +23,6 @@ export interface RasterRequest {
   readonly format: string;
   readonly signal?: AbortSignal;
 }
-
-/** Pixels of a vector tile as MapLibre draws it: the scale at which a level's data is meant to be seen. */
-const VECTOR_TILE_PX = 512;
 
 /** Pixel ratios a raster tile can be asked for (@2x for high-DPI screens). */
 const SCALES = new Set(['1', '2']);
@@ -126,7 +123,7 @@ export class RasterPipeline {
     for (const [sourceId, tilesetId] of style.sources) {
       const levels = this.tiles.levelsOf(this.tiles.resolve(tilesetId), grid);
       if (!levels) continue;
-      const z = Math.min(Math.max(meta.z - Math.log2(VECTOR_TILE_PX / grid.tileSizePx), levels[0]), levels[1]);
+      const z = dataLevel(grid, meta.z, levels);
       const range = bboxToTileRange(grid, bbox, z);
       if (!range) continue;
       for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tilesetId, z, x, y });
@@ -141,8 +138,7 @@ export class RasterPipeline {
     return this.pool.renderPieces(
       {
         styleId: style.id,
-        // MapLibre counts 512-px worlds: a 256-px tile of XYZ zoom z is MapLibre zoom z − 1.
-        view: { bbox, widthPx, heightPx, pixelRatio, zoom: equivalentZoom(grid, meta.z) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX) },
+        view: { bbox, widthPx, heightPx, pixelRatio, zoom: styleZoomOf(grid, meta.z) },
         tiles: sourceTiles,
         format,
         pieces,

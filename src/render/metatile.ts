@@ -4,7 +4,7 @@
  * duplicated at the edges of its tiles, and the buffer lets a label that starts in the
  * next block be drawn here too. Pure: tile arithmetic only.
  */
-import { levelOf, tileToBbox, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
+import { equivalentZoom, levelOf, tileToBbox, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
 
 /** A block of tiles of one level, aligned to multiples of the metatile size and clamped to the grid. */
 export interface Metatile {
@@ -60,4 +60,21 @@ export function metatileView(grid: TileGrid, meta: Metatile, bufferPx: number, p
     height: tile,
   }));
   return { bbox, widthPx: meta.cols * grid.tileSizePx + 2 * bufferPx, heightPx: meta.rows * grid.tileSizePx + 2 * bufferPx, pieces };
+}
+
+/** Pixels of a vector tile as MapLibre draws it: the scale at which a level's data is meant to be seen. */
+export const VECTOR_TILE_PX = 512;
+
+/**
+ * The level whose vector tiles a raster tile of level z is drawn from: the level MapLibre
+ * would load at the same scale (its vector tiles are 512 px, so z − 1 for 256-px grids),
+ * within the levels the tileset serves (overzoomed above them).
+ */
+export function dataLevel(grid: TileGrid, z: number, levels: readonly [number, number]): number {
+  return Math.min(Math.max(z - Math.log2(VECTOR_TILE_PX / grid.tileSizePx), levels[0]), levels[1]);
+}
+
+/** The MapLibre zoom of a raster tile of level z (512-px worlds: a 256-px tile of XYZ zoom z is zoom z − 1). */
+export function styleZoomOf(grid: TileGrid, z: number): number {
+  return equivalentZoom(grid, z) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX);
 }
