@@ -17,15 +17,29 @@ export interface RenderView {
   readonly zoom: number;
 }
 
-/** One vector tile of a style source, placed by its extent in the view's CRS. */
+/**
+ * One tile of a style source, placed by its extent in the view's CRS: a vector tile, or
+ * for `raster` and `image` sources a picture decoded by the caller (the renderer reads no
+ * files).
+ */
 export interface SourceTile {
   /** Key of the source in the style's `sources`. */
   readonly sourceId: string;
   /** Tile extent in the grid's CRS, [minX, minY, maxX, maxY]. */
   readonly bbox: Bbox;
-  /** Uncompressed MVT bytes (may be empty). */
+  /** Uncompressed MVT bytes (may be empty; empty for a raster tile). */
   readonly mvt: Uint8Array;
+  /** A raster tile's decoded image, stretched over `bbox` (or over `corners`). */
+  readonly image?: RgbaImage;
+  /**
+   * Where an image source's corners lie in the grid's CRS: top-left, top-right,
+   * bottom-right, bottom-left of the picture. Without it the image fills `bbox`.
+   */
+  readonly corners?: readonly [CrsPoint, CrsPoint, CrsPoint, CrsPoint];
 }
+
+/** A point in the grid's CRS, [x, y]. */
+export type CrsPoint = readonly [number, number];
 
 /** An RGBA image, premultiplied alpha NOT applied (straight alpha), row-major. */
 export interface RgbaImage {

@@ -22,9 +22,10 @@ describe('style evaluation', () => {
       { id: 'l', type: 'line', source: 'src', 'source-layer': 'roads' },
       { id: 's', type: 'symbol', source: 'src', 'source-layer': 'roads' },
       { id: 'r', type: 'raster', source: 'src' },
+      { id: 'h', type: 'hillshade', source: 'src' },
     );
     const layers = compileStyle(style).layers;
-    expect(layers.map((l) => l.id)).toEqual(['l', 's']);
+    expect(layers.map((l) => l.id)).toEqual(['l', 's', 'r']);
     const lineLayer = layers[0] as LineLayer;
     const globals = { zoom: 10 };
     expect(lineLayer.width.evaluate(globals)).toBe(1);

@@ -2,10 +2,12 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MERCATOR_HALF_EXTENT } from '../../src/grids/web-mercator-quad.ts';
 import { compareImages, premultiply } from '../../src/render/suite/compare.ts';
 import { skipReason } from '../../src/render/suite/eligibility.ts';
+import { buildRasterTiles } from '../../src/render/suite/raster-sources.ts';
 import { listCases, parseCaseSpec } from '../../src/render/suite/load-case.ts';
 import { formatTable, summarize } from '../../src/render/suite/report.ts';
 import type { CaseResult } from '../../src/render/suite/run-case.ts';
@@ -56,6 +58,19 @@ describe('skipReason', () => {
     });
     expect(skipReason(s, spec)).toBe('line-placed symbols; vertical text');
     expect(skipReason(style({}), { ...spec, bearing: 45 })).toBe('bearing (rotated view)');
+  });
+
+  it('draws raster layers of raster and image sources, not hillshade over raster-dem', () => {
+    const rasters = style({
+      sources: { sat: { type: 'raster', tiles: ['local://tiles/{z}.png'] }, img: { type: 'image', url: 'local://image/0.png', coordinates: [] } },
+      layers: [
+        { id: 'r', type: 'raster', source: 'sat' },
+        { id: 'i', type: 'raster', source: 'img' },
+      ],
+    });
+    expect(skipReason(rasters, spec)).toBeUndefined();
+    const dem = style({ sources: { dem: { type: 'raster-dem', tiles: ['local://x'] } }, layers: [{ id: 'h', type: 'hillshade', source: 'dem' }] });
+    expect(skipReason(dem, spec)).toBe('hillshade layers');
   });
 });
 
@@ -115,6 +130,29 @@ describe('GeoJSON sources', () => {
     expect(tiles[0]!.mvt.length).toBeGreaterThan(0);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^source bad:/);
+  });
+
+  it('decodes the raster tiles covering the view at the rounded zoom, and image sources with their corners', async () => {
+    mkdirSync(join(folder, 'tiles'), { recursive: true });
+    const png = (rgb: number[]) => sharp({ create: { width: 4, height: 4, channels: 4, background: { r: rgb[0]!, g: rgb[1]!, b: rgb[2]!, alpha: 1 } } }).png();
+    await png([255, 0, 0]).toFile(join(folder, 'tiles', '1-0-0.png'));
+    await png([0, 0, 255]).toFile(join(folder, 'tiles', '1-1-1.png'));
+    // Zoom 0.4 over the world at 256-px tiles: MapLibre rounds 1.4 to level 1, four tiles, two on disk.
+    const world = { ...view, zoom: 0.4 };
+    const s = style({
+      sources: {
+        sat: { type: 'raster', tiles: ['local://tiles/{z}-{x}-{y}.png'], tileSize: 256 },
+        img: { type: 'image', url: 'local://tiles/1-0-0.png', coordinates: [[-10, 10], [10, 10], [10, -10], [-10, -10]] },
+        broken: { type: 'image', url: 'local://tiles/1-0-0.png', coordinates: [[0, 0]] },
+      },
+    });
+    const { tiles, notes } = await buildRasterTiles(s, world, folder);
+    expect(tiles.map((t) => t.sourceId)).toEqual(['sat', 'sat', 'img']);
+    expect(tiles[0]!.bbox).toEqual(tileBbox({ z: 1, x: 0, y: 0, wrappedX: 0 }));
+    expect([...tiles[1]!.image!.data.subarray(0, 4)]).toEqual([0, 0, 255, 255]);
+    expect(tiles[2]!.corners![0]![0]).toBeCloseTo(-MERCATOR_HALF_EXTENT / 18, 3);
+    expect(tiles[2]!.bbox[2]).toBeCloseTo(MERCATOR_HALF_EXTENT / 18, 3);
+    expect(notes).toEqual([expect.stringMatching(/^source broken:/)]);
   });
 
   it('lists cases by group, filtered', () => {

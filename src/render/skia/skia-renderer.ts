@@ -12,6 +12,7 @@ import { drawCircle } from './draw-circle.ts';
 import type { DrawContext, TileBatch } from './draw-context.ts';
 import { drawFill } from './draw-fill.ts';
 import { drawLine } from './draw-line.ts';
+import { drawRaster, placeRasterTiles } from './draw-raster.ts';
 import { drawSymbol, type SymbolContext } from './draw-symbol.ts';
 import { GlyphSource } from './glyphs.ts';
 import { patternContext } from './pattern.ts';
@@ -78,6 +79,7 @@ export function renderImage(
   const globals: GlobalProperties = { zoom: view.zoom };
   const frame: CanvasFrame = { viewBbox: view.bbox, widthPx: width, heightPx: height };
   const tilesBySource = decodeTiles(tiles, frame);
+  const rastersBySource = placeRasterTiles(tiles, frame);
   let scratch: Canvas | undefined;
   // Labels of all symbol layers share one collision index: earlier layers win their place.
   let symbols: SymbolContext | undefined;
@@ -93,6 +95,10 @@ export function renderImage(
     if (!isLayerShown(layer, view.zoom)) continue;
     if (layer.type === 'background') {
       drawBackground(main, layer, width, height);
+      continue;
+    }
+    if (layer.type === 'raster') {
+      drawRaster(main, layer, rastersBySource.get(layer.source));
       continue;
     }
     const batches = selectFeatures(layer, tilesBySource.get(layer.source), globals);
@@ -146,6 +152,7 @@ function compositeLayer(ctx: SKRSContext2D, layer: Canvas, opacity: number, blen
 function decodeTiles(tiles: readonly SourceTile[], frame: CanvasFrame): Map<string, DecodedTile[]> {
   const bySource = new Map<string, DecodedTile[]>();
   for (const tile of tiles) {
+    if (tile.image) continue; // a raster tile: placed by placeRasterTiles
     const decoded = new DecodedTile(tile, frame);
     if (!decoded.clip) continue;
     let list = bySource.get(tile.sourceId);

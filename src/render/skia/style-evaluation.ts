@@ -146,8 +146,21 @@ export interface SymbolLayer extends FeatureLayerBase {
   readonly textTranslate: StyleProperty<readonly [number, number]>;
 }
 
-/** The layer types drawn so far; rasters come next. */
-export type CompiledLayer = BackgroundLayer | FillLayer | LineLayer | CircleLayer | SymbolLayer;
+/** A raster layer: the pictures of a `raster` or `image` source, colour-adjusted. */
+export interface RasterLayer extends LayerBase {
+  readonly type: 'raster';
+  readonly source: string;
+  readonly opacity: StyleProperty<number>;
+  readonly hueRotate: StyleProperty<number>;
+  readonly brightnessMin: StyleProperty<number>;
+  readonly brightnessMax: StyleProperty<number>;
+  readonly saturation: StyleProperty<number>;
+  readonly contrast: StyleProperty<number>;
+  readonly resampling: StyleProperty<'linear' | 'nearest'>;
+}
+
+/** The layer types drawn so far. */
+export type CompiledLayer = BackgroundLayer | FillLayer | LineLayer | CircleLayer | SymbolLayer | RasterLayer;
 
 export type FeatureLayer = FillLayer | LineLayer | CircleLayer | SymbolLayer;
 
@@ -343,9 +356,22 @@ function compileLayer(
         textHaloBlur: property('paint', 'text-halo-blur'),
         textTranslate: property('paint', 'text-translate'),
       };
+    case 'raster':
+      // raster-fade-duration is not read: a static render shows every tile fully faded in.
+      return {
+        ...base,
+        type: 'raster',
+        source: layer.source,
+        opacity: property('paint', 'raster-opacity'),
+        hueRotate: property('paint', 'raster-hue-rotate'),
+        brightnessMin: property('paint', 'raster-brightness-min'),
+        brightnessMax: property('paint', 'raster-brightness-max'),
+        saturation: property('paint', 'raster-saturation'),
+        contrast: property('paint', 'raster-contrast'),
+        resampling: property('paint', 'raster-resampling'),
+      };
     default:
-      // raster, hillshade, heatmap,
-      // fill-extrusion and color-relief are not drawn by this renderer yet.
+      // hillshade, heatmap, fill-extrusion and color-relief are not drawn by this renderer yet.
       return undefined;
   }
 }

@@ -1,15 +1,15 @@
 /**
  * Which suite tests the 2D Skia renderer can attempt. A test is skipped (with a reason)
  * when it needs what that renderer does not draw: a rotated or tilted view, layer types
- * it leaves out (rasters…), line-placed symbols, variably anchored or vertical text,
- * image sources, clustering. Only layers that would show count: a symbol
+ * it leaves out (hillshade, heatmap…), line-placed symbols, variably anchored or
+ * vertical text, clustering. Only layers that would show count: a symbol
  * layer with `visibility: none` does not.
  */
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { CaseSpec } from './load-case.ts';
 
 /** Layer types the Skia renderer draws. */
-const DRAWN_LAYER_TYPES = new Set(['background', 'fill', 'line', 'circle', 'symbol']);
+const DRAWN_LAYER_TYPES = new Set(['background', 'fill', 'line', 'circle', 'symbol', 'raster']);
 
 /** Symbol layout properties the renderer does not honour yet, and what to call them. */
 const SYMBOL_GAPS: [string, string][] = [
@@ -19,8 +19,8 @@ const SYMBOL_GAPS: [string, string][] = [
   ['text-writing-mode', 'vertical text'],
 ];
 
-/** Source types whose tiles the suite runner can build. */
-const TILED_SOURCE_TYPES = new Set(['vector', 'geojson']);
+/** Source types whose tiles (or picture) the suite runner can build. */
+const TILED_SOURCE_TYPES = new Set(['vector', 'geojson', 'raster', 'image']);
 
 /** Why a test cannot be rendered here, or undefined when it can. */
 export function skipReason(style: StyleSpecification, spec: CaseSpec): string | undefined {

@@ -11,6 +11,7 @@ import { SkiaRenderer } from '../skia/skia-renderer.ts';
 import { compareImages, premultiply, readPng, writePng } from './compare.ts';
 import { skipReason } from './eligibility.ts';
 import { loadCase, type SuiteCase } from './load-case.ts';
+import { buildRasterTiles } from './raster-sources.ts';
 import { buildSourceTiles, resolveLocalUrl } from './sources.ts';
 import { spriteLoader } from './sprites.ts';
 import { viewOf } from './view.ts';
@@ -50,7 +51,10 @@ export async function runCase(testCase: SuiteCase, options: RunCaseOptions): Pro
     if (skip) return { ...base, diffFraction: null, status: 'skipped', reason: skip, allowed: spec.allowed };
 
     const view = viewOf(spec);
-    const { tiles, notes } = buildSourceTiles(style, view, options.folder);
+    const vector = buildSourceTiles(style, view, options.folder);
+    const raster = await buildRasterTiles(style, view, options.folder);
+    const tiles = [...vector.tiles, ...raster.tiles];
+    const notes = [...vector.notes, ...raster.notes];
     // SkiaRenderer.render yields to the event loop after drawing, so Skia's native memory
     // is released between tests instead of piling up over the run.
     const glyphs = glyphLoader(style, options.folder);

@@ -49,7 +49,8 @@ export interface SourceTilesResult {
   readonly notes: string[];
 }
 
-interface SourceLike {
+/** The source fields the suite runner reads. */
+export interface SourceLike {
   type?: string;
   url?: string;
   tiles?: string[];
@@ -75,6 +76,24 @@ export function buildSourceTiles(style: StyleSpecification, view: RenderView, fo
 }
 
 function vectorTiles(id: string, source: SourceLike, view: RenderView, folder: string, out: SourceTile[], notes: string[]): void {
+  for (const { tile, path } of tileFiles(id, source, view, folder, notes, false)) {
+    out.push({ sourceId: id, bbox: tileBbox(tile), mvt: new Uint8Array(readFileSync(path)) });
+  }
+}
+
+/**
+ * The files of a tiled source's tiles covering the view, at the zoom MapLibre loads
+ * (rounded for rasters, floored for vector tiles), through its TileJSON when it has one.
+ * Tiles the suite does not hold are left out: empty, as a 404 is.
+ */
+export function tileFiles(
+  id: string,
+  source: SourceLike,
+  view: RenderView,
+  folder: string,
+  notes: string[],
+  roundZoom: boolean,
+): { tile: TileAddress; path: string }[] {
   let resolved = source;
   if (source.url) {
     const path = resolveLocalUrl(source.url, folder);
@@ -84,18 +103,19 @@ function vectorTiles(id: string, source: SourceLike, view: RenderView, folder: s
       resolved = { ...source, ...(JSON.parse(readFileSync(path, 'utf8')) as SourceLike) };
     } catch (error) {
       notes.push(`source ${id}: TileJSON ${source.url}: ${(error as Error).message}`);
-      return;
+      return [];
     }
   }
   const template = resolved.tiles?.[0];
-  if (!template) return;
-  const z = tileZoomFor(view.zoom, resolved, false);
-  if (z === undefined) return;
+  if (!template) return [];
+  const z = tileZoomFor(view.zoom, resolved, roundZoom);
+  if (z === undefined) return [];
+  const files: { tile: TileAddress; path: string }[] = [];
   for (const tile of coveringTiles(view.bbox, z)) {
     const path = resolveLocalUrl(fillTileUrl(template, { z, x: tile.wrappedX, y: tile.y }, resolved.scheme), folder);
-    if (!path || !existsSync(path)) continue; // a tile the suite does not hold: empty, as a 404 is
-    out.push({ sourceId: id, bbox: tileBbox(tile), mvt: new Uint8Array(readFileSync(path)) });
+    if (path && existsSync(path)) files.push({ tile, path });
   }
+  return files;
 }
 
 function geojsonTiles(id: string, source: SourceLike, view: RenderView, folder: string, out: SourceTile[], notes: string[]): void {
