@@ -13,7 +13,7 @@ import { encodeImage } from '../src/render/encode.ts';
 import { RenderPool } from '../src/render/render-pool.ts';
 import { renderWorkerData, type RenderTask } from '../src/render/render-task.ts';
 import { renderImage } from '../src/render/skia/skia-renderer.ts';
-import { loadStyles } from '../src/render/style-store.ts';
+import { loadStyles } from '../src/styles/style-store.ts';
 import { ThreadGlyphs } from '../src/render/thread-glyphs.ts';
 import { FontLibrary } from '../src/fonts/font-library.ts';
 import { warmGlyphs } from './lib/glyphs.ts';

@@ -9,7 +9,8 @@ import { RasterPipeline } from './pipeline/raster-pipeline.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { RenderPool } from './render/render-pool.ts';
 import { renderWorkerData } from './render/render-task.ts';
-import { loadStyles } from './render/style-store.ts';
+import { buildSprites } from './styles/sprite-builder.ts';
+import { loadStyles } from './styles/style-store.ts';
 import { GeojsonSource } from './sources/geojson/geojson-source.ts';
 import { Database } from './sources/postgis/database.ts';
 import { ConfigError } from './config/load-config.ts';
@@ -33,6 +34,8 @@ export interface Engine {
  */
 export async function createEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
   const fonts = await FontLibrary.load(config.fonts.dir, { fallback: config.fonts.fallback });
+  const styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
+  const sprites = await buildSprites(config.render.stylesDir, styles);
   const tilesets = new Map<string, Tileset>();
   let db: Database | undefined;
   const timers = new Set<NodeJS.Timeout>();
@@ -71,15 +74,13 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   }
 
   const pipeline = new TilePipeline(tilesets, GRIDS);
-  const configuredIds = new Set(config.tilesets.map((t) => t.id));
-  const styles = loadStyles(config.render.stylesDir, configuredIds);
-  const pool = new RenderPool(config.render, renderWorkerData(config), (fontstack, start) => fonts.glyphRange(fontstack, start));
+  const pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
   const raster = new RasterPipeline(pipeline, styles, pool, config.render);
   const health = async () => ({
     ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
     renders: { completed: pool.renderCount, queued: pool.queueSize },
   });
-  const server = createHttpServer({ pipeline, raster, fonts }, config.server, config.service, logger, health);
+  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites }, config.server, config.service, logger, health);
 
   return {
     server,

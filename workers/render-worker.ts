@@ -1,5 +1,5 @@
 /**
- * A render thread (piscina): holds the styles, the glyphs it was sent and one Skia
+ * A render thread (piscina): holds the styles, their sprites, the glyphs it was sent and one Skia
  * renderer, draws a view over the vector tiles it is handed and encodes the image. State
  * lives per thread, so threads share nothing and a failing render fails only its own task.
  */
@@ -8,22 +8,26 @@ import sharp from 'sharp';
 import { encodeImage } from '../src/render/encode.ts';
 import type { RenderAnswer, RenderTask, RenderWorkerData } from '../src/render/render-task.ts';
 import { SkiaRenderer } from '../src/render/skia/skia-renderer.ts';
-import { loadStyles } from '../src/render/style-store.ts';
+import { loadStyles } from '../src/styles/style-store.ts';
 import { ThreadGlyphs } from '../src/render/thread-glyphs.ts';
+import { decodeSprites } from '../src/render/thread-sprites.ts';
 
 const data = workerData as RenderWorkerData;
 // Parallelism comes from the pool's threads; libvips threads inside each encode would
 // only fight them for the same cores.
 sharp.concurrency(1);
-const styles = new Map(loadStyles(data.stylesDir, new Set(data.tilesetIds)).map((s) => [s.id, s.style]));
+const styles = new Map(loadStyles(data.stylesDir, new Set(data.tilesetIds)).map((s) => [s.id, s]));
+// Decoded on the first task (a top-level await would not load under tsx in a thread).
+const sprites = decodeSprites(data.sprites);
 const glyphs = new ThreadGlyphs();
 const renderer = new SkiaRenderer();
 
 export default async function render(task: RenderTask): Promise<RenderAnswer> {
-  const style = styles.get(task.styleId);
-  if (!style) throw new Error(`render thread has no style ${task.styleId}`);
+  const loaded = styles.get(task.styleId);
+  if (!loaded) throw new Error(`render thread has no style ${task.styleId}`);
   if (task.glyphs) glyphs.add(task.glyphs);
-  const image = await renderer.render(style, task.view, task.tiles, { glyphs: glyphs.loader });
+  const sprite = loaded.spriteFolder === undefined ? undefined : (await sprites).get(loaded.spriteFolder);
+  const image = await renderer.render(loaded.style, task.view, task.tiles, { glyphs: glyphs.loader, ...(sprite ? { sprite } : {}) });
   const missingGlyphs = glyphs.takeMissing();
   if (missingGlyphs.length > 0 && !task.final) return { missingGlyphs };
   if (!task.pieces) return { images: [await encodeImage(image, task.format, data.encode)] };

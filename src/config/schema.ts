@@ -98,8 +98,10 @@ export const configSchema = z
       .prefault({}),
     render: z
       .object({
-        /** Folder of the MapLibre styles (one `<id>.json` each). */
+        /** Folder of the styles: recipes (`<id>.yaml`) over shared layers and tokens, or MapLibre styles (`<id>.json`). */
         stylesDir: z.string().default('styles'),
+        /** Style of a tileset's raster tiles when a request names the tileset (XYZ shorthand, WMTS style "default"). */
+        defaultStyle: z.string().min(1).optional(),
         /** Render threads; one per core is the sweet spot for Skia on this 2-core machine. */
         workers: z.number().int().min(1).max(64).default(2),
         /** Renders waiting for a thread before the engine answers 503; bounds latency under overload. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -60,5 +61,32 @@ export async function sendTile(
     ...(tile.contentType.startsWith('application/') ? { Vary: 'Accept-Encoding' } : {}),
     ...(compress ? { 'Content-Encoding': 'gzip' } : {}),
   });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** A strong validator from the content: equal bytes, equal tag, on every node. */
+export function etagOf(body: Uint8Array): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+/** True when the client's If-None-Match holds this tag (or *): it has these bytes already. */
+export function clientHas(req: IncomingMessage, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
+/** Sends bytes with a strong ETag, or 304 Not Modified when the client already has them. */
+export function sendCacheable(req: IncomingMessage, res: ServerResponse, body: Uint8Array, contentType: string, headers: Record<string, string>): void {
+  const etag = etagOf(body);
+  if (clientHas(req, etag)) {
+    res.writeHead(304, { ...headers, ETag: etag });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': contentType, 'Content-Length': body.length });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

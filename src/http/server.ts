@@ -9,6 +9,9 @@ import { RASTER_FORMATS } from '../render/render-task.ts';
 import type { FontLibrary } from '../fonts/font-library.ts';
 import type { Handler } from './exchange.ts';
 import { fontRoutes } from './font-routes.ts';
+import type { SpriteSet } from '../styles/sprite-builder.ts';
+import type { LoadedStyle } from '../styles/style-store.ts';
+import { styleRoutes } from './style-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
@@ -40,7 +43,7 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
  * answers (OWS exception reports on the WMTS routes).
  */
 export function createHttpServer(
-  { pipeline, raster, fonts }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary },
+  { pipeline, raster, fonts, styles, sprites }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet> },
   options: HttpOptions,
   service: EngineConfig['service'],
   logger: Logger,
@@ -91,6 +94,7 @@ export function createHttpServer(
       handler: ({ res, baseUrl, headers }) => sendJson(res, 200, { tilesets: pipeline.listTilesets(baseUrl) }, headers),
     },
     ...fontRoutes(fonts),
+    ...styleRoutes(styles, sprites),
     {
       name: 'health',
       pattern: /^\/health$/,
@@ -105,6 +109,7 @@ export function createHttpServer(
           wmts: `${baseUrl}/wmts/1.0.0/WMTSCapabilities.xml`,
           ogcapi: `${baseUrl}/ogcapi`,
           tileMatrixSets: `${baseUrl}/tileMatrixSets`,
+          styles: `${baseUrl}/styles`,
           fonts: `${baseUrl}/fonts.json`,
           health: `${baseUrl}/health`,
         }, headers),

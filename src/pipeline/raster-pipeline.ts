@@ -1,4 +1,5 @@
 import { SingleFlight } from '../../cache/single-flight.ts';
+import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
 import { LRUCache } from 'lru-cache';
 import { bboxToTileRange, tileToBbox, type TileGrid } from '../grids/tile-grid.ts';
@@ -6,7 +7,7 @@ import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, 
 import type { RenderPool } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
 import type { SourceTile } from '../render/renderer.ts';
-import type { LoadedStyle } from '../render/style-store.ts';
+import type { LoadedStyle } from '../styles/style-store.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
 import type { TilePipeline, TileResult } from './tile-pipeline.ts';
 
@@ -32,8 +33,10 @@ export function isRasterFormat(format: string): format is RasterFormat {
   return Object.hasOwn(RASTER_FORMATS, format);
 }
 
-/** How raster tiles are drawn in blocks (config.render). */
-export interface MetatileOptions {
+/** How raster tiles are drawn (config.render). */
+export interface RasterOptions {
+  /** The style a tileset's raster tiles are drawn with when a request names the tileset; else the first style over it. */
+  readonly defaultStyle?: string | undefined;
   /** Tiles per side of a metatile; 1 draws every tile alone. */
   readonly metatile: number;
   readonly metatileBufferPx: number;
@@ -52,32 +55,37 @@ export class RasterPipeline {
   private readonly tiles: TilePipeline;
   private readonly styles: ReadonlyMap<string, LoadedStyle>;
   private readonly pool: RenderPool;
-  private readonly options: MetatileOptions;
+  private readonly options: RasterOptions;
   private readonly flights = new SingleFlight<readonly Uint8Array[]>();
   private readonly retained: LRUCache<string, Uint8Array> | undefined;
 
-  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: MetatileOptions) {
+  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: RasterOptions) {
     this.tiles = tiles;
     this.styles = new Map(styles.map((s) => [s.id, s]));
     this.pool = pool;
     this.options = options;
+    if (options.defaultStyle !== undefined && !this.styles.has(options.defaultStyle)) {
+      throw new ConfigError(`render.defaultStyle "${options.defaultStyle}" is not a style in the styles folder (styles: ${[...this.styles.keys()].join(', ')})`);
+    }
     this.retained =
       options.metatile > 1 && options.metatileRetainS > 0 && options.metatileRetainBytes > 0
         ? new LRUCache({ maxSize: options.metatileRetainBytes, sizeCalculation: (b) => Math.max(1, b.byteLength), ttl: options.metatileRetainS * 1000, ttlAutopurge: false })
         : undefined;
   }
 
-  /** Ids of the styles that draw a tileset. */
+  /** Ids of the styles that draw a tileset, the default style first. */
   stylesOver(tilesetId: string): string[] {
-    return [...this.styles.values()].filter((s) => [...s.sources.values()].includes(tilesetId)).map((s) => s.id);
+    const over = [...this.styles.values()].filter((s) => [...s.sources.values()].includes(tilesetId)).map((s) => s.id);
+    const preferred = this.options.defaultStyle;
+    return preferred !== undefined && over.includes(preferred) ? [preferred, ...over.filter((id) => id !== preferred)] : over;
   }
 
-  /** The style of a name: a style id, or the first style drawing a tileset of that id. */
+  /** The style of a name: a style id, or the default style of a tileset of that id. */
   resolveStyle(name: string): LoadedStyle {
     const byId = this.styles.get(name);
     if (byId) return byId;
-    const over = [...this.styles.values()].find((s) => [...s.sources.values()].includes(name));
-    if (over) return over;
+    const over = this.stylesOver(name)[0];
+    if (over) return this.styles.get(over)!;
     const known = [...this.styles.keys()];
     throw new EngineError('UNKNOWN_STYLE', `no style or styled tileset "${name.slice(0, 64)}"; styles: ${known.join(', ') || '(none)'}`, { detail: { styles: known } });
   }

@@ -1,4 +1,5 @@
 import type { EngineConfig } from '../config/schema.ts';
+import type { SpriteSet } from '../styles/sprite-builder.ts';
 import type { PixelRect } from './metatile.ts';
 import type { RenderView, SourceTile } from './renderer.ts';
 import type { GlyphRangeBytes, GlyphRangeKey } from './thread-glyphs.ts';
@@ -19,14 +20,17 @@ export interface RenderWorkerData {
   readonly stylesDir: string;
   readonly tilesetIds: readonly string[];
   readonly encode: EncodeOptions;
+  /** The styles' sprites by icon folder, decoded once in each thread. */
+  readonly sprites: Readonly<Record<string, SpriteSet>>;
 }
 
 /** The thread data of an engine configuration. */
-export function renderWorkerData(config: Pick<EngineConfig, 'render' | 'tilesets'>): RenderWorkerData {
+export function renderWorkerData(config: Pick<EngineConfig, 'render' | 'tilesets'>, sprites: ReadonlyMap<string, SpriteSet> = new Map()): RenderWorkerData {
   return {
     stylesDir: config.render.stylesDir,
     tilesetIds: config.tilesets.map((t) => t.id),
     encode: config.render,
+    sprites: Object.fromEntries(sprites),
   };
 }
 
