@@ -70,12 +70,14 @@ const version = (await db.query('SELECT postgis_lib_version() AS v')).rows[0].v;
 await db.end();
 
 // Real clients and validators the tests run: GDAL, OWSLib (Debian's python3, not a
-// pyenv one), xmllint and the offline OGC schemas shipped with python3-mapproxy.
+// pyenv one), xmllint and the offline OGC schemas shipped with python3-mapproxy, and
+// Debian's chromium for the viewer test (playwright's own browser download cannot reach its host).
 const missing = [
   ['ogrinfo', 'gdal-bin'],
   ['xmllint', 'libxml2-utils'],
 ].filter(([command]) => !hasCommand(command)).map(([, pkg]) => pkg);
 if (!existsSync('/usr/share/python3-mapproxy/test/schemas/wmts/1.0/wmtsGetCapabilities_response.xsd')) missing.push('python3-mapproxy');
 if (spawnSync('/usr/bin/python3', ['-c', 'import owslib']).status !== 0) missing.push('python3-owslib');
+if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
 if (missing.length) aptInstall(missing);
-log(`ready: ${TEST_DB} with PostGIS ${version}; GDAL, xmllint, OGC schemas and OWSLib present`);
+log(`ready: ${TEST_DB} with PostGIS ${version}; GDAL, xmllint, OGC schemas, OWSLib and chromium present`);

@@ -5,6 +5,7 @@ import type { EngineConfig } from './config/schema.ts';
 import { FontLibrary } from './fonts/font-library.ts';
 import { GRIDS } from './grids/grids.ts';
 import { createHttpServer } from './http/server.ts';
+import { createViewer } from './http/viewer-routes.ts';
 import { RasterPipeline } from './pipeline/raster-pipeline.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { RenderPool } from './render/render-pool.ts';
@@ -80,7 +81,8 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
     renders: { completed: pool.renderCount, queued: pool.queueSize },
   });
-  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites }, config.server, config.service, logger, health);
+  const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
+  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer }, config.server, config.service, logger, health);
 
   return {
     server,

@@ -151,6 +151,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    viewer: z
+      .object({
+        /** Folder of the map viewer's page, script and stylesheet (served at / and /viewer/). */
+        dir: z.string().default('viewer'),
+        /** Where the viewer opens: [lon, lat] and MapLibre zoom. */
+        center: z.tuple([z.number().min(-180).max(180), z.number().min(-85).max(85)]).default([17.9, 59.15]),
+        zoom: z.number().min(0).max(22).default(9),
+        /**
+         * Places the viewer lists and zooms to: the features of a layer grouped by a code
+         * field, each named by a label field (the municipalities: kommun by kommunkod).
+         */
+        places: z
+          .object({ tileset: z.string().min(1), layer: z.string().min(1), key: z.string().min(1), label: z.string().min(1) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     demo: z
       .object({
         /** Folder of the embedded demo GeoJSON files, one per table. */

@@ -12,6 +12,7 @@ import { fontRoutes } from './font-routes.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
 import { styleRoutes } from './style-routes.ts';
+import { wantsHtml, type Viewer } from './viewer-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
@@ -43,7 +44,7 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
  * answers (OWS exception reports on the WMTS routes).
  */
 export function createHttpServer(
-  { pipeline, raster, fonts, styles, sprites }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet> },
+  { pipeline, raster, fonts, styles, sprites, viewer }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet>; viewer: Viewer },
   options: HttpOptions,
   service: EngineConfig['service'],
   logger: Logger,
@@ -95,6 +96,7 @@ export function createHttpServer(
     },
     ...fontRoutes(fonts),
     ...styleRoutes(styles, sprites),
+    ...viewer.routes,
     {
       name: 'health',
       pattern: /^\/health$/,
@@ -103,8 +105,12 @@ export function createHttpServer(
     {
       name: 'index',
       pattern: /^\/$/,
-      handler: ({ res, baseUrl, headers }) =>
+      // A browser gets the map viewer; API clients the list of what is served.
+      handler: (exchange) => {
+        const { req, res, baseUrl, headers } = exchange;
+        if (wantsHtml(req)) return viewer.page(exchange);
         sendJson(res, 200, {
+          viewer: `${baseUrl}/viewer`,
           tilesets: `${baseUrl}/tiles`,
           wmts: `${baseUrl}/wmts/1.0.0/WMTSCapabilities.xml`,
           ogcapi: `${baseUrl}/ogcapi`,
@@ -112,7 +118,8 @@ export function createHttpServer(
           styles: `${baseUrl}/styles`,
           fonts: `${baseUrl}/fonts.json`,
           health: `${baseUrl}/health`,
-        }, headers),
+        }, headers);
+      },
     },
   ];
 

@@ -25,6 +25,18 @@ export interface TilesetInfo {
   readonly layers: readonly LayerInfo[];
 }
 
+/** The WGS84 extent of the features that share a value of a field (a municipality by its code). */
+export interface GroupExtent {
+  readonly key: string;
+  /** The value of the label field of the group's first feature. */
+  readonly label: string;
+  /** [west, south, east, north] in WGS84 degrees. */
+  readonly bounds: Bbox;
+}
+
+/** At most this many groups are read: an extent list is for a place picker, not an export. */
+export const MAX_GROUP_EXTENTS = 1000;
+
 /** One tile to produce: a level and column/row of a grid. */
 export interface TileAddress {
   readonly grid: TileGrid;
@@ -43,6 +55,8 @@ export interface TileSource {
   supportsGrid(grid: TileGrid): boolean;
   /** Layers and bounds; may reject with DATABASE_UNAVAILABLE and succeed later. */
   describe(): Promise<TilesetInfo>;
+  /** Extents of a layer's features grouped by a field, ordered by key; the fields must be attributes of the layer. */
+  extentsBy(layerId: string, keyField: string, labelField: string): Promise<GroupExtent[]>;
   /** Uncompressed MVT bytes; an empty array when the tile has no features. */
   getTile(tile: TileAddress, signal?: AbortSignal): Promise<Uint8Array>;
 }

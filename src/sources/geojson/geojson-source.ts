@@ -8,7 +8,7 @@ import { styleZoom, type Bbox, type TileGrid } from '../../grids/tile-grid.ts';
 import { webMercatorQuad } from '../../grids/web-mercator-quad.ts';
 import { gridPlane } from './grid-plane.ts';
 import { layersAtZoom } from '../postgis/mvt-query.ts';
-import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
+import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, type TileSource, type TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo, type DescribedLayer } from '../tileset-info.ts';
 
 interface Feature {
@@ -133,6 +133,25 @@ export class GeojsonSource implements TileSource {
 
   async describe(): Promise<TilesetInfo> {
     return tilesetInfo(this.tileset, [...this.layers.values()]);
+  }
+
+  async extentsBy(layerId: string, keyField: string, labelField: string): Promise<GroupExtent[]> {
+    const layer = this.layers.get(layerId);
+    if (!layer) return [];
+    const groups = new Map<string, { label: string; bounds: number[] }>();
+    for (const f of layer.features) {
+      const key = f.properties?.[keyField];
+      if (key === undefined || key === null) continue;
+      let group = groups.get(String(key));
+      if (!group) {
+        if (groups.size >= MAX_GROUP_EXTENTS) continue;
+        groups.set(String(key), (group = { label: String(f.properties?.[labelField] ?? key), bounds: [Infinity, Infinity, -Infinity, -Infinity] }));
+      }
+      extendBounds(group.bounds, f.geometry.coordinates);
+    }
+    return [...groups.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, g]) => ({ key, label: g.label, bounds: g.bounds as unknown as Bbox }));
   }
 
   async getTile(tile: TileAddress): Promise<Uint8Array> {

@@ -1,7 +1,7 @@
 import type { EngineConfig, LayerConfig, TilesetConfig } from '../../config/schema.ts';
 import type { Bbox } from '../../grids/tile-grid.ts';
 import { styleZoom, tileToBbox, type TileGrid } from '../../grids/tile-grid.ts';
-import type { FieldType, TileAddress, TileSource, TilesetInfo } from '../tile-source.ts';
+import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, type TileSource, type TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo } from '../tileset-info.ts';
 import type { Database } from './database.ts';
 import { layersAtZoom, quoteIdent, quoteTable, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
@@ -66,6 +66,23 @@ export class PostgisSource implements TileSource {
       throw error;
     });
     return this.described;
+  }
+
+  async extentsBy(layerId: string, keyField: string, labelField: string): Promise<GroupExtent[]> {
+    const layer = this.tileset.layers.find((l) => l.id === layerId);
+    if (!layer || !layer.attributes.includes(keyField) || !layer.attributes.includes(labelField)) return [];
+    const [geom, key, label] = [layer.geometryColumn, keyField, labelField].map(quoteIdent);
+    const { rows } = await this.db.query<{ key: string; label: string; xmin: number; ymin: number; xmax: number; ymax: number }>(
+      {
+        text: `WITH g AS (
+                 SELECT ${key}::text AS key, min(${label}::text) AS label,
+                        ST_Extent(ST_Transform(${geom}, 4326))::geometry AS e
+                 FROM ${quoteTable(layer.table)} WHERE ${key} IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT ${MAX_GROUP_EXTENTS})
+               SELECT key, label, ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax FROM g`,
+      },
+      `extents of ${layer.table} by ${keyField}`,
+    );
+    return rows.map((r) => ({ key: r.key, label: r.label ?? r.key, bounds: [r.xmin, r.ymin, r.xmax, r.ymax] }));
   }
 
   private async readInfo(): Promise<TilesetInfo> {

@@ -1,0 +1,158 @@
+import type { Browser, Page } from 'playwright-core';
+import pixelmatch from 'pixelmatch';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../bench/lib/chromium.ts';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+
+/**
+ * The viewer as a person uses it, in Debian's chromium: it opens on the engine's own
+ * MapLibre GL JS (no network beyond loopback), draws the demo data with labels, switches
+ * styles, zooms to municipalities, shows tile boundaries and the engine's raster tiles.
+ */
+let running: RunningEngine;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  running = await startEngine();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 900, height: 600 } });
+  page.on('console', (message) => {
+    // SwiftShader notes that reading pixels back (the screenshots) stalls its pipeline: not the viewer's doing.
+    if (/GL Driver Message/.test(message.text())) return;
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  // Everything the viewer needs comes from the engine: any other host is a failure.
+  await page.route((url) => !url.href.startsWith(running.url), (route) => {
+    problems.push(`request outside the engine: ${route.request().url()}`);
+    return route.abort();
+  });
+  await page.goto(`${running.url}/`);
+  await page.waitForFunction(() => (globalThis as unknown as { viewer?: unknown }).viewer !== undefined);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.close();
+});
+
+/** Waits until the map has drawn everything it asked for. */
+async function idle(which: 'vectorMap' | 'rasterMap' = 'vectorMap'): Promise<void> {
+  await page.evaluate(
+    (name) =>
+      new Promise<void>((resolve) => {
+        const map = (globalThis as unknown as { viewer: Record<string, { loaded(): boolean; once(e: string, f: () => void): void; triggerRepaint(): void }> }).viewer[name]!;
+        map.once('idle', () => resolve());
+        map.triggerRepaint();
+      }),
+    which,
+  );
+}
+
+/** Waits until the vector map shows the style of that name (setStyle fetches it first), then for idle. */
+async function styleShown(name: string): Promise<void> {
+  await page.waitForFunction((n) => (globalThis as unknown as { viewer: { vectorMap: { getStyle(): { name?: string } | undefined } } }).viewer.vectorMap.getStyle()?.name === n, name);
+  await idle();
+}
+
+async function jumpTo(center: [number, number], zoom: number): Promise<void> {
+  await page.evaluate(([c, z]) => (globalThis as unknown as { viewer: { vectorMap: { jumpTo(o: object): void } } }).viewer.vectorMap.jumpTo({ center: c, zoom: z }), [center, zoom] as const);
+  await idle();
+}
+
+/** The map area as RGBA. */
+async function shot(selector = '#map'): Promise<{ data: Buffer; width: number; height: number }> {
+  const png = await page.locator(selector).screenshot();
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** Pixels within `tolerance` of an RGB colour. */
+function countColour(image: { data: Buffer }, hex: string, tolerance = 6): number {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  let n = 0;
+  for (let i = 0; i < image.data.length; i += 4) {
+    if (Math.abs(image.data[i]! - r!) <= tolerance && Math.abs(image.data[i + 1]! - g!) <= tolerance && Math.abs(image.data[i + 2]! - b!) <= tolerance) n++;
+  }
+  return n;
+}
+
+/** Near-black pixels: label text (the halo keeps them apart from everything else). */
+function countText(image: { data: Buffer }): number {
+  let n = 0;
+  for (let i = 0; i < image.data.length; i += 4) if (image.data[i]! < 70 && image.data[i + 1]! < 70 && image.data[i + 2]! < 70) n++;
+  return n;
+}
+
+const HUDDINGE: [number, number] = [17.982, 59.237];
+
+describe('the map viewer in chromium', () => {
+  it('opens with the default style, draws buildings, water and labels, and logs no errors', async () => {
+    await idle();
+    expect(await page.inputValue('#style')).toBe('grundkarta');
+    await jumpTo(HUDDINGE, 14);
+    const town = await shot();
+    expect(countColour(town, '#c9b8a6'), 'buildings in the building colour').toBeGreaterThan(500);
+    expect(countText(town), 'label text').toBeGreaterThan(150);
+    await jumpTo([17.86, 59.11], 11); // lakes south-west of Huddinge
+    expect(countColour(await shot(), '#a9cde8'), 'water').toBeGreaterThan(500);
+    expect(problems).toEqual([]);
+  });
+
+  it('switches style: the grey map replaces the colours', async () => {
+    await jumpTo(HUDDINGE, 14);
+    const colour = await shot();
+    await page.selectOption('#style', 'gra');
+    await styleShown('Södertörn grå');
+    const grey = await shot();
+    expect(countColour(grey, '#c9b8a6'), 'no colour buildings in the grey map').toBeLessThan(50);
+    expect(countColour(grey, '#d6d4d1'), 'grey buildings').toBeGreaterThan(500);
+    // The yellow main streets of the colour map are white in the grey one.
+    expect(countColour(colour, '#f7cf72'), 'yellow main streets').toBeGreaterThan(200);
+    expect(countColour(grey, '#f7cf72'), 'no yellow streets in the grey map').toBeLessThan(20);
+    await page.selectOption('#style', 'grundkarta');
+    await styleShown('Södertörn grundkarta');
+    expect(problems).toEqual([]);
+  });
+
+  it('lists the eight municipalities and zooms to one', async () => {
+    const names = await page.locator('#municipalities button').allTextContents();
+    expect(names).toHaveLength(8);
+    expect(names.join(' ')).toContain('Nynäshamn');
+    await page.locator('#municipalities button[data-kommunkod="0192"]').click();
+    await page.waitForFunction(() => !(globalThis as unknown as { viewer: { vectorMap: { isMoving(): boolean } } }).viewer.vectorMap.isMoving());
+    await idle();
+    const center = await page.evaluate(() => (globalThis as unknown as { viewer: { vectorMap: { getCenter(): { lng: number; lat: number } } } }).viewer.vectorMap.getCenter());
+    // Nynäshamn lies in the south of Södertörn.
+    expect(center.lat).toBeLessThan(59.05);
+    expect(center.lng).toBeGreaterThan(17.7);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows tile boundaries on request', async () => {
+    await jumpTo(HUDDINGE, 12);
+    const before = await shot();
+    await page.check('#boundaries');
+    await idle();
+    const after = await shot();
+    expect(await page.evaluate(() => (globalThis as unknown as { viewer: { vectorMap: { showTileBoundaries: boolean } } }).viewer.vectorMap.showTileBoundaries)).toBe(true);
+    expect(pixelmatch(before.data, after.data, undefined, before.width, before.height, { threshold: 0.1 })).toBeGreaterThan(500);
+    await page.uncheck('#boundaries');
+  });
+
+  it('shows the engine’s raster tiles beside the vector map, following it', async () => {
+    await page.check('input[name=mode][value=compare]');
+    await page.waitForFunction(() => (globalThis as unknown as { viewer: { rasterMap?: unknown } }).viewer.rasterMap !== undefined);
+    await jumpTo(HUDDINGE, 14);
+    await idle('rasterMap');
+    const raster = await shot('#raster-map');
+    expect(countColour(raster, '#c9b8a6', 10), 'buildings drawn by the engine').toBeGreaterThan(300);
+    expect(countText(raster), 'labels drawn by the engine').toBeGreaterThan(100);
+    const rasterCenter = await page.evaluate(() => (globalThis as unknown as { viewer: { rasterMap: { getCenter(): { lng: number } } } }).viewer.rasterMap.getCenter().lng);
+    expect(rasterCenter).toBeCloseTo(HUDDINGE[0], 3);
+    expect(problems).toEqual([]);
+  });
+});
