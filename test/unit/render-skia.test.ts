@@ -203,8 +203,9 @@ describe('SkiaRenderer: circle layers', () => {
     const at1 = await render(styleOf(background, circleLayer({ 'circle-radius': 10 })), [dot]);
     expect(pixel(at1, 128 + 8, 128)).toEqual(RED);
     expect(pixel(at1, 128 + 11, 128)).toEqual(WHITE);
-    expect(redRun(at1, 128, 'row')).toBeGreaterThanOrEqual(19);
-    expect(redRun(at1, 128, 'row')).toBeLessThanOrEqual(21);
+    // As MapLibre's shader, the disc fades out over the last device pixel inside the radius.
+    expect(redRun(at1, 128, 'row')).toBeGreaterThanOrEqual(18);
+    expect(redRun(at1, 128, 'row')).toBeLessThanOrEqual(20);
     const at2 = await render(styleOf(background, circleLayer({ 'circle-radius': 10 })), [dot], tileView(HOME, 256, 2));
     expect(pixel(at2, 256 + 18, 256)).toEqual(RED);
     expect(pixel(at2, 256 + 21, 256)).toEqual(WHITE);
@@ -216,6 +217,72 @@ describe('SkiaRenderer: circle layers', () => {
     expect(pixel(image, 128, 128)).toEqual(RED);
     expect(pixel(image, 128 + 8, 128)).toEqual(BLUE);
     expect(pixel(image, 128 + 11, 128)).toEqual(WHITE);
+  });
+
+  it('softens the edge by circle-blur, a fraction of the radius, with a smoothstep', async () => {
+    const image = await render(styleOf(background, circleLayer({ 'circle-radius': 20, 'circle-blur': 0.5 })), [dot]);
+    // Full colour within (1 − blur) × radius of the centre, white at the radius.
+    expect(pixel(image, 128 + 8, 128)).toEqual(RED);
+    expect(pixel(image, 128 + 21, 128)).toEqual(WHITE);
+    // Pixel centre 15.5 px out: t = (20 − 15.5) / 10 = 0.45, smoothstep 0.4253; white shows through the rest.
+    const green = pixel(image, 128 + 15, 128)[1];
+    expect(Math.abs(green - 255 * (1 - 0.4253))).toBeLessThanOrEqual(1);
+    // A blur of 1 fades from the very centre.
+    const soft = await render(styleOf(background, circleLayer({ 'circle-radius': 20, 'circle-blur': 1 })), [dot]);
+    expect(pixel(soft, 128, 128)[1]).toBeGreaterThan(0);
+  });
+
+  it('turns the fill into the stroke over the blur', async () => {
+    const paint = { 'circle-radius': 10, 'circle-stroke-width': 10, 'circle-stroke-color': '#0000ff', 'circle-blur': 0.2 };
+    const image = await render(styleOf(background, circleLayer(paint)), [dot]);
+    expect(pixel(image, 128, 128)).toEqual(RED);
+    expect(pixel(image, 128 + 11, 128)).toEqual(BLUE);
+    // Pixel centre 8.5 px out: inside the 4-px band (0.2 × 20) where red turns blue.
+    const [r, , b] = pixel(image, 128 + 8, 128);
+    expect(r).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+  });
+});
+
+describe('SkiaRenderer: line-blur', () => {
+  const road = sourceTile({ roads: [line([[0, 128], [256, 128]])] });
+  const roadLayer = (paint: object): LayerSpecification =>
+    ({ id: 'l', type: 'line', source: 'src', 'source-layer': 'roads', paint: { 'line-color': '#ff0000', ...paint } }) as LayerSpecification;
+
+  /** Red coverage 0…1 down the column at x = 100, by row offset from the line. */
+  function profile(image: RgbaImage, rows: number[]): number[] {
+    return rows.map((dy) => 1 - pixel(image, 100, 128 + dy)[1] / 255);
+  }
+
+  it('keeps the width and fades linearly over blur + 1 px inside the edge', async () => {
+    // 20 px wide, blur 8: opaque to 10 − 8 − 0.5 = 1.5 px out, clear beyond 10.5 px.
+    const image = await render(styleOf(background, roadLayer({ 'line-width': 20, 'line-blur': 8 })), [road]);
+    const [centre, inner, mid, outer, beyond] = profile(image, [0, 1, 6, 9, 11]);
+    expect(centre).toBeGreaterThan(0.97);
+    expect(inner).toBeGreaterThan(0.9);
+    // Pixel centres 6.5 and 9.5 px out: (10.5 − d) / 9 = 0.44 and 0.11.
+    expect(Math.abs(mid! - 0.44)).toBeLessThan(0.06);
+    expect(Math.abs(outer! - 0.11)).toBeLessThan(0.06);
+    expect(beyond).toBe(0);
+  });
+
+  it('fades a blur wider than the line from its centre line', async () => {
+    // 4 px wide, blur 10: half a pixel from the centre line (2 + 0.5 − 0.5) / 11 of the colour.
+    const image = await render(styleOf(background, roadLayer({ 'line-width': 4, 'line-blur': 10 })), [road]);
+    const [centre, beyond] = profile(image, [0, 3]);
+    expect(Math.abs(centre! - 2 / 11)).toBeLessThan(0.06);
+    expect(beyond).toBe(0);
+  });
+
+  it('blurs both edges of a gap-width line', async () => {
+    const image = await render(styleOf(background, roadLayer({ 'line-width': 8, 'line-gap-width': 10, 'line-blur': 4 })), [road]);
+    // Band from 5 to 13 px out: fading in over 0.5…5.5 px, out over 8.5…13.5 px (blur + 1 px each).
+    const [gap, inner, innerEdge, core, outerEdge] = profile(image, [0, 2, 4, 7, 11]);
+    expect(gap).toBe(0);
+    expect(Math.abs(inner! - 0.4)).toBeLessThan(0.08);
+    expect(Math.abs(innerEdge! - 0.8)).toBeLessThan(0.08);
+    expect(core).toBeGreaterThan(0.97);
+    expect(Math.abs(outerEdge! - 0.4)).toBeLessThan(0.08);
   });
 });
 

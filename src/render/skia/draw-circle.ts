@@ -1,40 +1,41 @@
 /**
  * `circle` layers: a disc at every vertex of a feature (points, and as in MapLibre the
- * vertices of lines and polygons too), the stroke drawn outside the radius.
+ * vertices of lines and polygons too), the stroke drawn outside the radius, the edge
+ * softened by circle-blur; painted per pixel as MapLibre's shader does (circle-coverage.ts).
  */
-import { bindCssColor, translateInPx, type DrawContext, type TileBatch } from './draw-context.ts';
-import { bindProperty, type CircleLayer } from './style-evaluation.ts';
-
-const FULL_TURN = 2 * Math.PI;
+import type { Color } from '@maplibre/maplibre-gl-style-spec';
+import { translateInPx, type DrawContext, type TileBatch } from './draw-context.ts';
+import { paintCircle, type ShadedCircle } from './circle-coverage.ts';
+import { clampToCanvas, paintThroughBuffer } from './paint-buffer.ts';
+import { bindProperty, type CircleLayer, type FeatureValue } from './style-evaluation.ts';
 
 /**
  * Draws a circle layer's features. As in MapLibre, a tile draws the circles whose centre
  * lies inside it (not in its buffer) and does not clip them, so a circle on a tile edge is
- * drawn whole, once, whatever the buffer.
+ * drawn whole, once, whatever the buffer. All circles of the layer share one buffer,
+ * each blended over those before it.
  */
 export function drawCircle(dc: DrawContext, layer: CircleLayer, batches: readonly TileBatch[]): void {
-  // circle-blur is not drawn: discs keep sharp (anti-aliased) edges.
   const { ctx, globals, pixelRatio } = dc;
-  const fillOf = bindCssColor(layer.color, layer.opacity, globals);
-  const strokeOf = bindCssColor(layer.strokeColor, layer.strokeOpacity, globals);
+  const fillOf = bindPremultiplied(layer.color, layer.opacity, globals);
+  const strokeOf = bindPremultiplied(layer.strokeColor, layer.strokeOpacity, globals);
   const radiusOf = bindProperty(layer.radius, globals);
   const strokeWidthOf = bindProperty(layer.strokeWidth, globals);
+  const blurOf = bindProperty(layer.blur, globals);
   const [dx, dy] = translateInPx(layer.translate.evaluate(globals), pixelRatio);
   const width = ctx.canvas.width;
   const height = ctx.canvas.height;
 
-  let lastFill = '';
-  let lastStroke = '';
-  let lastStrokeWidth = -1;
-  ctx.save();
+  const circles: ShadedCircle[] = [];
   for (const { features } of batches) {
     for (const tileFeature of features) {
       const feature = tileFeature.feature;
       const radiusPx = Math.max(0, radiusOf(feature)) * pixelRatio;
       const strokeWidthPx = Math.max(0, strokeWidthOf(feature)) * pixelRatio;
-      const fill = radiusPx > 0 ? fillOf(feature) : undefined;
-      const stroke = strokeWidthPx > 0 ? strokeOf(feature) : undefined;
-      if (!fill && !stroke) continue;
+      const fill = fillOf(feature);
+      const stroke = strokeOf(feature);
+      if (!(fill[3] > 0 && radiusPx > 0) && !(stroke[3] > 0 && strokeWidthPx > 0)) continue;
+      const blur = Math.max(0, blurOf(feature));
       const reach = radiusPx + strokeWidthPx;
       const { scaleX, scaleY, offsetX, offsetY, extent } = tileFeature.placement;
       const { coords } = tileFeature.geometry();
@@ -47,23 +48,31 @@ export function drawCircle(dc: DrawContext, layer: CircleLayer, batches: readonl
         if (gx < 0 || gx >= extent || gy < 0 || gy >= extent) continue;
         const x = px + dx;
         const y = py + dy;
-        if (x + reach < 0 || x - reach > width || y + reach < 0 || y - reach > height) continue;
-        if (fill) {
-          if (fill !== lastFill) ctx.fillStyle = lastFill = fill;
-          ctx.beginPath();
-          ctx.arc(x, y, radiusPx, 0, FULL_TURN);
-          ctx.fill();
-        }
-        if (stroke) {
-          if (stroke !== lastStroke) ctx.strokeStyle = lastStroke = stroke;
-          if (strokeWidthPx !== lastStrokeWidth) ctx.lineWidth = lastStrokeWidth = strokeWidthPx;
-          ctx.beginPath();
-          // The stroke band lies between radius and radius + stroke width, as in MapLibre.
-          ctx.arc(x, y, radiusPx + strokeWidthPx / 2, 0, FULL_TURN);
-          ctx.stroke();
-        }
+        const bounds = clampToCanvas([Math.floor(x - reach), Math.floor(y - reach), Math.ceil(x + reach), Math.ceil(y + reach)], width, height);
+        if (bounds) circles.push({ x, y, radiusPx, strokeWidthPx, blur, fill, stroke, bounds });
       }
     }
   }
-  ctx.restore();
+  paintThroughBuffer(ctx, circles, paintCircle);
+}
+
+const CLEAR: readonly [number, number, number, number] = [0, 0, 0, 0];
+
+/** A colour times an opacity, premultiplied RGBA 0…1, per feature. */
+function bindPremultiplied(
+  color: CircleLayer['color'],
+  opacity: CircleLayer['opacity'],
+  globals: DrawContext['globals'],
+): FeatureValue<readonly [number, number, number, number]> {
+  const premultiply = (c: Color | undefined, o: number): readonly [number, number, number, number] => {
+    const k = Math.min(1, Math.max(0, o));
+    return c && k > 0 ? [c.r * k, c.g * k, c.b * k, c.a * k] : CLEAR;
+  };
+  if (!color.featureDependent && !opacity.featureDependent) {
+    const value = premultiply(color.evaluate(globals), opacity.evaluate(globals));
+    return () => value;
+  }
+  const colorOf = bindProperty(color, globals);
+  const opacityOf = bindProperty(opacity, globals);
+  return (feature) => premultiply(colorOf(feature), opacityOf(feature));
 }

@@ -7,7 +7,8 @@ import { Path2D, PathOp, StrokeCap, StrokeJoin } from '@napi-rs/canvas';
 import { bindCssColor, isOutside, translateInPx, withClip, type DrawContext, type TileBatch } from './draw-context.ts';
 import { drawLinePattern } from './draw-line-pattern.ts';
 import { linePath } from './feature-paths.ts';
-import { bindProperty, type LineLayer } from './style-evaluation.ts';
+import { blurSteps, type BlurStep } from './line-blur.ts';
+import { bindProperty, type FeatureValue, type LineLayer } from './style-evaluation.ts';
 
 type Cap = 'butt' | 'round' | 'square';
 type Join = 'bevel' | 'round' | 'miter';
@@ -17,8 +18,7 @@ const STROKE_JOINS: Record<Join, StrokeJoin> = { bevel: StrokeJoin.Bevel, round:
 
 /** Draws a line layer's features, tile by tile, each tile clipped to its own extent. */
 export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly TileBatch[]): void {
-  // As in MapLibre, a pattern replaces line-color. line-blur and line-gradient are not
-  // drawn: lines keep sharp edges and line-color.
+  // As in MapLibre, a pattern replaces line-color. line-gradient is not drawn: lines keep line-color.
   if (layer.pattern) return drawLinePattern(dc, layer, batches);
   const { ctx, globals, pixelRatio } = dc;
   const styleOf = bindCssColor(layer.color, layer.opacity, globals);
@@ -29,6 +29,8 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
   const capOf = bindProperty(layer.cap, globals);
   const joinOf = bindProperty(layer.join, globals);
   const miterLimitOf = bindProperty(layer.miterLimit, globals);
+  const blurOf = bindProperty(layer.blur, globals);
+  const alphaOf = bindColorAlpha(layer, globals);
   const translate = translateInPx(layer.translate.evaluate(globals), pixelRatio);
   // MapLibre lays dashes out at the integer tile zoom and magnifies them with the map up
   // to the next one: at zoom 12.15 a dash is 2^0.15 = 1.11 widths long.
@@ -36,7 +38,8 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
 
   for (const { features, clip } of batches) {
     withClip(ctx, clip, translate, () => {
-      const state = { style: '', width: -1, cap: '', join: '', miterLimit: -1, dash: '' };
+      // withClip restores globalAlpha with the rest of the context.
+      const state = { style: '', cap: '', join: '', miterLimit: -1, dash: '' };
       for (const tileFeature of features) {
         if (tileFeature.type !== 2 && tileFeature.type !== 3) continue;
         const feature = tileFeature.feature;
@@ -53,13 +56,21 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
         const join = joinOf(feature);
         const dash = dashInPx(dashOf(feature), width * pixelRatio, cap, dashScale);
         const path = linePath(tileFeature, offset * pixelRatio);
+        const blurPx = Math.max(0, blurOf(feature)) * pixelRatio;
+        const steps = blurPx > 0 ? blurSteps(blurPx, alphaOf(feature)) : SHARP;
         if (gap > 0) {
           if (style !== state.style) ctx.fillStyle = state.style = style;
-          ctx.fill(gapLineBand(path, width * pixelRatio, gap * pixelRatio, cap, join, miterLimit, dash), 'nonzero');
+          for (const { inset, globalAlpha } of steps) {
+            // Blurred, the outer edge moves in and the inner edge out into the gap.
+            const gapPx = Math.max(0, gap * pixelRatio - 2 * blurPx * (1 - inset));
+            const outerPx = (gap + 2 * width) * pixelRatio - 2 * blurPx * inset;
+            if (!(outerPx > gapPx)) continue;
+            ctx.globalAlpha = globalAlpha;
+            ctx.fill(gapLineBand(path, (outerPx - gapPx) / 2, gapPx, cap, join, miterLimit, dash), 'nonzero');
+          }
           continue;
         }
         if (style !== state.style) ctx.strokeStyle = state.style = style;
-        if (width !== state.width) ctx.lineWidth = (state.width = width) * pixelRatio;
         if (cap !== state.cap) ctx.lineCap = state.cap = cap;
         if (join !== state.join) ctx.lineJoin = state.join = join;
         if (miterLimit !== state.miterLimit) ctx.miterLimit = state.miterLimit = miterLimit;
@@ -68,10 +79,26 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
           ctx.setLineDash(dash ?? []);
           state.dash = dashKey;
         }
-        ctx.stroke(path);
+        for (const { inset, globalAlpha } of steps) {
+          const widthPx = width * pixelRatio - 2 * blurPx * inset;
+          if (!(widthPx > 0)) continue;
+          ctx.lineWidth = widthPx;
+          ctx.globalAlpha = globalAlpha;
+          ctx.stroke(path);
+        }
       }
     });
   }
+}
+
+/** An unblurred line: one stroke of the full width. */
+const SHARP: readonly BlurStep[] = [{ inset: 0, globalAlpha: 1 }];
+
+/** The alpha of line-color times line-opacity, per feature: the nested strokes of a blur need it. */
+function bindColorAlpha(layer: LineLayer, globals: DrawContext['globals']): FeatureValue<number> {
+  const colorOf = bindProperty(layer.color, globals);
+  const opacityOf = bindProperty(layer.opacity, globals);
+  return (feature) => (colorOf(feature)?.a ?? 0) * opacityOf(feature);
 }
 
 /**

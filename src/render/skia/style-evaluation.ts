@@ -82,6 +82,8 @@ export interface LineLayer extends FeatureLayerBase {
   readonly miterLimit: StyleProperty<number>;
   /** line-pattern: a sprite image name, drawn along the line instead of line-color when set. */
   readonly pattern: StyleProperty<unknown> | undefined;
+  /** line-blur: px inside the edge over which the line fades out. */
+  readonly blur: StyleProperty<number>;
 }
 
 export interface CircleLayer extends FeatureLayerBase {
@@ -93,6 +95,8 @@ export interface CircleLayer extends FeatureLayerBase {
   readonly strokeColor: StyleProperty<Color | undefined>;
   readonly strokeOpacity: StyleProperty<number>;
   readonly translate: StyleProperty<readonly [number, number]>;
+  /** circle-blur: the soft edge's width as a fraction of the radius. */
+  readonly blur: StyleProperty<number>;
 }
 
 /** A symbol layer's text and icons. */
@@ -296,6 +300,7 @@ function compileLayer(
         join: property('layout', 'line-join'),
         miterLimit: property('layout', 'line-miter-limit'),
         pattern: optional('paint', 'line-pattern'),
+        blur: property('paint', 'line-blur'),
       };
     case 'circle':
       return {
@@ -308,6 +313,7 @@ function compileLayer(
         strokeColor: property('paint', 'circle-stroke-color'),
         strokeOpacity: property('paint', 'circle-stroke-opacity'),
         translate: property('paint', 'circle-translate'),
+        blur: property('paint', 'circle-blur'),
       };
     case 'symbol':
       return {
