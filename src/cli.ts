@@ -139,6 +139,40 @@ export const commands: Record<string, CliCommand> = {
     },
   },
 
+  'check-styles': {
+    summary: 'Check the styles: validity, source-layers and attributes the data lacks, missing fonts and icons, unused icons',
+    help: '  --config FILE      configuration file (default config/sodertorn.yaml; env CONFIG)',
+    notes: 'Exit code 1 when a style is invalid or has errors; warnings alone exit 0.',
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    async run(values, io) {
+      const { loadConfig, ConfigError } = await import('./config/load-config.ts');
+      const { loadStyles } = await import('./styles/style-store.ts');
+      const { buildSprites } = await import('./styles/sprite-builder.ts');
+      const { FontLibrary } = await import('./fonts/font-library.ts');
+      const { checkStyles } = await import('./styles/style-check.ts');
+      try {
+        const config = loadConfig({ ...io.env, ...(values.config === undefined ? {} : { CONFIG: stringFlag(values, 'config', '') }) });
+        const styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
+        const sprites = await buildSprites(config.render.stylesDir, styles);
+        const fonts = await FontLibrary.load(config.fonts.dir, { fallback: config.fonts.fallback });
+        const findings = checkStyles({
+          styles,
+          tilesets: config.tilesets,
+          fonts: fonts.names,
+          sprites: new Map([...sprites].map(([folder, set]) => [folder, Object.keys(set[1].json)])),
+        });
+        for (const f of findings) (f.level === 'error' ? io.err : io.out)(`${f.level}: ${f.where}: ${f.message}`);
+        const errors = findings.filter((f) => f.level === 'error').length;
+        io.out(`${styles.length} styles (${styles.map((s) => s.id).join(', ')}): ${errors} errors, ${findings.length - errors} warnings`);
+        return errors > 0 ? 1 : 0;
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        io.err(`error: ${error.message}`);
+        return 1;
+      }
+    },
+  },
+
   serve: {
     summary: 'Serve tiles over HTTP (PostGIS with DATABASE_URL, else the embedded demo files)',
     help: [
