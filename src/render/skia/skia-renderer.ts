@@ -27,9 +27,9 @@ import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry
 const MAX_CANVAS_PIXELS = 8192 * 8192;
 
 /**
- * Draws background, fill, line and circle layers (with sprite patterns, given a sprite),
+ * Draws background, fill, line, circle and raster layers (with sprite patterns, given a sprite),
  * and the text (given glyphs) and icons (given a sprite) of symbol layers placed at
- * points; line-placed symbols, raster, hillshade, heatmap, fill-extrusion and
+ * points; line-placed symbols, hillshade, heatmap, fill-extrusion and
  * color-relief layers are skipped. Stateless between renders apart from the
  * compiled-style, glyph and sprite caches, keyed by the style object, the glyph loader and
  * the sprite sheet: pass the same objects each time to compile and decode once.
