@@ -18,6 +18,8 @@ COPY package.json ./
 COPY config ./config
 COPY data ./data
 COPY styles ./styles
+COPY fonts ./fonts
+COPY viewer ./viewer
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
