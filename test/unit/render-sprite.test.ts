@@ -180,7 +180,7 @@ describe('icon-text-fit', () => {
 
 describe('text and icon placement', () => {
   const box = (x1: number, x2: number) => ({ x1, y1: 0, x2, y2: 10 });
-  const candidate = (x1: number, x2: number, optional = false) => ({ box: box(x1, x2), allowOverlap: false, ignorePlacement: false, optional });
+  const candidate = (x1: number, x2: number, optional = false) => ({ shapes: [box(x1, x2)], allowOverlap: false, ignorePlacement: false, optional });
 
   it('shows both or neither unless one is optional', () => {
     const index = new CollisionIndex(256);

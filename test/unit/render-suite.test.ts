@@ -56,7 +56,12 @@ describe('skipReason', () => {
         { id: 'r', type: 'raster', source: 'img', layout: { visibility: 'none' } },
       ],
     });
-    expect(skipReason(s, spec)).toBe('line-placed symbols; vertical text');
+    expect(skipReason(s, spec)).toBe('vertical text');
+    const cjk = style({
+      sources: { g: { type: 'geojson', data: { type: 'Feature', properties: { name: '中国' }, geometry: { type: 'LineString', coordinates: [[0, 0], [1, 1]] } } } },
+      layers: [{ id: 'c', type: 'symbol', source: 'g', layout: { 'symbol-placement': 'line', 'text-field': '{name}' } }],
+    });
+    expect(skipReason(cjk, spec)).toBe('upright CJK glyphs along lines');
     expect(skipReason(style({}), { ...spec, bearing: 45 })).toBe('bearing (rotated view)');
   });
 

@@ -6,7 +6,7 @@ import { CollisionIndex } from '../../src/render/skia/collision-index.ts';
 import { decodeGlyphs, GlyphSource } from '../../src/render/skia/glyphs.ts';
 import { SkiaRenderer } from '../../src/render/skia/skia-renderer.ts';
 import { shapeText, type ShapingOptions } from '../../src/render/skia/text-shaping.ts';
-import { pixel, point, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
+import { bboxOf, HOME, line, pixel, point, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
 
 /** Code points 0–255 of the render suite's Open Sans Semibold (MapLibre glyph PBF, SDF at 24 px). */
 const LATIN = new Uint8Array(readFileSync(new URL('../fixtures/render/glyphs/open-sans-semibold-0-255.pbf', import.meta.url)));
@@ -53,6 +53,8 @@ function boxOf(image: RgbaImage, test: (p: [number, number, number, number]) => 
 
 const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60;
 const isBlue = ([r, g, b]: number[]) => b! > 200 && r! < 60 && g! < 60;
+/** Red at any opacity over white: green and blue fall as red stays. */
+const isRedish = ([r, g, b]: number[]) => r! > 200 && g! < 200 && b! < 200;
 
 describe('glyph PBFs', () => {
   it('decode SDF bitmaps with a 3-px border and 24-px metrics', () => {
@@ -128,7 +130,7 @@ describe('SkiaRenderer: symbol text at points', () => {
     expect(pixel(image, 10, 10)).toEqual([255, 255, 255, 255]);
   });
 
-  it('draws nothing without glyphs, and nothing for line placement', async () => {
+  it('draws nothing without glyphs, and nothing for points with line placement', async () => {
     const bare = await new SkiaRenderer().render(styleOf(label()), tileView(), [tile]);
     expect(boxOf(bare, isRed)).toBeUndefined();
     const line = await render(styleOf(label({ 'symbol-placement': 'line' })), [tile]);
@@ -171,9 +173,9 @@ describe('SkiaRenderer: symbol text at points', () => {
     const kept = boxOf(await render(styleOf(label({ 'text-allow-overlap': true })), [both]), isRed)!;
     expect(kept.count).toBeGreaterThan(alone.count);
     expect(kept.x2).toBeGreaterThan(alone.x2);
-    // A label that ignores placement does not block the next layer's.
+    // A label that ignores placement does not block the next layer's (layers place from the top of the style down).
     const ignoring = boxOf(
-      await render(styleOf(label({ 'text-ignore-placement': true }), label({}, {}, 'second')), [first]),
+      await render(styleOf(label({}, {}, 'second'), label({ 'text-ignore-placement': true })), [first]),
       isRed,
     )!;
     expect(ignoring.count).toBeGreaterThan(alone.count);
@@ -196,5 +198,105 @@ describe('SkiaRenderer: symbol text at points', () => {
       sourceTile({ points: [near] }, right),
     ]);
     expect(twice.data).toEqual(once.data);
+  });
+});
+
+describe('SkiaRenderer: symbols outside their own tile', () => {
+  it('places an anchor on the edge between two tiles once, by the tile whose extent holds it, at any canvas offset', async () => {
+    const edge = point(256, 128, { name: 'Edge' });
+    const right = { z: 14, x: 9011, y: 4826 };
+    const style = styleOf(label({ 'text-allow-overlap': true }, { 'text-opacity': 0.5 }));
+    // Views whose tile edge falls between canvas pixels, where rounding the tiles' rectangles would misplace it.
+    for (const shiftPx of [0, 0.3, 0.7]) {
+      const [minX, minY, maxX, maxY] = bboxOf(HOME);
+      const shift = ((maxX - minX) / 256) * (128 + shiftPx);
+      const view = { ...tileView(), bbox: [minX + shift, minY, maxX + shift, maxY] as const };
+      const both = await renderer.render(style, view, [sourceTile({ points: [edge] }), sourceTile({ points: [edge] }, right)]);
+      const own = await renderer.render(style, view, [sourceTile({ points: [] }), sourceTile({ points: [edge] }, right)]);
+      expect(boxOf(own, isRedish)).toBeDefined();
+      expect(both.data).toEqual(own.data);
+    }
+  });
+});
+
+describe('SkiaRenderer: text along lines', () => {
+  const roadLabel = (layout: Record<string, unknown> = {}) =>
+    ({
+      id: 'roads',
+      type: 'symbol',
+      source: 'src',
+      'source-layer': 'roads',
+      layout: { 'symbol-placement': 'line', 'text-field': '{namn}', 'text-font': FONT, 'text-size': 16, ...layout },
+      paint: { 'text-color': '#ff0000' },
+    }) as LayerSpecification;
+  const roads = (...lines: ReturnType<typeof line>[]) => sourceTile({ roads: lines });
+  // The tile at its own zoom's size, 512 px, as MapLibre lays it out: lines are measured in
+  // layout pixels, so canvas pixels here are twice the fixture's reference pixels.
+  const renderAt512 = (style: StyleSpecification, tiles: SourceTile[]) => renderer.render(style, tileView(HOME, 512), tiles);
+
+  it('lays the name along a horizontal line, centred across it', async () => {
+    const image = await renderAt512(styleOf(roadLabel()), [roads(line([[20, 128], [236, 128]], { namn: 'Storgatan' }))]);
+    const red = boxOf(image, isRed)!;
+    expect(red.x2 - red.x1).toBeGreaterThan(50);
+    expect(red.y2 - red.y1).toBeLessThan(18);
+    expect(Math.abs((red.y1 + red.y2) / 2 - 256)).toBeLessThan(4);
+  });
+
+  it('turns the name with a vertical line, reading upwards or downwards but never upside down', async () => {
+    const down = boxOf(await renderAt512(styleOf(roadLabel()), [roads(line([[128, 20], [128, 236]], { namn: 'Storgatan' }))]), isRed)!;
+    expect(down.y2 - down.y1).toBeGreaterThan(50);
+    expect(down.x2 - down.x1).toBeLessThan(18);
+    expect(Math.abs((down.x1 + down.x2) / 2 - 256)).toBeLessThan(4);
+    // The same street drawn right to left reads left to right all the same (text-keep-upright).
+    const ltr = await renderAt512(styleOf(roadLabel()), [roads(line([[20, 128], [236, 128]], { namn: 'Storgatan' }))]);
+    const rtl = await renderAt512(styleOf(roadLabel()), [roads(line([[236, 128], [20, 128]], { namn: 'Storgatan' }))]);
+    const a = boxOf(ltr, isRed)!;
+    const b = boxOf(rtl, isRed)!;
+    expect(Math.abs(a.y1 - b.y1) + Math.abs(a.y2 - b.y2)).toBeLessThanOrEqual(1);
+    expect(Math.abs(a.x2 - a.x1 - (b.x2 - b.x1))).toBeLessThanOrEqual(1);
+    const flipped = await renderAt512(styleOf(roadLabel({ 'text-keep-upright': false })), [roads(line([[236, 128], [20, 128]], { namn: 'Storgatan' }))]);
+    // Upside down, the ink sits on the other side of the line's middle than the upright label's.
+    const c = boxOf(flipped, isRed)!;
+    expect(Math.sign((c.y1 + c.y2) / 2 - 256)).toBe(-Math.sign((a.y1 + a.y2) / 2 - 256));
+  });
+
+  it('repeats the name every symbol-spacing along a long line', async () => {
+    const long = roads(line([[-40, 128], [300, 128]], { namn: 'Ab' }));
+    const rows = (image: RgbaImage) => {
+      let runs = 0;
+      let inside = false;
+      for (let x = 0; x < image.width; x++) {
+        let any = false;
+        for (let y = 246; y < 266; y++) any ||= isRed(pixel(image, x, y));
+        if (any && !inside) runs++;
+        inside = any;
+      }
+      return runs;
+    };
+    const sparse = rows(await renderAt512(styleOf(roadLabel({ 'symbol-spacing': 250 })), [long]));
+    const dense = rows(await renderAt512(styleOf(roadLabel({ 'symbol-spacing': 60 })), [long]));
+    expect(sparse).toBeGreaterThanOrEqual(1);
+    expect(dense).toBeGreaterThan(sparse + 1);
+  });
+
+  it('drops a name longer than its line, and one bent more than text-max-angle', async () => {
+    const short = await renderAt512(styleOf(roadLabel()), [roads(line([[120, 128], [150, 128]], { namn: 'Storgatan' }))]);
+    expect(boxOf(short, isRed)).toBeUndefined();
+    // Corners 28 canvas px apart, less than the label is long.
+    const zigzag = line([[40, 100], [50, 110], [60, 100], [70, 110], [80, 100], [90, 110], [100, 100], [110, 110], [120, 100]], { namn: 'Storgatan' });
+    expect(boxOf(await renderAt512(styleOf(roadLabel({ 'text-max-angle': 10 })), [roads(zigzag)]), isRed)).toBeUndefined();
+    expect(boxOf(await renderAt512(styleOf(roadLabel({ 'text-max-angle': 180 })), [roads(zigzag)]), isRed)).toBeDefined();
+  });
+
+  it('lets a line label and a point label collide', async () => {
+    const street = line([[20, 128], [236, 128]], { namn: 'Storgatan' });
+    const alone = boxOf(await renderAt512(styleOf(roadLabel()), [sourceTile({ roads: [street] })]), isRed)!;
+    // A point label right on the first road label (canvas pixels are twice the reference pixels).
+    const torget = point((alone.x1 + 30) / 2, 128, { name: 'Torget' });
+    const tiles = [sourceTile({ roads: [street], points: [torget] })];
+    // The point label sits above the road label in the style, so it is placed first and wins.
+    const both = await renderAt512(styleOf(roadLabel(), label({}, { 'text-color': '#0000ff' })), tiles);
+    expect(boxOf(both, isBlue)).toBeDefined();
+    expect(boxOf(both, isRed)?.count ?? 0).toBeLessThan(alone.count);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Boxes of the labels placed so far, in canvas pixels, bucketed in a grid so a new box is
- * tested only against its neighbours. Boxes touching count as colliding, as in MapLibre's
- * GridIndex. Pure.
+ * Boxes and circles of the labels placed so far, in canvas pixels, bucketed in a grid so a
+ * new shape is tested only against its neighbours. Shapes touching count as colliding, as
+ * in MapLibre's GridIndex (circles stand for labels along lines). Pure.
  */
 
 /** An axis-aligned box in canvas pixels. */
@@ -12,11 +12,20 @@ export interface Box {
   readonly y2: number;
 }
 
+/** A circle in canvas pixels: one of the discs MapLibre strings along a line label. */
+export interface Circle {
+  readonly cx: number;
+  readonly cy: number;
+  readonly r: number;
+}
+
+export type CollisionShape = Box | Circle;
+
 /** 64-px cells: a label box spans a few of them, so a test reads few lists. */
 const CELL_PX = 64;
 
 export class CollisionIndex {
-  private readonly cells = new Map<number, Box[]>();
+  private readonly cells = new Map<number, CollisionShape[]>();
   private readonly columns: number;
 
   /** The canvas width the index covers (boxes beyond it are kept in the edge columns). */
@@ -24,12 +33,12 @@ export class CollisionIndex {
     this.columns = Math.max(1, Math.ceil(widthPx / CELL_PX)) + 2;
   }
 
-  /** Whether a box touches or overlaps one inserted before. */
-  collides(box: Box): boolean {
+  /** Whether a shape touches or overlaps one inserted before. */
+  collides(shape: CollisionShape): boolean {
     let hit = false;
-    this.forCells(box, (key) => {
+    this.forCells(boundsOf(shape), (key) => {
       for (const other of this.cells.get(key) ?? []) {
-        if (box.x1 <= other.x2 && box.y1 <= other.y2 && box.x2 >= other.x1 && box.y2 >= other.y1) {
+        if (intersects(shape, other)) {
           hit = true;
           return false;
         }
@@ -39,11 +48,11 @@ export class CollisionIndex {
     return hit;
   }
 
-  insert(box: Box): void {
-    this.forCells(box, (key) => {
+  insert(shape: CollisionShape): void {
+    this.forCells(boundsOf(shape), (key) => {
       let list = this.cells.get(key);
       if (!list) this.cells.set(key, (list = []));
-      list.push(box);
+      list.push(shape);
       return true;
     });
   }
@@ -57,6 +66,30 @@ export class CollisionIndex {
       }
     }
   }
+}
+
+function isCircle(shape: CollisionShape): shape is Circle {
+  return 'r' in shape;
+}
+
+function boundsOf(shape: CollisionShape): Box {
+  if (!isCircle(shape)) return shape;
+  return { x1: shape.cx - shape.r, y1: shape.cy - shape.r, x2: shape.cx + shape.r, y2: shape.cy + shape.r };
+}
+
+/** Whether two shapes touch or overlap. */
+function intersects(a: CollisionShape, b: CollisionShape): boolean {
+  if (isCircle(a) && isCircle(b)) return (a.cx - b.cx) ** 2 + (a.cy - b.cy) ** 2 <= (a.r + b.r) ** 2;
+  if (isCircle(a)) return circleTouchesBox(a, b as Box);
+  if (isCircle(b)) return circleTouchesBox(b, a);
+  return a.x1 <= b.x2 && a.y1 <= b.y2 && a.x2 >= b.x1 && a.y2 >= b.y1;
+}
+
+function circleTouchesBox(c: Circle, box: Box): boolean {
+  // Distance from the centre to the box's nearest point.
+  const dx = Math.max(box.x1 - c.cx, 0, c.cx - box.x2);
+  const dy = Math.max(box.y1 - c.cy, 0, c.cy - box.y2);
+  return dx * dx + dy * dy <= c.r * c.r;
 }
 
 /** Device pixels per symbol unit along the symbol's x and y (they differ for icons fitted to text). */
@@ -95,7 +128,8 @@ export function symbolBox(
 
 /** A text or icon of a symbol, waiting for its place. */
 export interface PlacementCandidate {
-  readonly box: Box;
+  /** One box, or the circles of a label along a line. */
+  readonly shapes: readonly CollisionShape[];
   readonly allowOverlap: boolean;
   readonly ignorePlacement: boolean;
   /** text-optional / icon-optional: the symbol may show without it. */
@@ -112,14 +146,15 @@ export function placeSymbol(
   text: PlacementCandidate | undefined,
   icon: PlacementCandidate | undefined,
 ): { text: boolean; icon: boolean } {
-  let placeText = text !== undefined && (text.allowOverlap || !index.collides(text.box));
-  let placeIcon = icon !== undefined && (icon.allowOverlap || !index.collides(icon.box));
+  const fits = (c: PlacementCandidate): boolean => c.allowOverlap || !c.shapes.some((shape) => index.collides(shape));
+  let placeText = text !== undefined && fits(text);
+  let placeIcon = icon !== undefined && fits(icon);
   const iconWithoutText = !text || text.optional;
   const textWithoutIcon = !icon || icon.optional;
   if (!iconWithoutText && !textWithoutIcon) placeText = placeIcon = placeText && placeIcon;
   else if (!textWithoutIcon) placeText = placeText && placeIcon;
   else if (!iconWithoutText) placeIcon = placeText && placeIcon;
-  if (placeText && !text!.ignorePlacement) index.insert(text!.box);
-  if (placeIcon && !icon!.ignorePlacement) index.insert(icon!.box);
+  if (placeText && !text!.ignorePlacement) for (const shape of text!.shapes) index.insert(shape);
+  if (placeIcon && !icon!.ignorePlacement) for (const shape of icon!.shapes) index.insert(shape);
   return { text: placeText, icon: placeIcon };
 }

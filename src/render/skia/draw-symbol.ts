@@ -1,17 +1,31 @@
 /**
- * Symbol layers at point placement: text drawn from SDF glyphs (see draw-sdf.ts) and icons
- * from the style's sprite (see draw-icon.ts). Symbols are placed in layer, tile (top
- * down), then feature order against one collision index, text and icon together as
- * MapLibre's placement does; a symbol is placed once, by the tile that holds its anchor,
- * even when that anchor is off the canvas (as in MapLibre, so labels run on across tile
- * seams). A layer draws its icons first, then its text. Line placement is not drawn yet.
+ * Symbol layers: text drawn from SDF glyphs (see draw-sdf.ts) and icons from the style's
+ * sprite (see draw-icon.ts), at points or along lines (see line-symbols.ts). Symbols are
+ * placed in layer (top of the style first), tile (top down), then feature order against
+ * one collision index, text and icon together as MapLibre's placement does; a symbol is placed once, by the tile
+ * whose own extent holds its anchor (neighbours' buffers repeat it), even when that anchor
+ * is off the canvas (as in MapLibre, so labels run on across tile seams). A layer draws
+ * its icons first, then its text.
  */
 import type { Feature } from '@maplibre/maplibre-gl-style-spec';
-import { placeSymbol, symbolBox, type CollisionIndex } from './collision-index.ts';
+import { placeSymbol, symbolBox, type Box, type CollisionIndex, type CollisionShape } from './collision-index.ts';
 import type { DrawContext, TileBatch } from './draw-context.ts';
 import { drawIcons, fitIconToText, iconBox, paddingInPx, shapeIcon, type CssRect, type PlacedIcon } from './draw-icon.ts';
 import { drawSdfSymbols, type SdfQuad, type SdfSymbol } from './draw-sdf.ts';
 import { GLYPH_BORDER_PX, GLYPH_SIZE_PX, type GlyphSource } from './glyphs.ts';
+import { isInExtent, type AnchorSpacing, type Extent } from './line-placement.ts';
+import {
+  iconAngleOnLine,
+  layoutScale,
+  layTextAlongLine,
+  linesOf,
+  lineSites,
+  RepeatedText,
+  tileExtent,
+  type LineGlyph,
+  type LineSite,
+} from './line-symbols.ts';
+import { mergeLines } from './merge-lines.ts';
 import { imageName, type SpriteAtlas, type SpriteIcon } from './sprite.ts';
 import { bindProperty, type SymbolLayer } from './style-evaluation.ts';
 import { shapeText, type Shaping, type ShapingOptions, type TextAnchor } from './text-shaping.ts';
@@ -27,50 +41,163 @@ export interface SymbolContext {
 
 /** A shaped text with its glyph quads, shared by the labels that repeat it. */
 interface ShapedText {
+  readonly text: string;
   readonly shaping: Shaping;
   readonly quads: readonly SdfQuad[];
+  /** The same glyphs centred for laying along a line. */
+  readonly lineGlyphs: readonly LineGlyph[];
 }
 
 type TextValues = ReturnType<typeof bindText>;
 type IconValues = ReturnType<typeof bindIcon>;
+type LineValues = ReturnType<typeof bindLine>;
 
-/** Places and draws the text and icons of one symbol layer. */
-export function drawSymbol(dc: DrawContext, layer: SymbolLayer, batches: readonly TileBatch[], symbols: SymbolContext): void {
+/** A feature of a tile with what it shows. */
+interface SymbolFeature {
+  readonly tf: TileFeature;
+  readonly feature: Feature;
+  /** The feature's index in its tile (draw order among equal y). */
+  readonly index: number;
+  readonly shaped: ShapedText | undefined;
+  readonly image: SpriteIcon | undefined;
+}
+
+/** A text or icon that may be placed, and what it draws if it is. */
+interface Candidate<T> {
+  readonly item: T;
+  readonly shapes: readonly CollisionShape[];
+  readonly allowOverlap: boolean;
+  readonly ignorePlacement: boolean;
+  readonly optional: boolean;
+}
+
+/** A symbol layer's icons and text that won their place, in draw order. */
+export interface PlacedSymbols {
+  readonly icons: readonly PlacedIcon[];
+  readonly labels: readonly SdfSymbol[];
+}
+
+/**
+ * Places the text and icons of one symbol layer against the render's collision index.
+ * MapLibre places symbol layers from the top of the style down, so a layer drawn above
+ * wins its room, and draws them in style order (see drawPlacedSymbols).
+ */
+export function placeSymbolLayer(dc: DrawContext, layer: SymbolLayer, batches: readonly TileBatch[], symbols: SymbolContext): PlacedSymbols {
   const g = dc.globals;
   const text = layer.textField ? bindText(layer, g) : undefined;
   const icon = layer.iconImage && symbols.sprite ? bindIcon(layer, g) : undefined;
-  if (!text && !icon) return;
-  const placementOf = bindProperty(layer.placement, g);
+  if (!text && !icon) return { icons: [], labels: [] };
+  // symbol-placement depends on the zoom only.
+  const placement = layer.placement.evaluate(g);
+  const along = bindLine(layer, g);
+  const textAlongLine = (feature: Feature): boolean => placement !== 'point' && alignsWithLine(along.textAlignment(feature));
   const ratio = dc.pixelRatio;
-  const labels: Drawn<SdfSymbol>[] = [];
+  const labels: Drawn<readonly SdfSymbol[]>[] = [];
   const icons: Drawn<PlacedIcon>[] = [];
   const shapings = new Map<string, ShapedText | null>();
   // MapLibre places tile by tile from the top of the screen down, then left to right.
   const ordered = [...batches].sort((a, b) => a.tileRect.y - b.tileRect.y || a.tileRect.x - b.tileRect.x);
   ordered.forEach((batch, tile) => {
-    const own = batch.tileRect;
+    const place = (
+      f: SymbolFeature,
+      extent: Extent,
+      label: Candidate<readonly SdfSymbol[]> | undefined,
+      placedIcon: Candidate<PlacedIcon> | undefined,
+      y: number,
+    ): void => {
+      // symbol-avoid-edges: nothing of the symbol may reach past its tile.
+      if (along.avoidEdges(f.feature) && ![label, placedIcon].every((c) => !c || c.shapes.every((shape) => isInside(shape, extent)))) return;
+      const placed = placeSymbol(symbols.collisions, label, placedIcon);
+      if (placed.text) labels.push({ item: label!.item, tile, y, index: f.index });
+      if (placed.icon) icons.push({ item: placedIcon!.item, tile, y, index: f.index });
+    };
+    const features: SymbolFeature[] = [];
     batch.features.forEach((tf, index) => {
       const feature = tf.feature;
-      if (placementOf(feature) !== 'point') return;
-      const shaped = text ? shapeLabel(text, layer, feature, symbols.glyphs, shapings) : undefined;
+      const shaped = text ? shapeLabel(text, layer, feature, symbols.glyphs, shapings, placement, textAlongLine(feature)) : undefined;
       const image = icon ? iconImageOf(icon, layer, feature, symbols.sprite!) : undefined;
-      if (!shaped && !image) return;
-      for (const [ax, ay] of anchorsOf(tf)) {
-        // The tile that holds the anchor places the symbol; neighbours' buffers repeat it.
-        // As in MapLibre, an anchor off the canvas still draws when its tile was given.
-        if (ax < own.x || ax >= own.x + own.width || ay < own.y || ay >= own.y + own.height) continue;
-        const label = shaped ? textCandidate(text!, feature, shaped, ax, ay, ratio) : undefined;
-        const textRect = shaped ? cssRectOf(shaped.shaping, text!.size(feature)) : undefined;
-        const placedIcon = image ? iconCandidate(icon!, feature, image, ax, ay, ratio, textRect) : undefined;
-        const placed = placeSymbol(symbols.collisions, label, placedIcon);
-        if (placed.text) labels.push({ item: label!.symbol, tile, y: ay, index });
-        if (placed.icon) icons.push({ item: placedIcon!.icon, tile, y: ay, index });
-      }
+      if (shaped || image) features.push({ tf, feature, index, shaped, image });
     });
+    if (placement === 'point') {
+      for (const f of features) {
+        const extent = tileExtent(f.tf.placement);
+        for (const [ax, ay] of anchorsOf(f.tf)) {
+          if (!isInExtent({ x: ax, y: ay }, extent)) continue;
+          const label = f.shaped ? textCandidate(text!, f.feature, f.shaped, ax, ay, ratio) : undefined;
+          place(f, extent, label, f.image ? iconCandidate(icon!, f.feature, f.image, ax, ay, ratio, textRectOf(f, text)) : undefined, ay);
+        }
+      }
+      return;
+    }
+    const lines = features.map((f) => ({ item: f, text: f.shaped?.text, lines: linesOf(f.tf) }));
+    const repeated = new RepeatedText();
+    for (const { item: f, lines: merged } of placement === 'line' ? mergeLines(lines) : lines) {
+      const extent = tileExtent(f.tf.placement);
+      const spacing = anchorSpacing(along, f, text, icon, ratio);
+      for (const site of lineSites(merged, placement, extent, spacing)) {
+        if (placement === 'line' && f.shaped && repeated.isTooClose(f.shaped.text, site.anchor, spacing.spacingPx / 2)) continue;
+        const { x: ax, y: ay } = site.anchor;
+        let label: Candidate<readonly SdfSymbol[]> | undefined;
+        if (f.shaped) {
+          label = textAlongLine(f.feature)
+            ? lineTextCandidate(text!, along, f.feature, f.shaped, site, ratio)
+            : textCandidate(text!, f.feature, f.shaped, ax, ay, ratio);
+          if (!label) continue;
+        }
+        let placedIcon: Candidate<PlacedIcon> | undefined;
+        if (f.image) {
+          const onLine = alignsWithLine(along.iconAlignment(f.feature));
+          const angle = onLine ? iconAngleOnLine(site, along.iconKeepUpright(f.feature)) : undefined;
+          if (onLine && angle === undefined) continue;
+          placedIcon = iconCandidate(icon!, f.feature, f.image, ax, ay, ratio, textRectOf(f, text), angle);
+        }
+        place(f, extent, label, placedIcon, ay);
+      }
+    }
   });
   const sortByY = drawsByViewportY(layer, g);
-  drawIcons(dc.ctx, drawOrder(icons, sortByY), ratio);
-  drawSdfSymbols(dc.ctx, drawOrder(labels, sortByY), ratio);
+  return { icons: drawOrder(icons, sortByY), labels: drawOrder(labels, sortByY).flat() };
+}
+
+/** Draws a symbol layer's placed icons, then its text. */
+export function drawPlacedSymbols(dc: DrawContext, placed: PlacedSymbols): void {
+  drawIcons(dc.ctx, placed.icons, dc.pixelRatio);
+  drawSdfSymbols(dc.ctx, placed.labels, dc.pixelRatio);
+}
+
+/** `auto` rotation alignment means `map` for symbols along lines. */
+function alignsWithLine(alignment: string): boolean {
+  return alignment === 'map' || alignment === 'auto';
+}
+
+function isInside(shape: CollisionShape, e: Extent): boolean {
+  const box: Box = 'r' in shape ? { x1: shape.cx - shape.r, y1: shape.cy - shape.r, x2: shape.cx + shape.r, y2: shape.cy + shape.r } : shape;
+  return box.x1 >= e.left && box.x2 <= e.right && box.y1 >= e.top && box.y2 <= e.bottom;
+}
+
+/**
+ * How anchors are spaced on this feature's lines, as MapLibre's symbol layout measures it
+ * in the tile: the label length is the longer of text and icon, both scaled by
+ * text-size / 24 (MapLibre's textMaxBoxScale, applied to icons too).
+ */
+function anchorSpacing(along: LineValues, { tf, feature, shaped, image }: SymbolFeature, text: TextValues | undefined, icon: IconValues | undefined, ratio: number): AnchorSpacing {
+  const { pxPerLayoutPx, overscaling } = layoutScale(tf.placement, ratio);
+  const boxScale = ((text ? text.size(feature) : 16) / GLYPH_SIZE_PX) * pxPerLayoutPx;
+  const textLength = shaped ? shaped.shaping.right - shaped.shaping.left : 0;
+  const iconLength = image && icon ? image.width / image.pixelRatio : 0;
+  return {
+    spacingPx: along.spacing(feature) * pxPerLayoutPx,
+    labelLengthPx: Math.max(textLength, iconLength) * boxScale,
+    angleWindowPx: shaped ? (3 / 5) * GLYPH_SIZE_PX * boxScale : 0,
+    maxAngleRad: (along.maxAngle(feature) * Math.PI) / 180,
+    startGapPx: 2 * GLYPH_SIZE_PX * boxScale,
+    overscaling,
+  };
+}
+
+/** The label's box for icon-text-fit, when there is a label. */
+function textRectOf({ shaped, feature }: SymbolFeature, text: TextValues | undefined): CssRect | undefined {
+  return shaped ? cssRectOf(shaped.shaping, text!.size(feature)) : undefined;
 }
 
 /** A placed text or icon with what its draw order depends on. */
@@ -126,6 +253,18 @@ function bindText(layer: SymbolLayer, g: DrawContext['globals']) {
   };
 }
 
+function bindLine(layer: SymbolLayer, g: DrawContext['globals']) {
+  return {
+    spacing: bindProperty(layer.spacing, g),
+    maxAngle: bindProperty(layer.textMaxAngle, g),
+    textKeepUpright: bindProperty(layer.textKeepUpright, g),
+    iconKeepUpright: bindProperty(layer.iconKeepUpright, g),
+    avoidEdges: bindProperty(layer.avoidEdges, g),
+    textAlignment: bindProperty(layer.textRotationAlignment, g),
+    iconAlignment: bindProperty(layer.iconRotationAlignment, g),
+  };
+}
+
 function bindIcon(layer: SymbolLayer, g: DrawContext['globals']) {
   const rotate = bindProperty(layer.iconRotate, g);
   const size = bindProperty(layer.iconSize, g);
@@ -162,24 +301,28 @@ function shapeLabel(
   feature: Feature,
   glyphs: GlyphSource,
   cache: Map<string, ShapedText | null>,
+  placement: 'point' | 'line' | 'line-center',
+  alongLine: boolean,
 ): ShapedText | undefined {
   const text = textOf(v.field(feature), feature, layer.textFieldHasTokens, v.transform(feature));
   if (!text || !(v.size(feature) > 0)) return undefined;
+  // Labels on lines do not wrap (MapLibre shapes them with no max width); along a line,
+  // text-offset moves the glyphs along and across it instead (see line-symbols.ts).
   const options: ShapingOptions = {
     fontstack: (v.font(feature) ?? []).join(','),
-    maxWidthEms: v.maxWidth(feature),
+    maxWidthEms: placement === 'point' ? v.maxWidth(feature) : 0,
     lineHeightEms: v.lineHeight(feature),
     letterSpacingEms: v.letterSpacing(feature),
     justify: v.justify(feature),
     anchor: v.anchor(feature) as TextAnchor,
-    offsetEms: v.offset(feature),
+    offsetEms: alongLine ? [0, 0] : v.offset(feature),
   };
   // Labels of a layer often repeat (house numbers, "Test"): shape each text once.
   const key = `${text}\u0000${options.fontstack}\u0000${options.maxWidthEms},${options.lineHeightEms},${options.letterSpacingEms},${options.justify},${options.anchor},${options.offsetEms.join(',')}`;
   let shaped = cache.get(key);
   if (shaped === undefined) {
     const shaping = shapeText(text, glyphs, options);
-    cache.set(key, (shaped = shaping ? { shaping, quads: glyphQuads(shaping) } : null));
+    cache.set(key, (shaped = shaping ? shapedText(text, shaping) : null));
   }
   return shaped ?? undefined;
 }
@@ -193,29 +336,38 @@ function iconImageOf(v: IconValues, layer: SymbolLayer, feature: Feature, sprite
 }
 
 /** A label at an anchor, with its collision box. */
-function textCandidate(v: TextValues, feature: Feature, shaped: ShapedText, ax: number, ay: number, ratio: number) {
-  const size = v.size(feature);
+function textCandidate(v: TextValues, feature: Feature, shaped: ShapedText, ax: number, ay: number, ratio: number): Candidate<readonly SdfSymbol[]> {
   const translate = v.translate(feature);
   const symbol: SdfSymbol = {
+    ...textPaint(v, feature, ratio),
     quads: shaped.quads,
     x: ax + translate[0] * ratio,
     y: ay + translate[1] * ratio,
-    scale: [(size * ratio) / GLYPH_SIZE_PX, (size * ratio) / GLYPH_SIZE_PX],
-    fontScale: size / GLYPH_SIZE_PX,
     rotateRad: (v.rotate(feature) * Math.PI) / 180,
+  };
+  return {
+    item: [symbol],
+    shapes: [symbolBox(shaped.shaping, symbol.x, symbol.y, symbol.scale, symbol.rotateRad, v.padding(feature) * ratio)],
+    ...textPlacement(v, feature),
+  };
+}
+
+/** How a feature's text is painted: size and colours, the same for every glyph. */
+function textPaint(v: TextValues, feature: Feature, ratio: number) {
+  const size = v.size(feature);
+  return {
+    scale: [(size * ratio) / GLYPH_SIZE_PX, (size * ratio) / GLYPH_SIZE_PX] as const,
+    fontScale: size / GLYPH_SIZE_PX,
     color: v.color(feature),
     haloColor: v.haloColor(feature),
     haloWidth: v.haloWidth(feature),
     haloBlur: v.haloBlur(feature),
     opacity: v.opacity(feature),
   };
-  return {
-    symbol,
-    box: symbolBox(shaped.shaping, symbol.x, symbol.y, symbol.scale, symbol.rotateRad, v.padding(feature) * ratio),
-    allowOverlap: v.allowOverlap(feature),
-    ignorePlacement: v.ignorePlacement(feature),
-    optional: v.optional(feature),
-  };
+}
+
+function textPlacement(v: TextValues, feature: Feature) {
+  return { allowOverlap: v.allowOverlap(feature), ignorePlacement: v.ignorePlacement(feature), optional: v.optional(feature) };
 }
 
 /** A label's box in CSS pixels relative to the anchor (text-offset included). */
@@ -224,8 +376,21 @@ function cssRectOf(shaping: Shaping, textSize: number): CssRect {
   return { left: shaping.left * scale, top: shaping.top * scale, right: shaping.right * scale, bottom: shaping.bottom * scale };
 }
 
-/** An icon at an anchor, with its collision box; fitted to the label's box when icon-text-fit says so. */
-function iconCandidate(v: IconValues, feature: Feature, image: SpriteIcon, ax: number, ay: number, ratio: number, textRect?: CssRect) {
+/**
+ * An icon at an anchor, with its collision box; fitted to the label's box when
+ * icon-text-fit says so. Aligned with a line it is turned with the line (its box only by
+ * icon-rotate) and sampled bilinearly, as MapLibre draws icons pitched with the map.
+ */
+function iconCandidate(
+  v: IconValues,
+  feature: Feature,
+  image: SpriteIcon,
+  ax: number,
+  ay: number,
+  ratio: number,
+  textRect: CssRect | undefined,
+  lineAngleRad?: number,
+): Candidate<PlacedIcon> {
   const size = v.size(feature);
   const translate = v.translate(feature);
   const fit = v.textFit(feature);
@@ -242,7 +407,7 @@ function iconCandidate(v: IconValues, feature: Feature, image: SpriteIcon, ax: n
     size,
     scale: [shape.cssPerPx[0] * size * ratio, shape.cssPerPx[1] * size * ratio],
     rotateRad: (v.rotate(feature) * Math.PI) / 180,
-    linear: v.scalesOrRotates(feature) || image.pixelRatio !== ratio,
+    linear: v.scalesOrRotates(feature) || image.pixelRatio !== ratio || lineAngleRad !== undefined,
     opacity: v.opacity(feature),
     color: v.color(feature),
     haloColor: v.haloColor(feature),
@@ -250,8 +415,8 @@ function iconCandidate(v: IconValues, feature: Feature, image: SpriteIcon, ax: n
     haloBlur: v.haloBlur(feature),
   };
   return {
-    icon,
-    box: iconBox(icon, paddingInPx(v.padding(feature), ratio)),
+    item: { ...icon, rotateRad: icon.rotateRad + (lineAngleRad ?? 0) },
+    shapes: [iconBox(icon, paddingInPx(v.padding(feature), ratio))],
     allowOverlap: v.allowOverlap(feature),
     ignorePlacement: v.ignorePlacement(feature),
     optional: v.optional(feature),
@@ -318,18 +483,55 @@ function anchorsOf(tf: TileFeature): [number, number][] {
   return [];
 }
 
-/** The SDF quads of a shaping's glyphs, in 24-px glyph units relative to the anchor. */
-function glyphQuads(shaping: Shaping): SdfQuad[] {
+/**
+ * A shaping with its glyphs' SDF quads, in 24-px glyph units: relative to the anchor for
+ * labels at a point, relative to each glyph's centre for labels along a line (glyphs
+ * without a bitmap, spaces, are left out of both, as MapLibre leaves them out of a
+ * label's quads).
+ */
+function shapedText(text: string, shaping: Shaping): ShapedText {
   const quads: SdfQuad[] = [];
+  const lineGlyphs: LineGlyph[] = [];
   for (const p of shaping.glyphs) {
     if (p.glyph.bitmap.length === 0) continue;
-    quads.push({
+    const quad: SdfQuad = {
       bitmap: p.glyph.bitmap,
       qx: p.x + p.glyph.left - GLYPH_BORDER_PX,
       qy: p.y - p.glyph.top - GLYPH_BORDER_PX,
       qw: p.glyph.width + 2 * GLYPH_BORDER_PX,
       qh: p.glyph.height + 2 * GLYPH_BORDER_PX,
-    });
+    };
+    const centre = p.x + p.glyph.advance / 2;
+    quads.push(quad);
+    lineGlyphs.push({ quad: { ...quad, qx: quad.qx - centre }, centre });
   }
-  return quads;
+  return { text, shaping, quads, lineGlyphs };
+}
+
+/** A label laid along its line from the site's anchor, glyph by glyph, with its collision circles; undefined when it runs off the line. */
+function lineTextCandidate(
+  v: TextValues,
+  along: LineValues,
+  feature: Feature,
+  shaped: ShapedText,
+  site: LineSite,
+  ratio: number,
+): Candidate<readonly SdfSymbol[]> | undefined {
+  const paint = textPaint(v, feature, ratio);
+  const pxPerGlyphUnit = paint.scale[0];
+  const laid = layTextAlongLine(site, shaped.lineGlyphs, {
+    pxPerGlyphUnit,
+    offsetEms: v.offset(feature),
+    heightGlyphUnits: shaped.shaping.bottom - shaped.shaping.top,
+    paddingPx: v.padding(feature) * ratio,
+    keepUpright: along.textKeepUpright(feature),
+  });
+  if (!laid) return undefined;
+  const [tx, ty] = v.translate(feature).map((t) => t * ratio) as [number, number];
+  const rotateRad = (v.rotate(feature) * Math.PI) / 180;
+  return {
+    item: laid.glyphs.map((glyph, i) => ({ ...paint, quads: [shaped.lineGlyphs[i]!.quad], x: glyph.x + tx, y: glyph.y + ty, rotateRad: glyph.angleRad + rotateRad })),
+    shapes: laid.circles.map((c) => ({ ...c, cx: c.cx + tx, cy: c.cy + ty })),
+    ...textPlacement(v, feature),
+  };
 }

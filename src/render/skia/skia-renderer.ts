@@ -13,11 +13,11 @@ import type { DrawContext, TileBatch } from './draw-context.ts';
 import { drawFill } from './draw-fill.ts';
 import { drawLine } from './draw-line.ts';
 import { drawRaster, placeRasterTiles } from './draw-raster.ts';
-import { drawSymbol, type SymbolContext } from './draw-symbol.ts';
+import { drawPlacedSymbols, placeSymbolLayer, type PlacedSymbols, type SymbolContext } from './draw-symbol.ts';
 import { GlyphSource } from './glyphs.ts';
 import { patternContext } from './pattern.ts';
 import { SpriteAtlas } from './sprite.ts';
-import { compileStyle, isLayerShown, type FeatureLayer, type GlobalCompositeOperationName } from './style-evaluation.ts';
+import { compileStyle, isLayerShown, type CompiledLayer, type FeatureLayer, type GlobalCompositeOperationName, type SymbolLayer } from './style-evaluation.ts';
 import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry.ts';
 
 /**
@@ -29,7 +29,7 @@ const MAX_CANVAS_PIXELS = 8192 * 8192;
 /**
  * Draws background, fill, line, circle and raster layers (with sprite patterns, given a sprite),
  * and the text (given glyphs) and icons (given a sprite) of symbol layers placed at
- * points; line-placed symbols, hillshade, heatmap, fill-extrusion and
+ * points and along lines; hillshade, heatmap, fill-extrusion and
  * color-relief layers are skipped. Stateless between renders apart from the
  * compiled-style, glyph and sprite caches, keyed by the style object, the glyph loader and
  * the sprite sheet: pass the same objects each time to compile and decode once.
@@ -81,8 +81,6 @@ export function renderImage(
   const tilesBySource = decodeTiles(tiles, frame);
   const rastersBySource = placeRasterTiles(tiles, frame);
   let scratch: Canvas | undefined;
-  // Labels of all symbol layers share one collision index: earlier layers win their place.
-  let symbols: SymbolContext | undefined;
 
   const sprite = SpriteAtlas.load(options.sprite, view.pixelRatio);
   const main: DrawContext = {
@@ -91,6 +89,7 @@ export function renderImage(
     pixelRatio: view.pixelRatio,
     ...(sprite ? { patterns: patternContext(sprite, frame, view.zoom, view.pixelRatio) } : {}),
   };
+  const placedSymbols = placeSymbolLayers(main, compiled.layers, tilesBySource, width, { glyphs: options.glyphs, sprite });
   for (const layer of compiled.layers) {
     if (!isLayerShown(layer, view.zoom)) continue;
     if (layer.type === 'background') {
@@ -101,13 +100,13 @@ export function renderImage(
       drawRaster(main, layer, rastersBySource.get(layer.source));
       continue;
     }
-    const batches = selectFeatures(layer, tilesBySource.get(layer.source), globals);
-    if (batches.length === 0) continue;
     if (layer.type === 'symbol') {
-      symbols ??= { glyphs: new GlyphSource(options.glyphs), sprite, collisions: new CollisionIndex(width) };
-      drawSymbol(main, layer, batches, symbols);
+      const placed = placedSymbols.get(layer);
+      if (placed) drawPlacedSymbols(main, placed);
       continue;
     }
+    const batches = selectFeatures(layer, tilesBySource.get(layer.source), globals);
+    if (batches.length === 0) continue;
     const opacity = layer.layerOpacity.evaluate(globals);
     if (!(opacity > 0)) continue;
     if (opacity >= 1 && layer.layerBlend === 'source-over') {
@@ -125,6 +124,30 @@ export function renderImage(
   const pixels = main.ctx.getImageData(0, 0, width, height).data;
   // getImageData gives straight (un-premultiplied) RGBA, which is what RgbaImage holds.
   return { width, height, data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength) };
+}
+
+/**
+ * The symbols of every shown symbol layer, placed against one collision index from the
+ * top of the style down as MapLibre does, so a label drawn above wins its room.
+ */
+function placeSymbolLayers(
+  dc: DrawContext,
+  layers: readonly CompiledLayer[],
+  tilesBySource: Map<string, DecodedTile[]>,
+  widthPx: number,
+  resources: { glyphs: GlyphLoader | undefined; sprite: SpriteAtlas | undefined },
+): Map<SymbolLayer, PlacedSymbols> {
+  const placed = new Map<SymbolLayer, PlacedSymbols>();
+  let symbols: SymbolContext | undefined;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    if (layer.type !== 'symbol' || !isLayerShown(layer, dc.globals.zoom)) continue;
+    const batches = selectFeatures(layer, tilesBySource.get(layer.source), dc.globals);
+    if (batches.length === 0) continue;
+    symbols ??= { glyphs: new GlyphSource(resources.glyphs), sprite: resources.sprite, collisions: new CollisionIndex(widthPx) };
+    placed.set(layer, placeSymbolLayer(dc, layer, batches, symbols));
+  }
+  return placed;
 }
 
 function drawFeatureLayer(dc: DrawContext, layer: FeatureLayer, batches: readonly TileBatch[]): void {

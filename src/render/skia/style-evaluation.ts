@@ -103,6 +103,14 @@ export interface CircleLayer extends FeatureLayerBase {
 export interface SymbolLayer extends FeatureLayerBase {
   readonly type: 'symbol';
   readonly placement: StyleProperty<'point' | 'line' | 'line-center'>;
+  /** Line placement: symbol-spacing, text-max-angle, text-keep-upright, icon-keep-upright, symbol-avoid-edges. */
+  readonly spacing: StyleProperty<number>;
+  readonly textMaxAngle: StyleProperty<number>;
+  readonly textKeepUpright: StyleProperty<boolean>;
+  readonly iconKeepUpright: StyleProperty<boolean>;
+  readonly avoidEdges: StyleProperty<boolean>;
+  readonly textRotationAlignment: StyleProperty<'map' | 'viewport' | 'viewport-glyph' | 'auto'>;
+  readonly iconRotationAlignment: StyleProperty<'map' | 'viewport' | 'auto'>;
   readonly zOrder: StyleProperty<'auto' | 'viewport-y' | 'source'>;
   /** Undefined when the layer has no icon-image. */
   readonly iconImage: StyleProperty<unknown> | undefined;
@@ -320,6 +328,13 @@ function compileLayer(
         ...featureLayerBase(layer, base, globalState, property),
         type: 'symbol',
         placement: property('layout', 'symbol-placement'),
+        spacing: property('layout', 'symbol-spacing'),
+        textMaxAngle: property('layout', 'text-max-angle'),
+        textKeepUpright: property('layout', 'text-keep-upright'),
+        iconKeepUpright: property('layout', 'icon-keep-upright'),
+        avoidEdges: property('layout', 'symbol-avoid-edges'),
+        textRotationAlignment: property('layout', 'text-rotation-alignment'),
+        iconRotationAlignment: property('layout', 'icon-rotation-alignment'),
         zOrder: property('layout', 'symbol-z-order'),
         iconImage: optional('layout', 'icon-image'),
         iconImageHasTokens: hasLegacyTokens(layout['icon-image']),

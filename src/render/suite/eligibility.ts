@@ -1,8 +1,8 @@
 /**
  * Which suite tests the 2D Skia renderer can attempt. A test is skipped (with a reason)
  * when it needs what that renderer does not draw: a rotated or tilted view, layer types
- * it leaves out (hillshade, heatmap…), line-placed symbols, variably anchored or
- * vertical text, clustering. Only layers that would show count: a symbol
+ * it leaves out (hillshade, heatmap…), variably anchored or vertical text (CJK set
+ * upright along lines), clustering. Only layers that would show count: a symbol
  * layer with `visibility: none` does not.
  */
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
@@ -22,6 +22,15 @@ const SYMBOL_GAPS: [string, string][] = [
 /** Source types whose tiles (or picture) the suite runner can build. */
 const TILED_SOURCE_TYPES = new Set(['vector', 'geojson', 'raster', 'image']);
 
+/** Ideographs and kana, which MapLibre sets upright on steep lines (vertical writing); Latin turns with the line. */
+const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+
+/** Whether a layer's inline GeoJSON data holds CJK text (tiled sources cannot be told without decoding them). */
+function hasCjkText(style: StyleSpecification, layer: { source?: unknown }): boolean {
+  const source = typeof layer.source === 'string' ? (style.sources?.[layer.source] as { data?: unknown } | undefined) : undefined;
+  return typeof source?.data === 'object' && CJK.test(JSON.stringify(source.data));
+}
+
 /** Why a test cannot be rendered here, or undefined when it can. */
 export function skipReason(style: StyleSpecification, spec: CaseSpec): string | undefined {
   if (spec.extras.length > 0) return `needs a live map (${spec.extras.join(', ')})`;
@@ -40,7 +49,7 @@ export function skipReason(style: StyleSpecification, spec: CaseSpec): string | 
     if (layer.type === 'symbol') {
       for (const [name, reason] of SYMBOL_GAPS) if (layout?.[name] !== undefined) reasons.add(reason);
       const placement = layout?.['symbol-placement'];
-      if (placement !== undefined && placement !== 'point') reasons.add('line-placed symbols');
+      if ((placement === 'line' || placement === 'line-center') && hasCjkText(style, layer)) reasons.add('upright CJK glyphs along lines');
     }
     if ('source' in layer && typeof layer.source === 'string') usedSources.add(layer.source);
   }
