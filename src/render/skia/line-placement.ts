@@ -5,10 +5,11 @@
  * then each glyph at its distance from the anchor along the line, turned with its segment.
  * Pure.
  *
- *        anchor (segment 1)
- *   v0 ─────────●──────── v2          a glyph whose centre lies d px from the anchor sits
- *          v1 ──┘   "N a m n"         where walking d px along the line (forwards for d > 0,
- *                                     backwards for d < 0) ends, at that segment's angle.
+ *                  d < 0 ◄──┼──► d > 0
+ *   v0 ───────────────────────●────────────┐ v1     a glyph whose centre lies d px from
+ *                          anchor          │        the anchor sits where walking d px
+ *                        (segment 0)       │        along the line ends, turned to that
+ *                                          ▼ v2     segment (so a label bends round v1)
  */
 import type { Circle } from './collision-index.ts';
 
