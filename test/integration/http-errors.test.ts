@@ -39,7 +39,7 @@ describe('bad requests get clear errors', () => {
     ['/tiles/sodertorn/1/0/0.gif', 404, 'UNKNOWN_FORMAT', 'use one of mvt, pbf, png, webp, jpg'],
     ['/tiles/sodertorn/1/0/0@2x.mvt', 404, 'UNKNOWN_FORMAT', 'use one of mvt, pbf, png, webp, jpg'],
     ['/tiles/sodertorn/1/0/0@3x.png', 404, 'UNKNOWN_FORMAT', 'scale @3x is not served'],
-    ['/tiles/nostyle/1/0/0.png', 404, 'UNKNOWN_STYLE', 'styles: grundkarta'],
+    ['/tiles/nostyle/1/0/0.png', 404, 'UNKNOWN_STYLE', 'styles: gra, grundkarta, utskrift'],
     ['/nothing/here', 404, 'NOT_FOUND', 'no route for /nothing/here'],
     ['/tiles/%E0%A4%A', 404, 'NOT_FOUND', 'percent-encoding'],
   ])('GET %s → %i %s', async (path, status, code, message) => {
