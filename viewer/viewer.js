@@ -69,6 +69,29 @@
     list.append(button);
   }
 
+  // Click: the features under the pointer, by layer, with their attributes (what a GIS officer checks first).
+  vectorMap.on('click', (e) => {
+    const seen = new Set();
+    const rows = [];
+    for (const f of vectorMap.queryRenderedFeatures(e.point)) {
+      const key = `${f.sourceLayer}/${f.id ?? JSON.stringify(f.properties)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const cells = Object.entries(f.properties).map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(String(v))}</td></tr>`).join('');
+      rows.push(`<h3>${escapeHtml(f.sourceLayer ?? f.layer.id)}${f.id === undefined ? '' : ` #${f.id}`}</h3><table>${cells}</table>`);
+    }
+    if (rows.length === 0) return;
+    new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setHTML(`<div class="inspect">${rows.join('')}</div>`).addTo(vectorMap);
+  });
+
+  // The pointer in WGS84 and in SWEREF 99 TM, the coordinates Swedish GIS users work in.
+  proj4.defs('EPSG:3006', config.sweref99tm);
+  const cursor = document.getElementById('cursor');
+  vectorMap.on('mousemove', (e) => {
+    const [x, y] = proj4('EPSG:4326', 'EPSG:3006', [e.lngLat.lng, e.lngLat.lat]);
+    cursor.textContent = `SWEREF 99 TM: N ${Math.round(y)}, E ${Math.round(x)}\nWGS 84: ${e.lngLat.lat.toFixed(5)} N, ${e.lngLat.lng.toFixed(5)} E`;
+  });
+
   const report = () => {
     const c = vectorMap.getCenter();
     status.textContent = `Zoom ${vectorMap.getZoom().toFixed(2)}\n${c.lat.toFixed(5)} N, ${c.lng.toFixed(5)} E`;
@@ -85,6 +108,10 @@
   document.getElementById('status').textContent = `Kartan kunde inte laddas: ${error.message}`;
   console.error(error);
 });
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
 
 async function fetchJson(url) {
   const res = await fetch(url);

@@ -95,7 +95,7 @@ export function createHttpServer(
       handler: ({ res, baseUrl, headers }) => sendJson(res, 200, { tilesets: pipeline.listTilesets(baseUrl) }, headers),
     },
     ...fontRoutes(fonts),
-    ...styleRoutes(styles, sprites),
+    ...styleRoutes(styles, sprites, pipeline),
     ...viewer.routes,
     {
       name: 'health',

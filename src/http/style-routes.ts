@@ -7,6 +7,7 @@ import { EngineError } from '../errors.ts';
 import { styleForClients } from '../styles/client-style.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
+import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { Handler } from './exchange.ts';
 import { sendCacheable, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
@@ -14,7 +15,7 @@ import type { Route } from './router.ts';
 /** Styles and sprites change only with a restart; short enough that an edit shows within minutes. */
 const STYLE_CACHE_CONTROL = 'public, max-age=300';
 
-export function styleRoutes(styles: readonly LoadedStyle[], sprites: ReadonlyMap<string, SpriteSet>): Route<Handler>[] {
+export function styleRoutes(styles: readonly LoadedStyle[], sprites: ReadonlyMap<string, SpriteSet>, pipeline: TilePipeline): Route<Handler>[] {
   const byId = new Map(styles.map((s) => [s.id, s]));
   const styleOf = (id: string): LoadedStyle => {
     const style = byId.get(id);
@@ -32,6 +33,33 @@ export function styleRoutes(styles: readonly LoadedStyle[], sprites: ReadonlyMap
           styles.map((s) => ({ version: 8, id: s.id, name: s.style.name ?? s.id, url: `${baseUrl}/styles/${encodeURIComponent(s.id)}/style.json` })),
           { ...headers, 'Cache-Control': STYLE_CACHE_CONTROL },
         ),
+    },
+    {
+      // The style as raster tiles, for clients that take a raster TileJSON (QGIS, Leaflet, MapLibre raster sources).
+      name: 'style-tilejson',
+      pattern: /^\/styles\/(?<id>[^/]+)\.json$/,
+      handler: async ({ res, params, baseUrl, headers }) => {
+        const style = styleOf(params.id!);
+        const tilesetId = [...style.sources.values()][0];
+        const data = tilesetId === undefined ? undefined : await pipeline.getTileJson(tilesetId, baseUrl);
+        const id = encodeURIComponent(style.id);
+        sendJson(
+          res,
+          200,
+          {
+            tilejson: '3.0.0',
+            name: style.style.name ?? style.id,
+            tiles: [`${baseUrl}/tiles/${id}/{z}/{x}/{y}.png`],
+            scheme: 'xyz',
+            format: 'png',
+            minzoom: data?.minzoom ?? 0,
+            maxzoom: data?.maxzoom ?? 18,
+            ...(data ? { bounds: data.bounds, center: data.center } : {}),
+            ...(data?.attribution ? { attribution: data.attribution } : {}),
+          },
+          { ...headers, 'Cache-Control': STYLE_CACHE_CONTROL },
+        );
+      },
     },
     {
       name: 'style',

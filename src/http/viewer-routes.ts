@@ -1,6 +1,6 @@
 /**
  * The map viewer a person opens at /: a page, its script and stylesheet from the viewer
- * folder, MapLibre GL JS from node_modules (no CDN: it works offline on loopback), and
+ * folder, MapLibre GL JS and proj4 from node_modules (no CDN: it works offline on loopback), and
  * /viewer/config.json with where to open and the places (municipalities) to zoom to.
  */
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { EngineConfig } from '../config/schema.ts';
 import { EngineError } from '../errors.ts';
+import { sweref99tm } from '../grids/swedish-grids.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { GroupExtent } from '../sources/tile-source.ts';
 import type { Handler } from './exchange.ts';
@@ -65,6 +66,7 @@ export function createViewer(pipeline: TilePipeline, config: EngineConfig['viewe
     'viewer.css': staticFile(join(config.dir, 'viewer.css'), 'text/css; charset=utf-8'),
     'maplibre-gl.js': staticFile(join(maplibre, 'maplibre-gl.js'), 'text/javascript; charset=utf-8'),
     'maplibre-gl.css': staticFile(join(maplibre, 'maplibre-gl.css'), 'text/css; charset=utf-8'),
+    'proj4.js': staticFile(join(createRequire(import.meta.url).resolve('proj4/package.json'), '..', 'dist', 'proj4.js'), 'text/javascript; charset=utf-8'),
   };
   const index = staticFile(join(config.dir, 'index.html'), 'text/html; charset=utf-8');
 
@@ -97,6 +99,7 @@ export function createViewer(pipeline: TilePipeline, config: EngineConfig['viewe
             defaultStyle,
             center: config.center,
             zoom: config.zoom,
+            sweref99tm: sweref99tm.proj4,
             maxzoom: primary?.maxzoom ?? 18,
             attribution: primary?.attribution ?? '',
             municipalities: (await readPlaces()).map((g) => ({ kommunkod: g.key, namn: g.label, bounds: [[g.bounds[0], g.bounds[1]], [g.bounds[2], g.bounds[3]]] })),

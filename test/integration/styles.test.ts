@@ -44,6 +44,16 @@ describe('styles for web maps', () => {
     expect(again.status).toBe(304);
   });
 
+  it('describes each style as raster tiles in a TileJSON', async () => {
+    const res = await fetch(`${running.url}/styles/gra.json`);
+    expect(res.status).toBe(200);
+    const tilejson = (await res.json()) as { tilejson: string; tiles: string[]; minzoom: number; maxzoom: number; bounds: number[] };
+    expect(tilejson).toMatchObject({ tilejson: '3.0.0', tiles: [`${running.url}/tiles/gra/{z}/{x}/{y}.png`], minzoom: 0, maxzoom: 18 });
+    expect(tilejson.bounds[0]).toBeGreaterThan(17);
+    const tile = await fetch(tilejson.tiles[0]!.replace('{z}/{x}/{y}', '12/2252/1207'));
+    expect(tile.headers.get('content-type')).toBe('image/png');
+  });
+
   it('rewrites URLs to the public base URL behind a proxy', async () => {
     const proxied = await startEngine({ database: null, overrides: { server: { publicUrl: 'https://karta.example.se/api' } } });
     try {

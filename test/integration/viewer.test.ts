@@ -132,6 +132,27 @@ describe('the map viewer in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows the attributes of the features under a click, and the pointer in SWEREF 99 TM', async () => {
+    await jumpTo(HUDDINGE, 15);
+    const box = (await page.locator('#map').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    // Huddinge centre, 17.982 E 59.237 N, is about N 6 569 000, E 673 000 in SWEREF 99 TM.
+    const cursor = await page.locator('#cursor').textContent();
+    const [, north, east] = /N (\d+), E (\d+)/.exec(cursor ?? '') ?? [];
+    expect(Number(north)).toBeGreaterThan(6_560_000);
+    expect(Number(north)).toBeLessThan(6_580_000);
+    expect(Number(east)).toBeGreaterThan(665_000);
+    expect(Number(east)).toBeLessThan(680_000);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const popup = page.locator('.maplibregl-popup .inspect');
+    await popup.waitFor();
+    // The centre of Huddinge is built-up land: the land-cover polygon and its class at least.
+    const text = await popup.textContent();
+    expect(text).toContain('mark');
+    expect(text).toContain('bebyggelse');
+    await page.locator('.maplibregl-popup-close-button').click();
+  });
+
   it('shows tile boundaries on request', async () => {
     await jumpTo(HUDDINGE, 12);
     const before = await shot();
