@@ -1,7 +1,8 @@
 // Prepares this machine for the test suite, as a newcomer's `npm test` needs it:
 // PostgreSQL running, PostGIS installed (apt, when root) and enabled in a dedicated
-// test database, GDAL's ogrinfo for the independent MVT decoder. Idempotent and quiet
-// when everything is already there.
+// test database, GDAL's ogrinfo for the independent MVT decoder, Redis answering on
+// 127.0.0.1:6379 for the cache tier tests. Idempotent and quiet when everything is
+// already there.
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import pg from 'pg';
@@ -80,4 +81,16 @@ if (!existsSync('/usr/share/python3-mapproxy/test/schemas/wmts/1.0/wmtsGetCapabi
 if (spawnSync('/usr/bin/python3', ['-c', 'import owslib']).status !== 0) missing.push('python3-owslib');
 if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
 if (missing.length) aptInstall(missing);
-log(`ready: ${TEST_DB} with PostGIS ${version}; GDAL, xmllint, OGC schemas, OWSLib and chromium present`);
+
+// Redis for the cache tier tests (they use database 15 and a key prefix of their own).
+// Started without persistence: a test server keeps nothing between runs.
+const redisAnswers = () => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG';
+if (!redisAnswers()) {
+  if (!hasCommand('redis-server') || !hasCommand('redis-cli')) aptInstall(['redis-server']);
+  run('redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no');
+  for (let i = 0; i < 50 && !redisAnswers(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!redisAnswers()) throw new Error('redis-server was started but 127.0.0.1:6379 does not answer PING');
+}
+const redisInfo = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'info', 'server'], { encoding: 'utf8' }).stdout ?? '';
+const redisVersion = /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown version';
+log(`ready: ${TEST_DB} with PostGIS ${version}; Redis ${redisVersion} on 127.0.0.1:6379; GDAL, xmllint, OGC schemas, OWSLib and chromium present`);
