@@ -2,6 +2,9 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type pg from 'pg';
+import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../cache/invalidation/changelog-sql.ts';
+import type { EngineConfig } from './config/schema.ts';
 import { DEFAULT_BUILDINGS, DEFAULT_SEED, MAX_BUILDINGS } from './demo/defaults.ts';
 
 /**
@@ -76,6 +79,50 @@ function dataFlags(values: FlagValues): { seed: number; buildings: number } {
     seed: integerFlag(values, 'seed', DEFAULT_SEED, 0, 0xffffffff),
     buildings: integerFlag(values, 'buildings', DEFAULT_BUILDINGS, 0, MAX_BUILDINGS),
   };
+}
+
+const changeLogOptions = {
+  config: { type: 'string' },
+  changelog: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const changeLogHelp = [
+  '  --config FILE      configuration file (default config/sodertorn.yaml; env CONFIG)',
+  `  --changelog NAME   change-log table as schema.table (default ${DEFAULT_CHANGELOG})`,
+];
+
+/**
+ * Loads the config and runs fn with one connection to its database (DATABASE_URL or
+ * database.url). Configuration, setup and database errors become a message and exit code 1.
+ */
+async function withConfiguredDatabase(
+  values: FlagValues,
+  io: CliIo,
+  what: string,
+  fn: (client: pg.Client, config: EngineConfig) => Promise<number>,
+): Promise<number> {
+  const { loadConfig, ConfigError } = await import('./config/load-config.ts');
+  const { default: pgModule } = await import('pg');
+  let config;
+  try {
+    config = loadConfig({ ...io.env, ...(values.config === undefined ? {} : { CONFIG: stringFlag(values, 'config', '') }) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`error: ${error.message}`);
+    return 1;
+  }
+  const client = new pgModule.Client({ connectionString: config.database.url ?? DEFAULT_DATABASE_URL });
+  try {
+    await client.connect();
+    return await fn(client, config);
+  } catch (error) {
+    // As load: pg's messages name the problem without the connection string (no password leaks).
+    io.err(`${what} failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** The commands, by name. */
@@ -170,6 +217,76 @@ export const commands: Record<string, CliCommand> = {
         io.err(`error: ${error.message}`);
         return 1;
       }
+    },
+  },
+
+  'install-triggers': {
+    summary: 'Install the change-log triggers on every configured layer table, so edits invalidate cached tiles',
+    help: [
+      ...changeLogHelp,
+      `  --channel NAME     NOTIFY channel the engine listens on (default ${DEFAULT_CHANNEL})`,
+      '  --uninstall        remove the triggers instead (the change log and its rows stay)',
+    ].join('\n'),
+    notes: [
+      `Connects to DATABASE_URL (else database.url of the config, else ${DEFAULT_DATABASE_URL}).`,
+      'Covers each table of every layer of every tileset once. Idempotent: run it again after adding',
+      'layers, and after "load", which recreates the tables without their triggers.',
+      'Each INSERT, UPDATE, DELETE or TRUNCATE statement logs one row (its bbox of old and new',
+      'geometries) and sends NOTIFY; trim old rows with prune-changelog.',
+    ].join('\n'),
+    options: { ...changeLogOptions, channel: { type: 'string' }, uninstall: { type: 'boolean' } },
+    async run(values, io) {
+      const changelog = stringFlag(values, 'changelog', DEFAULT_CHANGELOG);
+      const channel = stringFlag(values, 'channel', DEFAULT_CHANNEL);
+      const { changeLogName, checkChannel } = await import('../cache/invalidation/changelog-sql.ts');
+      try {
+        changeLogName(changelog);
+        checkChannel(channel);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const { trackedTables } = await import('../cache/invalidation/tracked-tables.ts');
+      const { installChangeLog, uninstallChangeLog } = await import('../cache/invalidation/install-triggers.ts');
+      return withConfiguredDatabase(values, io, values.uninstall ? 'uninstall-triggers' : 'install-triggers', async (client, config) => {
+        const tables = trackedTables(config.tilesets);
+        if (values.uninstall) await uninstallChangeLog(client, tables.map((t) => t.table));
+        else await installChangeLog(client, { changelog, channel, tables });
+        for (const t of tables) {
+          const columns = t.geometries.map((g) => `${g.column} (EPSG:${g.srid})`).join(', ');
+          io.out(`${t.table.padEnd(24)} ${columns.padEnd(18)} ${t.usedBy.join(', ')}`);
+        }
+        io.out(values.uninstall ? `removed the triggers from ${tables.length} tables` : `${tables.length} tables log their changes to ${changelog} and notify "${channel}"`);
+        return 0;
+      });
+    },
+  },
+
+  'prune-changelog': {
+    summary: 'Delete old rows of the change log',
+    help: [
+      ...changeLogHelp,
+      '  --older-than-days N  delete the rows committed more than N days ago',
+      '  --through-seq N    delete the rows with seq up to and including N',
+    ].join('\n'),
+    notes: [
+      'Give exactly one of --older-than-days and --through-seq. Connects as install-triggers does.',
+      'A disk or Redis cache tier that applied changes only up to a pruned seq cannot replay what it',
+      'missed: keep rows well beyond the longest time an engine may be down (e.g. --older-than-days 30).',
+    ].join('\n'),
+    options: { ...changeLogOptions, 'older-than-days': { type: 'string' }, 'through-seq': { type: 'string' } },
+    async run(values, io) {
+      const changelog = stringFlag(values, 'changelog', DEFAULT_CHANGELOG);
+      const byAge = values['older-than-days'] !== undefined;
+      if (byAge === (values['through-seq'] !== undefined)) throw new UsageError('give exactly one of --older-than-days and --through-seq');
+      const by = byAge
+        ? { olderThanDays: integerFlag(values, 'older-than-days', 0, 0, 36_500) }
+        : { throughSeq: integerFlag(values, 'through-seq', 0, 0, Number.MAX_SAFE_INTEGER) };
+      const { pruneChangeLog } = await import('../cache/invalidation/changelog-query.ts');
+      return withConfiguredDatabase(values, io, 'prune-changelog', async (client) => {
+        const deleted = await pruneChangeLog(client, by, changelog);
+        io.out(`deleted ${deleted} rows from ${changelog}`);
+        return 0;
+      });
     },
   },
 

@@ -7,7 +7,7 @@ export interface TableChange {
   readonly seq: number;
   /** `schema.table`, as the tileset configuration names it (`public.byggnad` for `byggnad`). */
   readonly table: string;
-  /** [minX, minY, maxX, maxY] of OLD ∪ NEW geometries in `srid`, or undefined when no geometry was involved (e.g. attributes of rows without geometry). */
+  /** [minX, minY, maxX, maxY] of OLD ∪ NEW geometries in `srid`, or undefined for the whole table (TRUNCATE). Statements touching only rows without geometry are not logged. */
   readonly bbox: readonly [number, number, number, number] | undefined;
   readonly srid: number;
   /** Rows the statement touched. */
