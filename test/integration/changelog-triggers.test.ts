@@ -146,10 +146,10 @@ describe('change-log triggers', () => {
   it('refuses to install on a missing table or column, naming it, and changes nothing', async () => {
     const client = await f.db.connect();
     try {
-      const tables = [...f.tables, { table: 'changelog_it_data.saknas', geometries: [{ column: 'geom', srid: 3006 }], usedBy: ['test/saknas'] }, { table: f.points, geometries: [{ column: 'the_geom', srid: 3006 }], usedBy: ['test/punkt2'] }];
+      const tables = [...f.tables, { table: `${f.data}.saknas`, geometries: [{ column: 'geom', srid: 3006 }], usedBy: ['test/saknas'] }, { table: f.points, geometries: [{ column: 'the_geom', srid: 3006 }], usedBy: ['test/punkt2'] }];
       const error = await installChangeLog(client, { ...f, tables }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ChangeLogSetupError);
-      expect((error as Error).message).toContain('table changelog_it_data.saknas does not exist (used by test/saknas)');
+      expect((error as Error).message).toContain(`table ${f.data}.saknas does not exist (used by test/saknas)`);
       expect((error as Error).message).toContain(`table ${f.points} has no column "the_geom"`);
     } finally {
       client.release();
@@ -170,7 +170,7 @@ describe('change-log triggers', () => {
     const flags = ['--config', config, '--changelog', f.changelog, '--channel', f.channel];
     const installed = await run('install-triggers', ...flags);
     expect(installed).toMatchObject({ code: 0, err: '' });
-    expect(installed.out).toMatch(/changelog_it_data\.punkt +geom \(EPSG:3006\) +a\/punkt, b\/punkt/);
+    expect(installed.out).toMatch(new RegExp(`${f.data}\\.punkt +geom \\(EPSG:3006\\) +a/punkt, b/punkt`));
     expect(installed.out).toContain(`2 tables log their changes to ${f.changelog} and notify "${f.channel}"`);
     expect(await changesOf(`INSERT INTO ${f.points} (namn, geom) VALUES ('cli', ${pointSql(2, 3)})`)).toHaveLength(1);
 
@@ -181,10 +181,10 @@ describe('change-log triggers', () => {
     expect((await run('install-triggers', ...flags)).code).toBe(0);
 
     expect(await run('install-triggers', '--config', config, '--changelog', 'Bad.Name')).toMatchObject({ code: 2 });
-    writeFileSync(config, ['tilesets:', '  - id: a', '    layers:', layer('saknas', 'changelog_it_data.saknas')].join('\n'));
+    writeFileSync(config, ['tilesets:', '  - id: a', '    layers:', layer('saknas', `${f.data}.saknas`)].join('\n'));
     const missing = await run('install-triggers', ...flags);
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain('table changelog_it_data.saknas does not exist (used by a/saknas)');
+    expect(missing.err).toContain(`table ${f.data}.saknas does not exist (used by a/saknas)`);
     expect((await run('prune-changelog', '--config', config, '--changelog', f.changelog, '--older-than-days', '7')).out).toBe(`deleted 0 rows from ${f.changelog}`);
     expect((await run('prune-changelog', '--config', config)).code).toBe(2);
   });
