@@ -10,13 +10,10 @@
  *
  *   XYZ z tile (256 px, world 256·2^z px)  ≡  MapLibre zoom z − 1 (world 512·2^(z−1) px)
  *
- * The ground and the style zoom are the same; the data is not quite: the engine draws the
- * vector tile z/x/y, maplibre-gl at zoom z − 1 its parent z − 1 (vector sources must have
- * 512-px tiles there, it throws on any other tileSize), so a layer with minzoom z shows up
- * in the engine's tile and not in the browser (buildings at z13), and lines are simplified
- * for one zoom less. That is part of the difference measured: it is what a client sees.
+ * The ground, the style zoom and the data are the same: the engine draws a 256-px tile of
+ * level z from the 512-px vector tiles of level z − 1, as maplibre-gl does at zoom z − 1.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
@@ -70,23 +67,6 @@ export function tileView(tile: BenchTile): MapView {
   return { center: mercatorToLonLat((minX + maxX) / 2, (minY + maxY) / 2), zoom: equivalentZoom(webMercatorQuad, tile.z) - 1 };
 }
 
-/**
- * A style for maplibre-gl from one of the engine's: `tileset://id` sources become the
- * engine's TileJSON URL, a `glyphs` URL the engine's /fonts endpoint.
- */
-export function referenceStyle(style: Record<string, unknown>, engineUrl: string): Record<string, unknown> {
-  const sources = Object.fromEntries(
-    Object.entries(style.sources as Record<string, Record<string, unknown>>).map(([id, source]) => {
-      const url = source.url;
-      if (typeof url !== 'string' || !url.startsWith('tileset://')) return [id, source];
-      return [id, { ...source, url: `${engineUrl}/tiles/${url.slice('tileset://'.length)}.json` }];
-    }),
-  );
-  const rewritten: Record<string, unknown> = { ...style, sources };
-  if (typeof style.glyphs === 'string') rewritten.glyphs = `${engineUrl}/fonts/{fontstack}/{range}.pbf`;
-  return rewritten;
-}
-
 /** The engine on this process, on a free loopback port, serving the given database. */
 async function startEngine(databaseUrl: string, render: Partial<EngineConfig['render']> = {}): Promise<{ engine: Engine; url: string; config: EngineConfig }> {
   const base = loadConfig({});
@@ -133,7 +113,8 @@ export async function runMaplibreReference(databaseUrl: string, options: { zooms
   let reference: MaplibrePage | undefined;
   try {
     const metatile = main.config.render.metatile;
-    const style = JSON.parse(readFileSync(join(main.config.render.stylesDir, `${STYLE_ID}.json`), 'utf8')) as Record<string, unknown>;
+    // The style as web clients get it: sources, glyphs and sprite at this engine.
+    const style = (await (await fetch(`${main.url}/styles/${STYLE_ID}/style.json`)).json()) as Record<string, unknown>;
     const tiles = options.zooms.flatMap((z) => benchTiles(1, [z]));
     // A warm-up view for the renderers (threads, glyphs, shaders, JIT), in a block of its own.
     const warmUp = { ...tiles[0]!, x: tiles[0]!.x + metatile };
@@ -148,7 +129,7 @@ export async function runMaplibreReference(databaseUrl: string, options: { zooms
 
     await fetchBytes(rasterUrl(single.url, warmUp));
     await fetchBytes(rasterUrl(main.url, warmUp));
-    reference = (await MaplibrePage.open(browser, pageServer.url, referenceStyle(style, main.url), tileView(warmUp))).page;
+    reference = (await MaplibrePage.open(browser, pageServer.url, style, tileView(warmUp))).page;
 
     if (options.imagesDir) mkdirSync(options.imagesDir, { recursive: true });
     const drawnBlocks = new Set<string>([`${warmUp.z}/${Math.floor(warmUp.x / metatile)}/${Math.floor(warmUp.y / metatile)}`]);

@@ -2,8 +2,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { EngineConfig } from './config/schema.ts';
+import type { ServedModel } from '../cache/invalidation/affected-tiles.ts';
+import { openCache } from '../cache/open-cache.ts';
 import { FontLibrary } from './fonts/font-library.ts';
 import { GRIDS } from './grids/grids.ts';
+import { levelRange } from './grids/tile-grid.ts';
 import { createHttpServer } from './http/server.ts';
 import { createViewer } from './http/viewer-routes.ts';
 import { RasterPipeline } from './pipeline/raster-pipeline.ts';
@@ -74,12 +77,31 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: await GeojsonSource.load(ts, config.demo.dir, config.tiles) });
   }
 
-  const pipeline = new TilePipeline(tilesets, GRIDS);
+  // What invalidation must know of what is served; read per batch, as discovery may add tilesets.
+  const served = (): ServedModel => ({
+    grids: GRIDS,
+    tilesets: [...tilesets.values()].map((t) => ({
+      id: t.config.id,
+      layers: t.config.layers,
+      levels: new Map(
+        GRIDS.flatMap((g) => {
+          const levels = t.source.supportsGrid(g) ? levelRange(g, t.config.minzoom, t.config.maxzoom) : undefined;
+          return levels ? [[g.id, levels] as const] : [];
+        }),
+      ),
+    })),
+    styles: styles.map((s) => ({ id: s.id, tilesetIds: [...s.sources.values()] })),
+    vectorBufferFraction: config.tiles.buffer / config.tiles.extent,
+    metatile: { size: config.render.metatile, bufferPx: config.render.metatile > 1 ? config.render.metatileBufferPx : 0 },
+  });
+  const tileCache = await openCache({ config: config.cache, databaseUrl: config.database.url, model: served, logger });
+  const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache);
   const pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
-  const raster = new RasterPipeline(pipeline, styles, pool, config.render);
+  const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache);
   const health = async () => ({
     ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
     renders: { completed: pool.renderCount, queued: pool.queueSize },
+    cache: tileCache.status(),
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
   const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer }, config.server, config.service, logger, health);
@@ -101,6 +123,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pool.close();
+      await tileCache.close();
       await db?.close();
     },
   };

@@ -17,6 +17,7 @@ export interface ConfigEnv {
   HOST?: string;
   PUBLIC_URL?: string;
   LOG_LEVEL?: string;
+  REDIS_URL?: string;
 }
 
 export const DEFAULT_CONFIG_PATH = 'config/sodertorn.yaml';
@@ -66,6 +67,7 @@ export function loadConfig(env: ConfigEnv = process.env as ConfigEnv): EngineCon
       ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
     },
     database: { ...doc.database, ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}) },
+    ...(env.REDIS_URL ? { cache: { ...doc.cache, redis: { ...(doc.cache?.redis as object | undefined), url: env.REDIS_URL } } } : {}),
   };
   return parseConfig(overridden, path);
 }

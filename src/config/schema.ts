@@ -39,6 +39,10 @@ export const tilesetSchema = z
     minzoom: zoom.default(0),
     maxzoom: zoom.default(16),
     layers: z.array(layerSchema).min(1),
+    /** HTTP caching of this tileset's tiles (and the raster tiles drawn from it); default server.tileMaxAgeS. */
+    maxAgeS: z.number().int().min(0).max(31_536_000).optional(),
+    /** Lets browsers and CDNs serve a tile this many seconds past max-age while they fetch it again. */
+    staleWhileRevalidateS: z.number().int().min(0).max(31_536_000).optional(),
   })
   .strict()
   .refine((t) => t.minzoom <= t.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })
@@ -119,13 +123,6 @@ export const configSchema = z
         metatile: z.number().int().min(1).max(16).default(4),
         /** CSS pixels drawn around a metatile, so labels starting in the next one are drawn here too. */
         metatileBufferPx: z.number().int().min(0).max(1024).default(128),
-        /**
-         * Seconds the other tiles of a metatile are kept for the requests that follow. Short,
-         * because nothing invalidates them yet when data changes (the tiered cache will).
-         */
-        metatileRetainS: z.number().min(0).max(3600).default(30),
-        /** Bytes of metatile pieces kept; the oldest go first. */
-        metatileRetainBytes: z.number().int().min(0).default(64 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -139,6 +136,42 @@ export const configSchema = z
         providerSite: z.url().optional(),
         contactName: z.string().optional(),
         contactEmail: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * The tiered tile cache, tried in the order memory → disk → Redis; each tier can be
+     * turned off. Tiles are removed the moment their rows change (change log + NOTIFY).
+     */
+    cache: z
+      .object({
+        memory: z
+          .object({ enabled: z.boolean().default(true), maxBytes: z.number().int().min(1024).default(256 * 1024 * 1024) })
+          .strict()
+          .prefault({}),
+        disk: z
+          .object({
+            enabled: z.boolean().default(false),
+            /** Folder of the cached tiles; created when missing. */
+            dir: z.string().min(1).default('var/tile-cache'),
+            maxBytes: z.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
+          })
+          .strict()
+          .prefault({}),
+        redis: z
+          .object({
+            /** Redis shared by the engine processes; env REDIS_URL. Off when unset. */
+            url: z.string().min(1).optional(),
+            keyPrefix: z.string().max(64).default('sodertorn:'),
+            /** Entries expire after this many seconds (besides invalidation); none when unset. */
+            maxAgeS: z.number().int().min(1).optional(),
+          })
+          .strict()
+          .prefault({}),
+        /** NOTIFY channel of the change-log triggers (install-triggers uses the same). */
+        channel: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('sodertorn_tiles_changes'),
+        /** How long applied changes are remembered, so a production that raced one is not stored; above the longest production. */
+        raceWindowS: z.number().int().min(1).max(3600).default(120),
       })
       .strict()
       .prefault({}),

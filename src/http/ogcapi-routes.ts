@@ -11,7 +11,7 @@ import type { Route } from './router.ts';
 export const OGC_API_PATH = '/ogcapi';
 
 /** OGC API – Tiles over the pipeline: collections are tilesets, vector tiles in every grid. */
-export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tileCacheControl: string): Route<Handler>[] {
+export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string) => string): Route<Handler>[] {
   const gridsOf = (id: string) => {
     const tileset = pipeline.resolve(id);
     return [...pipeline.grids.values()].filter((g) => tileset.source.supportsGrid(g) && pipeline.levelsOf(tileset, g));
@@ -76,7 +76,7 @@ export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['serv
       pattern: /^\/ogcapi\/collections\/(?<tileset>[^/]+)\/tiles\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<y>[^/]+)\/(?<x>[^/]+)$/,
       handler: async ({ req, res, params, headers }) => {
         const tile = await pipeline.getTile({ tilesetId: params.tileset!, gridId: params.grid!, z: params.z!, x: params.x!, y: params.y!, format: 'mvt' });
-        await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
+        await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) });
       },
     },
   ];

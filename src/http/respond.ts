@@ -37,8 +37,9 @@ export function acceptsGzip(req: IncomingMessage): boolean {
 }
 
 /**
- * Sends tile bytes: 204 when empty (consistently, so clients skip empty tiles), else 200,
- * gzipped when the client accepts it.
+ * Sends tile bytes: 204 when empty (consistently, so clients skip empty tiles), 304 when
+ * the client's If-None-Match holds the content's ETag, else 200, gzipped when the client
+ * accepts it.
  */
 export async function sendTile(
   req: IncomingMessage,
@@ -51,6 +52,13 @@ export async function sendTile(
     res.end();
     return;
   }
+  const etag = etagOf(tile.body);
+  const vary = tile.contentType.startsWith('application/') ? { Vary: 'Accept-Encoding' } : {};
+  if (clientHas(req, etag)) {
+    res.writeHead(304, { ...headers, ...vary, ETag: etag });
+    res.end();
+    return;
+  }
   // Images are compressed already; gzip only the protobuf of vector tiles.
   const compress = tile.contentType.startsWith('application/') && acceptsGzip(req);
   const body = compress ? await gzip(tile.body, { level: 6 }) : tile.body;
@@ -58,7 +66,8 @@ export async function sendTile(
     ...headers,
     'Content-Type': tile.contentType,
     'Content-Length': body.length,
-    ...(tile.contentType.startsWith('application/') ? { Vary: 'Accept-Encoding' } : {}),
+    ETag: etag,
+    ...vary,
     ...(compress ? { 'Content-Encoding': 'gzip' } : {}),
   });
   res.end(req.method === 'HEAD' ? undefined : body);

@@ -50,7 +50,12 @@ export function createHttpServer(
   logger: Logger,
   health: HealthCheck,
 ): Server {
-  const tileCacheControl = `public, max-age=${options.tileMaxAgeS}`;
+  // Per tileset: its own max-age (and stale-while-revalidate) or the server's.
+  const tileCacheControl = (tilesetId: string): string => {
+    const config = pipeline.all().find((t) => t.config.id === tilesetId)?.config;
+    const swr = config?.staleWhileRevalidateS;
+    return `public, max-age=${config?.maxAgeS ?? options.tileMaxAgeS}${swr === undefined ? '' : `, stale-while-revalidate=${swr}`}`;
+  };
 
   const tileFormats = [...Object.keys(VECTOR_FORMATS), ...Object.keys(RASTER_FORMATS)];
   const tileHandler: Handler = async ({ req, res, params, headers, signal }) => {
@@ -66,7 +71,7 @@ export function createHttpServer(
         detail: { formats: tileFormats },
       });
     }
-    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
+    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) });
   };
 
   const routes: Route<Handler>[] = [

@@ -20,7 +20,7 @@ async function asOws<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 /** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
-export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tileCacheControl: string): Route<Handler>[] {
+export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string) => string): Route<Handler>[] {
   const stylesOf = (tilesetId: string) => [DEFAULT_STYLE, ...raster.stylesOver(tilesetId)];
   const capabilities = async ({ res, baseUrl, headers }: Exchange) => {
     const layers: WmtsLayer[] = await asOws(() =>
@@ -48,7 +48,7 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
       if (stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
       return raster.getTile({ name: style === DEFAULT_STYLE ? request.layer : style, ...address, signal });
     });
-    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl });
+    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) });
   };
 
   return [

@@ -1,7 +1,8 @@
 import { SingleFlight } from '../../cache/single-flight.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
-import { LRUCache } from 'lru-cache';
+import type { TieredCache } from '../../cache/tiered-cache.ts';
+import type { TileKey } from '../../cache/tile-key.ts';
 import { bboxToTileRange, tileToBbox, type TileGrid } from '../grids/tile-grid.ts';
 import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, type Metatile } from '../render/metatile.ts';
 import type { RenderPool } from '../render/render-pool.ts';
@@ -40,8 +41,6 @@ export interface RasterOptions {
   /** Tiles per side of a metatile; 1 draws every tile alone. */
   readonly metatile: number;
   readonly metatileBufferPx: number;
-  readonly metatileRetainS: number;
-  readonly metatileRetainBytes: number;
 }
 
 /**
@@ -57,9 +56,10 @@ export class RasterPipeline {
   private readonly pool: RenderPool;
   private readonly options: RasterOptions;
   private readonly flights = new SingleFlight<readonly Uint8Array[]>();
-  private readonly retained: LRUCache<string, Uint8Array> | undefined;
+  private readonly cache: TieredCache | undefined;
 
-  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: RasterOptions) {
+  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: RasterOptions, cache?: TieredCache) {
+    this.cache = cache;
     this.tiles = tiles;
     this.styles = new Map(styles.map((s) => [s.id, s]));
     this.pool = pool;
@@ -67,10 +67,6 @@ export class RasterPipeline {
     if (options.defaultStyle !== undefined && !this.styles.has(options.defaultStyle)) {
       throw new ConfigError(`render.defaultStyle "${options.defaultStyle}" is not a style in the styles folder (styles: ${[...this.styles.keys()].join(', ')})`);
     }
-    this.retained =
-      options.metatile > 1 && options.metatileRetainS > 0 && options.metatileRetainBytes > 0
-        ? new LRUCache({ maxSize: options.metatileRetainBytes, sizeCalculation: (b) => Math.max(1, b.byteLength), ttl: options.metatileRetainS * 1000, ttlAutopurge: false })
-        : undefined;
   }
 
   /** Ids of the styles that draw a tileset, the default style first. */
@@ -102,16 +98,18 @@ export class RasterPipeline {
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: style.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
     const result = (body: Uint8Array): TileResult => ({ body, contentType: RASTER_FORMATS[format], tilesetId: primary.config.id });
 
-    const tileKey = (tx: number, ty: number) => `${style.id}/${grid.id}/${z}/${tx}/${ty}@${scale}.${format}`;
-    const kept = this.retained?.get(tileKey(x, y));
-    if (kept) return result(kept);
+    const tileKey = (tx: number, ty: number): TileKey => ({ kind: 'raster', name: style.id, grid: grid.id, z, x: tx, y: ty, variant: `${scale}.${format}` });
+    const cached = await this.cache?.get(tileKey(x, y));
+    if (cached) return result(cached);
 
     const meta = metatileOf(grid, z, x, y, this.options.metatile);
     const images = await this.flights.run(
       `${style.id}/${grid.id}/${z}/${meta.x0}/${meta.y0}@${scale}.${format}`,
       async (signal) => {
+        const seenSeq = this.cache?.seq ?? 0;
         const pieces = await this.renderMetatile(style, grid, meta, Number(scale), format, signal);
-        tilesOf(meta).forEach((tile, i) => this.retained?.set(tileKey(tile.x, tile.y), pieces[i]!));
+        // Every tile of the block is stored: its neighbours are usually asked for next.
+        await Promise.all(tilesOf(meta).map((tile, i) => this.cache?.set(tileKey(tile.x, tile.y), pieces[i]!, seenSeq)));
         return pieces;
       },
       request.signal,

@@ -1,4 +1,6 @@
 import { SingleFlight } from '../../cache/single-flight.ts';
+import type { TieredCache } from '../../cache/tiered-cache.ts';
+import { keyString, type TileKey } from '../../cache/tile-key.ts';
 import { EngineError } from '../errors.ts';
 import { levelRange, type TileGrid } from '../grids/tile-grid.ts';
 import type { TilesetConfig } from '../config/schema.ts';
@@ -44,22 +46,24 @@ export interface TilesetSummary {
 }
 
 /**
- * The one tile pipeline: parse the request → resolve tileset and grid → join any
- * production already running (single flight) → produce from the source. HTTP routes
- * only adapt requests to it; the cache tiers slot in around `produce`.
+ * The one tile pipeline: parse the request → resolve tileset and grid → the tiered cache
+ * → join any production already running (single flight) → produce from the source and
+ * store it. HTTP routes only adapt requests to it.
  */
 export class TilePipeline {
   private readonly tilesets: ReadonlyMap<string, Tileset>;
   readonly grids: ReadonlyMap<string, TileGrid>;
   private readonly defaultGrid: TileGrid;
   private readonly flights = new SingleFlight<Uint8Array>();
+  private readonly cache: TieredCache | undefined;
 
   /**
    * tilesets may grow after start (discovery); the pipeline reads it on every request.
    * The first grid is the one XYZ paths use.
    */
-  constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[]) {
+  constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[], cache?: TieredCache) {
     this.tilesets = tilesets;
+    this.cache = cache;
     this.grids = new Map(grids.map((g) => [g.id, g]));
     this.defaultGrid = grids[0]!;
   }
@@ -104,8 +108,19 @@ export class TilePipeline {
     }
     const levels = this.levelsOf(tileset, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: source.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
-    const key = `${source.id}/${grid.id}/${z}/${x}/${y}`;
-    const body = await this.flights.run(key, (signal) => source.getTile({ grid, z, x, y }, signal), request.signal);
+    const tile: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant: 'mvt' };
+    const body =
+      (await this.cache?.get(tile)) ??
+      (await this.flights.run(
+        keyString(tile),
+        async (signal) => {
+          const seenSeq = this.cache?.seq ?? 0;
+          const produced = await source.getTile({ grid, z, x, y }, signal);
+          await this.cache?.set(tile, produced, seenSeq);
+          return produced;
+        },
+        request.signal,
+      ));
     return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id };
   }
 

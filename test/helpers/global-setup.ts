@@ -1,16 +1,27 @@
 import pg from 'pg';
+import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/changelog-sql.ts';
+import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
+import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { generateBaseMap } from '../../src/demo/generate.ts';
 import { loadBaseMap } from '../../src/demo/load-postgis.ts';
 import { TEST_DATA, TEST_DATABASE_URL } from './test-db.ts';
 
 /**
  * Loads the demo base map into the test database once per run, so every integration
- * suite reads the same rows the committed demo files hold.
+ * suite reads the same rows the committed demo files hold, and installs the change-log
+ * triggers on its tables, so engines over it cache tiles and invalidate them.
  */
 export default async function setup(): Promise<void> {
   const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
   try {
     await loadBaseMap(pool, generateBaseMap(TEST_DATA), { schema: 'public' });
+    const client = await pool.connect();
+    try {
+      await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables: trackedTables(loadConfig({}).tilesets) });
+    } finally {
+      client.release();
+    }
   } finally {
     await pool.end();
   }

@@ -37,7 +37,7 @@ describe('embedded mode (no database)', () => {
 
   it('reports its mode and lists the same tilesets', async () => {
     expect(embedded.engine.mode).toBe('embedded');
-    expect(await (await fetch(`${embedded.url}/health`)).json()).toEqual({ status: 'ok', mode: 'embedded', renders: { completed: expect.any(Number), queued: 0 } });
+    expect(await (await fetch(`${embedded.url}/health`)).json()).toMatchObject({ status: 'ok', mode: 'embedded', renders: { completed: expect.any(Number), queued: 0 }, cache: { enabled: true } });
     const list = async (r: RunningEngine) => ((await (await fetch(`${r.url}/tiles`)).json()) as { tilesets: { id: string }[] }).tilesets.map((t) => t.id);
     expect(await list(embedded)).toEqual(await list(postgis));
   });

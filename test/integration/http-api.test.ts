@@ -85,7 +85,7 @@ describe('HTTP API', () => {
   it('reports health and mode', async () => {
     const res = await fetch(`${running.url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', mode: 'postgis', database: 'reachable', renders: { completed: expect.any(Number), queued: 0 } });
+    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'postgis', database: 'reachable', renders: { completed: expect.any(Number), queued: 0 }, cache: { enabled: true, invalidation: 'listening' } });
   });
 
   it('discovers geometry tables as tilesets of their own when enabled', async () => {

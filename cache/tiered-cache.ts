@@ -1,0 +1,150 @@
+/**
+ * The tiered tile cache: tiers tried in order (memory, disk, Redis), a hit copied into the
+ * tiers above it, a production stored in every tier. Changes from the PostgreSQL change
+ * log remove the tiles they touch from every tier before anything else is served from it;
+ * a tier that cannot be invalidated is not used until it is cleared. While the change
+ * feed is down the cache is not read at all: a tile served then could be stale.
+ */
+import type { Logger } from 'pino';
+import { RecentChanges } from './recent-changes.ts';
+import type { CacheTier } from './tier.ts';
+import type { LevelRange, TileKey } from './tile-key.ts';
+
+/** Counts for metrics and /health. */
+export interface CacheStats {
+  readonly hits: Record<string, number>;
+  misses: number;
+  /** Entries stored: one per vector production (whatever the number of requests that waited for it), one per tile of a rendered metatile. */
+  stored: number;
+  /** Entries found but refused because a change after their production touches them. */
+  stale: number;
+  /** Reads that skipped the cache because the change feed was down. */
+  bypassed: number;
+  invalidations: number;
+  removed: number;
+  /** Commit-to-invalidation lag of the last change applied, ms. */
+  lastLagMs: number | undefined;
+}
+
+export interface TieredCacheOptions {
+  readonly logger: Logger;
+  /** How long applied changes are remembered for the production race (longer than any production). */
+  readonly retainMs: number;
+  /** False while the change feed cannot be trusted (listener disconnected or replaying): reads bypass the cache. */
+  readonly trusted?: () => boolean;
+}
+
+export class TieredCache {
+  readonly stats: CacheStats;
+  private readonly tiers: readonly CacheTier[];
+  private readonly usable: Set<CacheTier>;
+  private readonly recent: RecentChanges;
+  private readonly logger: Logger;
+  private readonly trusted: () => boolean;
+  private applied: number;
+
+  private constructor(tiers: readonly CacheTier[], applied: number, options: TieredCacheOptions) {
+    this.tiers = tiers;
+    this.usable = new Set(tiers);
+    this.recent = new RecentChanges(options.retainMs);
+    this.logger = options.logger;
+    this.trusted = options.trusted ?? (() => true);
+    this.applied = applied;
+    this.stats = { hits: Object.fromEntries(tiers.map((t) => [t.name, 0])), misses: 0, stored: 0, stale: 0, bypassed: 0, invalidations: 0, removed: 0, lastLagMs: undefined };
+  }
+
+  /**
+   * A cache over tiers. `latestSeq` is the newest change-log sequence now: a tier holding
+   * nothing from before starts there; a persistent tier that is behind replays from its own
+   * sequence (see replayFrom).
+   */
+  static async open(tiers: readonly CacheTier[], latestSeq: number, options: TieredCacheOptions): Promise<TieredCache> {
+    const seqs = await Promise.all(
+      tiers.map(async (t) => {
+        const seq = await t.appliedSeq();
+        if (seq !== undefined) return seq;
+        await t.setAppliedSeq(latestSeq);
+        return latestSeq;
+      }),
+    );
+    return new TieredCache(tiers, Math.min(latestSeq, ...seqs), options);
+  }
+
+  /** The sequence to replay the change log from: every change after it must still be applied to some tier. */
+  replayFrom(): number {
+    return this.applied;
+  }
+
+  /** The sequence a production starting now has seen: stored with its result. */
+  get seq(): number {
+    return this.applied;
+  }
+
+  get tierNames(): string[] {
+    return this.tiers.map((t) => t.name);
+  }
+
+  async get(key: TileKey): Promise<Uint8Array | undefined> {
+    if (!this.trusted()) {
+      this.stats.bypassed++;
+      return undefined;
+    }
+    for (let i = 0; i < this.tiers.length; i++) {
+      const tier = this.tiers[i]!;
+      if (!this.usable.has(tier)) continue;
+      const entry = await tier.get(key);
+      if (!entry) continue;
+      if (this.recent.touchedSince(key, entry.producedAtSeq)) {
+        this.stats.stale++;
+        continue;
+      }
+      this.stats.hits[tier.name] = (this.stats.hits[tier.name] ?? 0) + 1;
+      // Copied up so the next read is served by a faster tier; not awaited by the reader.
+      for (const upper of this.tiers.slice(0, i)) if (this.usable.has(upper)) void upper.set(key, entry);
+      return entry.body;
+    }
+    this.stats.misses++;
+    return undefined;
+  }
+
+  /** Stores a production that started when the cache had applied `producedAtSeq`, unless a later change touches it. */
+  async set(key: TileKey, body: Uint8Array, producedAtSeq: number): Promise<void> {
+    if (!this.trusted() || this.recent.touchedSince(key, producedAtSeq)) return;
+    const entry = { body, producedAtSeq };
+    this.stats.stored++;
+    await Promise.all(this.tiers.filter((t) => this.usable.has(t)).map((t) => t.set(key, entry)));
+  }
+
+  /**
+   * Applies changes up to `seq`: their ranges are recorded first (so a racing production is
+   * not stored), then removed from every tier. A tier that fails is taken out of use; it is
+   * cleared and taken back on a later apply.
+   */
+  async apply(seq: number, ranges: readonly LevelRange[], committedAt?: Date): Promise<void> {
+    if (seq <= this.applied && ranges.length === 0) return;
+    this.recent.add(seq, ranges);
+    await Promise.all(
+      this.tiers.map(async (tier) => {
+        try {
+          if (!this.usable.has(tier)) {
+            await tier.clear();
+            this.logger.warn({ tier: tier.name }, 'cache tier cleared after a failed invalidation; back in use');
+          } else {
+            this.stats.removed += await tier.invalidate(ranges);
+          }
+          await tier.setAppliedSeq(seq);
+          this.usable.add(tier);
+        } catch (error) {
+          if (this.usable.delete(tier)) this.logger.error({ tier: tier.name, err: (error as Error).message }, 'cache tier could not be invalidated; not used until it can be cleared');
+        }
+      }),
+    );
+    this.applied = Math.max(this.applied, seq);
+    this.stats.invalidations++;
+    if (committedAt) this.stats.lastLagMs = Date.now() - committedAt.getTime();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.tiers.map((t) => t.close()));
+  }
+}

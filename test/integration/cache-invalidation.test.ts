@@ -1,0 +1,206 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/changelog-sql.ts';
+import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
+import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
+import type { EngineConfig } from '../../src/config/schema.ts';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { decodeTile } from '../helpers/mvt.ts';
+import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+
+/**
+ * The cache never serves a stale tile: real PostgreSQL triggers and NOTIFY, real Redis,
+ * real files, real HTTP. The tests own a table of their own (cache_test.punkt), drawn by a
+ * tileset and a style of their own, so changing its rows disturbs no other suite.
+ */
+const SCHEMA = 'cache_test';
+const TABLE = `${SCHEMA}.punkt`;
+// Huddinge centre in SWEREF 99 TM, and a point 20 km away.
+const HERE = [674_000, 6_569_000] as const;
+const FAR = [654_000, 6_549_000] as const;
+const REDIS_URL = 'redis://127.0.0.1:6379/15';
+
+const tileset = { id: 'cachetest', minzoom: 0, maxzoom: 18, layers: [{ id: 'punkt', table: TABLE, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], minzoom: 0, maxzoom: 24 }] } as unknown as EngineConfig['tilesets'][number];
+// XYZ z16 tiles of HERE and FAR, and the 3006 level-11 tile of HERE.
+const TILE_HERE = '/tiles/cachetest/16/36053/19310.mvt';
+const TILE_FAR = '/tiles/cachetest/16/35987/19371.mvt';
+const TILE_HERE_3006 = `/tiles/cachetest/3006/11/${Math.floor((HERE[0] + 1_200_000) / (2 * 256))}/${Math.floor((8_500_000 - HERE[1]) / (2 * 256))}.mvt`;
+
+let db: pg.Pool;
+let stylesDir: string;
+
+async function names(engine: RunningEngine, path: string): Promise<string[]> {
+  const res = await fetch(`${engine.url}${path}`);
+  if (res.status === 204) return [];
+  expect(res.status).toBe(200);
+  const tile = decodeTile(new Uint8Array(await res.arrayBuffer()));
+  return (tile.punkt ?? []).map((f) => String(f.properties.namn)).sort();
+}
+
+/** Polls until the tile shows the expected names; resolves to ms from commit, or fails after 3 s. */
+async function freshWithin(engine: RunningEngine, path: string, expected: string[], committedAt: number): Promise<number> {
+  for (;;) {
+    if (JSON.stringify(await names(engine, path)) === JSON.stringify(expected)) return performance.now() - committedAt;
+    if (performance.now() - committedAt > 3000) throw new Error(`${path} still stale 3 s after commit: ${JSON.stringify(await names(engine, path))}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function health(engine: RunningEngine): Promise<{ cache: { hits: Record<string, number>; stored: number; invalidation: string } }> {
+  return (await (await fetch(`${engine.url}/health`)).json()) as never;
+}
+
+function engineWith(cache: Partial<EngineConfig['cache']>): Promise<RunningEngine> {
+  return startEngine({ overrides: { tilesets: [tileset], cache: { raceWindowS: 120, ...cache }, render: { stylesDir, defaultStyle: undefined } } });
+}
+
+async function rename(id: number, namn: string): Promise<number> {
+  await db.query(`UPDATE ${TABLE} SET namn = $2 WHERE id = $1`, [id, namn]);
+  return performance.now();
+}
+
+beforeAll(async () => {
+  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  await db.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA};
+    CREATE TABLE ${TABLE} (id int PRIMARY KEY, namn text, geom geometry(Point, 3006));
+    INSERT INTO ${TABLE} VALUES (1, 'här', ST_SetSRID(ST_MakePoint(${HERE[0]}, ${HERE[1]}), 3006)),
+                                (2, 'långt bort', ST_SetSRID(ST_MakePoint(${FAR[0]}, ${FAR[1]}), 3006));`);
+  const client = await db.connect();
+  try {
+    await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables: trackedTables([tileset]) });
+  } finally {
+    client.release();
+  }
+  stylesDir = mkdtempSync(join(tmpdir(), 'cache-styles-'));
+  writeFileSync(join(stylesDir, 'prick.json'), JSON.stringify({
+    version: 8,
+    sources: { c: { type: 'vector', url: 'tileset://cachetest' } },
+    layers: [{ id: 'p', type: 'circle', source: 'c', 'source-layer': 'punkt', paint: { 'circle-radius': 20, 'circle-color': ['match', ['get', 'namn'], 'här', '#ff0000', '#0000ff'] } }],
+  }));
+});
+
+afterAll(async () => {
+  await db.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await db.end();
+});
+
+describe('the tile cache over PostGIS', () => {
+  it('serves the new content after an UPDATE commits, in every grid and tier, and keeps tiles the change does not touch', async () => {
+    const engine = await engineWith({ disk: { enabled: true, dir: mkdtempSync(join(tmpdir(), 'tiles-')), maxBytes: 64 * 1024 * 1024 }, redis: { url: REDIS_URL, keyPrefix: `t${process.pid}:` } });
+    try {
+      expect((await health(engine)).cache.invalidation).toBe('listening');
+      expect(await names(engine, TILE_HERE)).toEqual(['här']);
+      expect(await names(engine, TILE_HERE_3006)).toEqual(['här']);
+      expect(await names(engine, TILE_FAR)).toEqual(['långt bort']);
+      const raster = async () => Buffer.from(await (await fetch(`${engine.url}/tiles/prick/16/36053/19310.png`)).arrayBuffer()).toString('base64');
+      const redBefore = await raster();
+      const hitsBefore = (await health(engine)).cache.hits.memory!;
+      expect(await names(engine, TILE_HERE)).toEqual(['här']); // now from the cache
+      expect((await health(engine)).cache.hits.memory).toBe(hitsBefore + 1);
+
+      const committed = await rename(1, 'ändrad');
+      const lag = await freshWithin(engine, TILE_HERE, ['ändrad'], committed);
+      expect(lag).toBeLessThan(1000);
+      expect(await names(engine, TILE_HERE_3006)).toEqual(['ändrad']);
+      expect(await raster()).not.toBe(redBefore);
+      // The far tile was not touched: still a hit.
+      const hits = (await health(engine)).cache.hits.memory!;
+      expect(await names(engine, TILE_FAR)).toEqual(['långt bort']);
+      expect((await health(engine)).cache.hits.memory).toBe(hits + 1);
+    } finally {
+      await engine.close();
+      await rename(1, 'här');
+    }
+  });
+
+  it('stays fresh when the listening connection is killed while changes commit', async () => {
+    const engine = await engineWith({});
+    try {
+      expect(await names(engine, TILE_HERE)).toEqual(['här']);
+      await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sodertorn-tiles change listener'`);
+      const committed = await rename(1, 'under avbrott');
+      // Whatever the listener's state, what is served is never the old name.
+      const lag = await freshWithin(engine, TILE_HERE, ['under avbrott'], committed);
+      expect(lag).toBeLessThan(3000);
+      for (let i = 0; i < 20 && (await health(engine)).cache.invalidation !== 'listening'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await health(engine)).cache.invalidation).toBe('listening');
+      expect(await names(engine, TILE_HERE)).toEqual(['under avbrott']);
+    } finally {
+      await engine.close();
+      await rename(1, 'här');
+    }
+  });
+
+  it('replays what changed while the engine was stopped before serving its disk cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiles-'));
+    const first = await engineWith({ memory: { enabled: false, maxBytes: 1024 }, disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } });
+    try {
+      expect(await names(first, TILE_HERE)).toEqual(['här']);
+    } finally {
+      await first.close();
+    }
+    await rename(1, 'medan den sov');
+    const second = await engineWith({ memory: { enabled: false, maxBytes: 1024 }, disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } });
+    try {
+      // Served from the disk tier (not around it), after the replay removed the old tile.
+      expect((await health(second)).cache.invalidation).toBe('listening');
+      expect(await names(second, TILE_HERE)).toEqual(['medan den sov']);
+      expect(await names(second, TILE_HERE)).toEqual(['medan den sov']);
+      expect((await health(second)).cache.hits.disk).toBe(1);
+    } finally {
+      await second.close();
+      await rename(1, 'här');
+    }
+  });
+
+  it('invalidates every engine sharing Redis', async () => {
+    const shared = { memory: { enabled: true, maxBytes: 16 * 1024 * 1024 }, redis: { url: REDIS_URL, keyPrefix: `shared${process.pid}:` } };
+    const [a, b] = await Promise.all([engineWith(shared), engineWith(shared)]);
+    try {
+      expect(await names(a, TILE_HERE)).toEqual(['här']);
+      expect(await names(b, TILE_HERE)).toEqual(['här']); // b finds a's tile in Redis
+      expect((await health(b)).cache.hits.redis).toBe(1);
+      const committed = await rename(1, 'delad');
+      await freshWithin(a, TILE_HERE, ['delad'], committed);
+      await freshWithin(b, TILE_HERE, ['delad'], committed);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await rename(1, 'här');
+    }
+  });
+
+  it('produces a cold tile once for 1,000 concurrent requests', async () => {
+    const engine = await engineWith({});
+    try {
+      const before = (await health(engine)).cache.stored;
+      const statuses = await Promise.all(Array.from({ length: 1000 }, async () => (await fetch(`${engine.url}${TILE_FAR}`)).status));
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      expect((await health(engine)).cache.stored - before).toBe(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('detects a corrupted disk entry and produces the tile again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiles-'));
+    const engine = await engineWith({ memory: { enabled: false, maxBytes: 1024 }, disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } });
+    try {
+      expect(await names(engine, TILE_HERE)).toEqual(['här']);
+      const files = (function walk(d: string): string[] {
+        return readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+      })(dir).filter((f) => f.endsWith('.mvt'));
+      expect(files).toHaveLength(1);
+      const bytes = readFileSync(files[0]!);
+      bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff;
+      writeFileSync(files[0]!, bytes);
+      const stored = (await health(engine)).cache.stored;
+      expect(await names(engine, TILE_HERE)).toEqual(['här']);
+      expect((await health(engine)).cache.stored).toBe(stored + 1);
+    } finally {
+      await engine.close();
+    }
+  });
+});
