@@ -155,12 +155,14 @@ export const commands: Record<string, CliCommand> = {
       `  --buildings N      number of buildings (default ${DEFAULT_BUILDINGS}, at most ${MAX_BUILDINGS})`,
       `  --seed N           random seed (default ${DEFAULT_SEED})`,
       '  --schema NAME      schema for the tables, created if missing (default public)',
+      '  --no-triggers      do not install the change-log triggers after loading',
     ].join('\n'),
     notes: [
       `Connects to DATABASE_URL (default ${DEFAULT_DATABASE_URL}).`,
-      'Each layer table is dropped and recreated: triggers and grants on it are lost.',
+      'Each layer table is dropped and recreated: grants on it are lost. The change-log triggers',
+      'are installed again on the configured tables (as install-triggers does) unless --no-triggers.',
     ].join('\n'),
-    options: { ...dataOptions, schema: { type: 'string' } },
+    options: { ...dataOptions, schema: { type: 'string' }, 'no-triggers': { type: 'boolean' } },
     async run(values, io) {
       const { seed, buildings } = dataFlags(values);
       const schema = stringFlag(values, 'schema', 'public');
@@ -175,6 +177,21 @@ export const commands: Record<string, CliCommand> = {
           onLayer: (l) => io.out(`${l.table.padEnd(24)} ${String(l.rows).padStart(9)} rows  ${l.seconds.toFixed(1).padStart(6)} s`),
         });
         io.out(`loaded ${report.rows} rows into schema ${schema} in ${report.seconds.toFixed(1)} s (seed ${seed}, ${buildings} buildings)`);
+        if (!values['no-triggers']) {
+          const { loadConfig } = await import('./config/load-config.ts');
+          const { trackedTables } = await import('../cache/invalidation/tracked-tables.ts');
+          const { installChangeLog } = await import('../cache/invalidation/install-triggers.ts');
+          const tables = trackedTables(loadConfig(io.env).tilesets);
+          const client = await pool.connect();
+          try {
+            await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables });
+            io.out(`change-log triggers installed on ${tables.length} tables: edits invalidate cached tiles`);
+          } catch (error) {
+            io.err(`triggers not installed (${(error as Error).message}); run install-triggers once the configured tables exist`);
+          } finally {
+            client.release();
+          }
+        }
         return 0;
       } catch (error) {
         // pg's messages name the problem without the connection string (no password leaks).
