@@ -3,19 +3,20 @@
  * `npm run bench:guard` (CI): a short run of the ratio benchmarks on the test database
  * that fails only on a gross regression; the bounds sit well above the targets because
  * these shared 2-core machines are noisy.
- * `--only NAME` (overhead, throughput, render, metatile, reference) runs one benchmark of the full
+ * `--only NAME` (overhead, throughput, render, metatile, reference, cache) runs one benchmark of the full
  * set and writes bench/results/NAME.json, leaving latest.json alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureBenchDatabase } from './lib/bench-db.ts';
 import { runPipelineOverhead } from './pipeline-overhead.ts';
 import { runMaplibreReference } from './maplibre-reference.ts';
+import { runCacheBench } from './cache.ts';
 import { runMetatileBench } from './metatile.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
-const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference'] as const;
+const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference', 'cache'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
@@ -78,6 +79,17 @@ async function main(): Promise<void> {
     }
     console.log(`maplibre-gl ${reference.maplibreGl} in chromium ${reference.chromium}; images of one view per zoom in bench/results/reference/`);
     for (const message of reference.messages) console.log(`maplibre-gl said: ${message}`);
+  }
+
+  if (runs('cache')) {
+    // Its own small database: the benchmark installs the change-log triggers there, which
+    // would turn the cache on for the uncached benchmarks above.
+    const cacheDb = await ensureBenchDatabase('sodertorn_bench_cache', { seed: 1, buildings: 5000 });
+    const cache = await runCacheBench(cacheDb, { connections: 32, durationS: 8, rounds: 40 });
+    results.cache = cache;
+    const c = cache.cachedTile;
+    console.log(`cached tile (${c.bytes} B) over HTTP: engine ${c.engineRequestsPerS} req/s vs bare node:http ${c.bareRequestsPerS} req/s: ${c.ratio}× (p99 ${c.engineP99Ms} vs ${c.bareP99Ms} ms)`);
+    console.log(`commit to fresh tile: p50 ${cache.commitToFresh.p50Ms} ms, p99 ${cache.commitToFresh.p99Ms} ms, max ${cache.commitToFresh.maxMs} ms over ${cache.commitToFresh.rounds} commits`);
   }
 
   mkdirSync('bench/results', { recursive: true });

@@ -33,9 +33,17 @@ export interface LevelRange {
 const KIND_CODE: Record<TileKind, string> = { vector: 'v', raster: 'r' };
 const CODE_KIND: Record<string, TileKind> = { v: 'vector', r: 'raster' };
 
+/** Encoded names, by name: keys are built on every request, from a handful of names. */
+const parts = new Map<string, string>();
+
 /** A name or grid id in a key: percent-encoded, so it holds no '/' and no '.' segment. */
 function part(text: string): string {
-  return encodeURIComponent(text).replace(/\./g, '%2E');
+  let encoded = parts.get(text);
+  if (encoded === undefined) {
+    encoded = encodeURIComponent(text).replace(/\./g, '%2E');
+    if (parts.size < 10_000) parts.set(text, encoded);
+  }
+  return encoded;
 }
 
 /** The level a key belongs to, as a string: `v/sodertorn/WebMercatorQuad/14`. */

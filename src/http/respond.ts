@@ -73,9 +73,17 @@ export async function sendTile(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** Tags of bodies already hashed: a cached tile is the same object on every hit. */
+const etags = new WeakMap<Uint8Array, string>();
+
 /** A strong validator from the content: equal bytes, equal tag, on every node. */
 export function etagOf(body: Uint8Array): string {
-  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+  let etag = etags.get(body);
+  if (etag === undefined) {
+    etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+    etags.set(body, etag);
+  }
+  return etag;
 }
 
 /** True when the client's If-None-Match holds this tag (or *): it has these bytes already. */

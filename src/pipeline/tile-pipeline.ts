@@ -56,6 +56,7 @@ export class TilePipeline {
   private readonly defaultGrid: TileGrid;
   private readonly flights = new SingleFlight<Uint8Array>();
   private readonly cache: TieredCache | undefined;
+  private readonly levels = new WeakMap<TilesetConfig, Map<string, [number, number] | undefined>>();
 
   /**
    * tilesets may grow after start (discovery); the pipeline reads it on every request.
@@ -82,7 +83,11 @@ export class TilePipeline {
 
   /** The levels of a grid at which a tileset is served, from its XYZ zoom range. */
   levelsOf(tileset: Tileset, grid: TileGrid): [number, number] | undefined {
-    return levelRange(grid, tileset.config.minzoom, tileset.config.maxzoom);
+    // Asked on every request: computed once per tileset and grid.
+    let byGrid = this.levels.get(tileset.config);
+    if (!byGrid) this.levels.set(tileset.config, (byGrid = new Map()));
+    if (!byGrid.has(grid.id)) byGrid.set(grid.id, levelRange(grid, tileset.config.minzoom, tileset.config.maxzoom));
+    return byGrid.get(grid.id);
   }
 
   resolve(tilesetId: string): Tileset {
