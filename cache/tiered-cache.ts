@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { RecentChanges } from './recent-changes.ts';
 import type { CacheTier } from './tier.ts';
+import { MemoryTier } from './tiers/memory-tier.ts';
 import type { LevelRange, TileKey } from './tile-key.ts';
 
 /** Counts for metrics and /health. */
@@ -82,6 +83,19 @@ export class TieredCache {
 
   get tierNames(): string[] {
     return this.tiers.map((t) => t.name);
+  }
+
+  /**
+   * The tile from the memory tier without a promise, or undefined (not there, or anything
+   * that would make get() look further or refuse it): the HTTP fast path for hot tiles.
+   */
+  peekMemory(key: TileKey): Uint8Array | undefined {
+    const tier = this.tiers[0];
+    if (!(tier instanceof MemoryTier) || !this.usable.has(tier) || !this.trusted()) return undefined;
+    const entry = tier.peek(key);
+    if (!entry || this.recent.touchedSince(key, entry.producedAtSeq)) return undefined;
+    this.stats.hits[tier.name] = (this.stats.hits[tier.name] ?? 0) + 1;
+    return entry.body;
   }
 
   async get(key: TileKey): Promise<Uint8Array | undefined> {

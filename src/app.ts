@@ -27,6 +27,11 @@ export interface Engine {
   readonly server: Server;
   readonly mode: 'postgis' | 'embedded';
   readonly tilesets: ReadonlyMap<string, Tileset>;
+  /** The pipelines, for commands that produce tiles without HTTP (seed). */
+  readonly pipeline: TilePipeline;
+  readonly raster: RasterPipeline;
+  /** The tile cache's state, as /health reports it. */
+  cacheStatus(): Record<string, unknown>;
   /** Listens on host:port (port 0 picks a free one) and resolves to the bound URL. */
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
@@ -94,7 +99,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     vectorBufferFraction: config.tiles.buffer / config.tiles.extent,
     metatile: { size: config.render.metatile, bufferPx: config.render.metatile > 1 ? config.render.metatileBufferPx : 0 },
   });
-  const tileCache = await openCache({ config: config.cache, databaseUrl: config.database.url, model: served, logger });
+  const tileCache = await openCache({ config: config.cache, databaseUrl: config.database.url, model: served, logger, publicUrl: config.server.publicUrl, defaultStyle: config.render.defaultStyle });
   const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache);
   const pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
   const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache);
@@ -104,12 +109,15 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     cache: tileCache.status(),
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
-  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer }, config.server, config.service, logger, health);
+  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache }, config.server, config.service, logger, health);
 
   return {
     server,
     mode: db ? 'postgis' : 'embedded',
     tilesets,
+    pipeline,
+    raster,
+    cacheStatus: () => tileCache.status(),
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

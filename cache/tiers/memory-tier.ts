@@ -41,6 +41,11 @@ export class MemoryTier implements CacheTier {
   }
 
   async get(key: TileKey): Promise<CacheEntry | undefined> {
+    return this.peek(key);
+  }
+
+  /** get without a promise: the HTTP fast path answers a cached tile in the same tick. */
+  peek(key: TileKey): CacheEntry | undefined {
     return this.lru.get(keyString(key))?.entry;
   }
 

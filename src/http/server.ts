@@ -8,6 +8,8 @@ import { VECTOR_FORMATS, type TilePipeline } from '../pipeline/tile-pipeline.ts'
 import { RASTER_FORMATS } from '../render/render-task.ts';
 import type { FontLibrary } from '../fonts/font-library.ts';
 import type { Exchange, Handler } from './exchange.ts';
+import type { TieredCache } from '../../cache/tiered-cache.ts';
+import { FastTiles } from './fast-tiles.ts';
 import { fontRoutes } from './font-routes.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
@@ -44,7 +46,7 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
  * answers (OWS exception reports on the WMTS routes).
  */
 export function createHttpServer(
-  { pipeline, raster, fonts, styles, sprites, viewer }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet>; viewer: Viewer },
+  { pipeline, raster, fonts, styles, sprites, viewer, cache }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet>; viewer: Viewer; cache?: TieredCache | undefined },
   options: HttpOptions,
   service: EngineConfig['service'],
   logger: Logger,
@@ -92,7 +94,9 @@ export function createHttpServer(
         detail: { formats: tileFormats },
       });
     }
-    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) });
+    const tileHeaders = { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) };
+    if (fast && tile.key && req.url) fast.remember(req.url, tile.key, tile.contentType, tileHeaders);
+    await sendTile(req, res, tile, tileHeaders);
   };
 
   const routes: Route<Handler>[] = [
@@ -181,7 +185,10 @@ export function createHttpServer(
     };
   }
 
+  const fast = cache ? new FastTiles(cache) : undefined;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (fast && (req.method === 'GET' || req.method === 'HEAD') && req.url && fast.serve(req, res, req.url)) return;
     const headers = baseHeaders(options.corsOrigin);
     try {
       if (req.method === 'OPTIONS') {

@@ -96,9 +96,9 @@ export class RasterPipeline {
     const grid = this.tiles.resolveGrid(primary, request.gridId);
     const levels = this.tiles.levelsOf(primary, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: style.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
-    const result = (body: Uint8Array): TileResult => ({ body, contentType: RASTER_FORMATS[format], tilesetId: primary.config.id });
-
     const tileKey = (tx: number, ty: number): TileKey => ({ kind: 'raster', name: style.id, grid: grid.id, z, x: tx, y: ty, variant: `${scale}.${format}` });
+    const result = (body: Uint8Array): TileResult => ({ body, contentType: RASTER_FORMATS[format], tilesetId: primary.config.id, key: tileKey(x, y) });
+
     const cached = await this.cache?.get(tileKey(x, y));
     if (cached) return result(cached);
 

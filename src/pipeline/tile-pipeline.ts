@@ -30,6 +30,8 @@ export interface TileResult {
   readonly body: Uint8Array;
   readonly contentType: string;
   readonly tilesetId: string;
+  /** The cache key of the tile (what the HTTP fast path remembers the URL by). */
+  readonly key?: TileKey;
 }
 
 /** A served tileset: its configuration and the source that produces its tiles. */
@@ -126,7 +128,7 @@ export class TilePipeline {
         },
         request.signal,
       ));
-    return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id };
+    return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id, key: tile };
   }
 
   /** Every served tileset, in configuration order. */
