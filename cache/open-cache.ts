@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from '../src/config/schema.ts';
 import { affectedRangesOf, type ServedModel } from './invalidation/affected-tiles.ts';
 import { ChangeListener, latestSeq } from './invalidation/change-listener.ts';
+import { Purger } from './purge/purger.ts';
 import type { CacheTier } from './tier.ts';
 import { TieredCache } from './tiered-cache.ts';
 import { DiskTier } from './tiers/disk-tier.ts';
@@ -56,7 +57,15 @@ async function changeLogBounds(url: string): Promise<{ latest: number; oldest: n
   }
 }
 
-export async function openCache(options: { config: EngineConfig['cache']; databaseUrl: string | undefined; model: () => ServedModel; logger: Logger }): Promise<EngineCache> {
+export async function openCache(options: {
+  config: EngineConfig['cache'];
+  databaseUrl: string | undefined;
+  model: () => ServedModel;
+  logger: Logger;
+  /** server.publicUrl and render.defaultStyle: what the purged URLs look like (cache.purge). */
+  publicUrl?: string | undefined;
+  defaultStyle?: string | undefined;
+}): Promise<EngineCache> {
   const { config, databaseUrl, logger } = options;
   const tiers = await openTiers(config, logger);
   const retainMs = config.raceWindowS * 1000;
@@ -91,6 +100,7 @@ export async function openCache(options: { config: EngineConfig['cache']; databa
     }
   }
 
+  const purger = config.purge && Purger.fromConfig(config.purge, { publicUrl: options.publicUrl, defaultStyle: options.defaultStyle, logger });
   let listener: ChangeListener | undefined;
   const cache = await TieredCache.open(tiers, bounds.latest, { logger, retainMs, trusted: () => listener?.connected ?? false });
   listener = new ChangeListener({
@@ -100,16 +110,21 @@ export async function openCache(options: { config: EngineConfig['cache']; databa
     fromSeq: () => cache.replayFrom(),
     onChanges: async (changes) => {
       const last = changes.at(-1)!;
-      await cache.apply(last.seq, affectedRangesOf(changes, options.model()), last.committedAt);
+      const model = options.model();
+      const ranges = affectedRangesOf(changes, model);
+      await cache.apply(last.seq, ranges, last.committedAt);
+      // The cache in front is purged after the engine's own tiers, without waiting for it.
+      purger?.enqueue(ranges, model);
     },
   });
   const started = listener.start();
   await Promise.race([started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, FIRST_REPLAY_WAIT_MS).unref())]);
   return {
     cache,
-    status: () => ({ enabled: true, tiers: cache.tierNames, invalidation: listener?.connected ? 'listening' : 'reconnecting (cache bypassed)', appliedSeq: cache.replayFrom(), ...cache.stats }),
+    status: () => ({ enabled: true, tiers: cache.tierNames, invalidation: listener?.connected ? 'listening' : 'reconnecting (cache bypassed)', appliedSeq: cache.replayFrom(), ...cache.stats, ...(purger ? { purge: purger.stats } : {}) }),
     close: async () => {
       await listener?.stop();
+      await purger?.close();
       await cache.close();
     },
   };

@@ -172,6 +172,41 @@ export const configSchema = z
         channel: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('sodertorn_tiles_changes'),
         /** How long applied changes are remembered, so a production that raced one is not stored; above the longest production. */
         raceWindowS: z.number().int().min(1).max(3600).default(120),
+        /**
+         * Optional purge of an HTTP cache in front of the engine (Varnish, a CDN): the tiles
+         * a change invalidates are purged there too, right after the engine's own tiers,
+         * in commit order, without holding them up. Over PostGIS only; off when unset.
+         * See cache/purge/purge-requests.ts and the README for the Varnish VCL.
+         */
+        purge: z
+          .object({
+            /** ban: Varnish BAN with a regex of the tile URLs; purge: one PURGE per URL; cdn: POST {"files": [URLs]} (Cloudflare-style). */
+            mode: z.enum(['ban', 'purge', 'cdn']),
+            /** Varnish's address (ban, purge) or the CDN's purge endpoint (cdn). */
+            url: z.url(),
+            /** Sent with every purge request, e.g. Authorization for the CDN; never logged. */
+            headers: z.record(z.string(), z.string()).default({}),
+            /** The header carrying the ban regex (ban mode). */
+            banHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).default('X-Ban-Url'),
+            /** Base URL of the purged tile URLs; default server.publicUrl. Needed by purge and cdn. */
+            publicUrl: z.url().optional(),
+            /** Above this many URLs for one batch of changes (purge, cdn), purgeEverything is sent instead, or an error logged. */
+            maxUrls: z.number().int().min(1).max(1_000_000).default(10_000),
+            /** URLs per CDN request: Cloudflare takes 30 a call (500 on Enterprise). */
+            batchSize: z.number().int().min(1).max(10_000).default(30),
+            /** Purge requests in flight at once; bounded so a burst of edits does not flood the front. */
+            concurrency: z.number().int().min(1).max(64).default(4),
+            timeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+            /** Attempts after a failed one, with backoff from 200 ms to 5 s. */
+            retries: z.number().int().min(0).max(10).default(3),
+            /** The request purging everything, e.g. { method: POST, body: '{"purge_everything":true}' }; url defaults to url. */
+            purgeEverything: z
+              .object({ method: z.string().regex(/^[A-Z]{1,16}$/).default('POST'), url: z.url().optional(), body: z.string().optional() })
+              .strict()
+              .optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),
@@ -215,6 +250,10 @@ export const configSchema = z
   .refine((c) => new Set(c.tilesets.map((t) => t.id)).size === c.tilesets.length, {
     message: 'tileset ids must be unique',
     path: ['tilesets'],
+  })
+  .refine((c) => !c.cache.purge || c.cache.purge.mode === 'ban' || c.cache.purge.publicUrl || c.server.publicUrl, {
+    message: 'purge and cdn modes send absolute tile URLs: set cache.purge.publicUrl or server.publicUrl (PUBLIC_URL)',
+    path: ['cache', 'purge', 'publicUrl'],
   });
 
 export type EngineConfig = z.infer<typeof configSchema>;

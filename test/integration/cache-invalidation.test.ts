@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/changelog-sql.ts';
-import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
-import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
 import type { EngineConfig } from '../../src/config/schema.ts';
+import { createPointTable, HERE } from '../helpers/point-table.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile } from '../helpers/mvt.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
@@ -18,9 +16,6 @@ import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
  */
 const SCHEMA = 'cache_test';
 const TABLE = `${SCHEMA}.punkt`;
-// Huddinge centre in SWEREF 99 TM, and a point 20 km away.
-const HERE = [674_000, 6_569_000] as const;
-const FAR = [654_000, 6_549_000] as const;
 const REDIS_URL = 'redis://127.0.0.1:6379/15';
 
 const tileset = { id: 'cachetest', minzoom: 0, maxzoom: 18, layers: [{ id: 'punkt', table: TABLE, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], minzoom: 0, maxzoom: 24 }] } as unknown as EngineConfig['tilesets'][number];
@@ -64,16 +59,7 @@ async function rename(id: number, namn: string): Promise<number> {
 
 beforeAll(async () => {
   db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
-  await db.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA};
-    CREATE TABLE ${TABLE} (id int PRIMARY KEY, namn text, geom geometry(Point, 3006));
-    INSERT INTO ${TABLE} VALUES (1, 'här', ST_SetSRID(ST_MakePoint(${HERE[0]}, ${HERE[1]}), 3006)),
-                                (2, 'långt bort', ST_SetSRID(ST_MakePoint(${FAR[0]}, ${FAR[1]}), 3006));`);
-  const client = await db.connect();
-  try {
-    await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables: trackedTables([tileset]) });
-  } finally {
-    client.release();
-  }
+  await createPointTable(db, SCHEMA, tileset);
   stylesDir = mkdtempSync(join(tmpdir(), 'cache-styles-'));
   writeFileSync(join(stylesDir, 'prick.json'), JSON.stringify({
     version: 8,
