@@ -72,7 +72,8 @@ await db.end();
 
 // Real clients and validators the tests run: GDAL, OWSLib (Debian's python3, not a
 // pyenv one), xmllint and the offline OGC schemas shipped with python3-mapproxy, and
-// Debian's chromium for the viewer test (playwright's own browser download cannot reach its host).
+// Debian's chromium for the viewer test (playwright's own browser download cannot reach its host),
+// and Varnish for the purge test (a real HTTP cache in front of the engine).
 const missing = [
   ['ogrinfo', 'gdal-bin'],
   ['xmllint', 'libxml2-utils'],
@@ -80,6 +81,7 @@ const missing = [
 if (!existsSync('/usr/share/python3-mapproxy/test/schemas/wmts/1.0/wmtsGetCapabilities_response.xsd')) missing.push('python3-mapproxy');
 if (spawnSync('/usr/bin/python3', ['-c', 'import owslib']).status !== 0) missing.push('python3-owslib');
 if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+if (!existsSync('/usr/sbin/varnishd')) missing.push('varnish');
 if (missing.length) aptInstall(missing);
 
 // Redis for the cache tier tests (they use database 15 and a key prefix of their own).
@@ -93,4 +95,4 @@ if (!redisAnswers()) {
 }
 const redisInfo = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'info', 'server'], { encoding: 'utf8' }).stdout ?? '';
 const redisVersion = /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown version';
-log(`ready: ${TEST_DB} with PostGIS ${version}; Redis ${redisVersion} on 127.0.0.1:6379; GDAL, xmllint, OGC schemas, OWSLib and chromium present`);
+log(`ready: ${TEST_DB} with PostGIS ${version}; Redis ${redisVersion} on 127.0.0.1:6379; GDAL, xmllint, OGC schemas, OWSLib, chromium and Varnish present`);
