@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type pg from 'pg';
 import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../cache/invalidation/changelog-sql.ts';
+import type { SeedRequest } from '../cache/seed/seed-command.ts';
 import type { EngineConfig } from './config/schema.ts';
 import { DEFAULT_BUILDINGS, DEFAULT_SEED, MAX_BUILDINGS } from './demo/defaults.ts';
 
@@ -17,6 +18,8 @@ import { DEFAULT_BUILDINGS, DEFAULT_SEED, MAX_BUILDINGS } from './demo/defaults.
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** Raw text to stderr when it is a terminal, for a progress line redrawn in place; absent otherwise. */
+  readonly terminal?: ((text: string) => void) | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -102,8 +105,25 @@ async function withConfiguredDatabase(
   what: string,
   fn: (client: pg.Client, config: EngineConfig) => Promise<number>,
 ): Promise<number> {
-  const { loadConfig, ConfigError } = await import('./config/load-config.ts');
   const { default: pgModule } = await import('pg');
+  return withConfig(values, io, async (config) => {
+    const client = new pgModule.Client({ connectionString: config.database.url ?? DEFAULT_DATABASE_URL });
+    try {
+      await client.connect();
+      return await fn(client, config);
+    } catch (error) {
+      // As load: pg's messages name the problem without the connection string (no password leaks).
+      io.err(`${what} failed: ${(error as Error).message}`);
+      return 1;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
+}
+
+/** Loads the config (--config, else CONFIG, else the default file) and runs fn with it; a bad config is a message and exit code 1. */
+async function withConfig(values: FlagValues, io: CliIo, fn: (config: EngineConfig) => Promise<number>): Promise<number> {
+  const { loadConfig, ConfigError } = await import('./config/load-config.ts');
   let config;
   try {
     config = loadConfig({ ...io.env, ...(values.config === undefined ? {} : { CONFIG: stringFlag(values, 'config', '') }) });
@@ -112,17 +132,61 @@ async function withConfiguredDatabase(
     io.err(`error: ${error.message}`);
     return 1;
   }
-  const client = new pgModule.Client({ connectionString: config.database.url ?? DEFAULT_DATABASE_URL });
-  try {
-    await client.connect();
-    return await fn(client, config);
-  } catch (error) {
-    // As load: pg's messages name the problem without the connection string (no password leaks).
-    io.err(`${what} failed: ${(error as Error).message}`);
-    return 1;
-  } finally {
-    await client.end().catch(() => undefined);
+  return fn(config);
+}
+
+/** Bounded: each unit holds a database connection or a render slot, and both are scarce here. */
+const MAX_SEED_CONCURRENCY = 64;
+
+/** A list flag given several times, or comma-separated, or both. */
+function listFlag(values: FlagValues, name: string): string[] {
+  const raw = values[name];
+  if (raw === undefined) return [];
+  return (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+}
+
+/** `10-14` or `12` as an inclusive level range. */
+function zoomFlag(values: FlagValues): [number, number] {
+  const raw = stringFlag(values, 'zoom', '');
+  const m = /^(\d{1,2})(?:-(\d{1,2}))?$/.exec(raw);
+  if (!m) throw new UsageError(`--zoom must be a level or a range like 10-14, got "${raw}"`);
+  const range: [number, number] = [Number(m[1]), Number(m[2] ?? m[1])];
+  if (range[0] > range[1]) throw new UsageError(`--zoom ${raw}: the first level must not be above the second`);
+  return range;
+}
+
+/** `minLon,minLat,maxLon,maxLat` in WGS84. */
+function bboxFlag(raw: string): [number, number, number, number] {
+  const parts = raw.split(',').map((p) => Number(p.trim()));
+  const [w, s, e, n] = parts;
+  if (parts.length !== 4 || parts.some((p) => !Number.isFinite(p)) || w === undefined || s === undefined || e === undefined || n === undefined) {
+    throw new UsageError(`--bbox must be minLon,minLat,maxLon,maxLat, got "${raw}"`);
   }
+  if (w < -180 || e > 180 || s < -90 || n > 90 || w >= e || s >= n) throw new UsageError(`--bbox ${raw}: longitudes must lie in −180–180 and latitudes in −90–90, minimum below maximum`);
+  return [w, s, e, n];
+}
+
+/** The seed command's flags as a request; the names are checked against the engine later. */
+function seedRequestOf(values: FlagValues): SeedRequest {
+  const tileset = values.tileset === undefined ? undefined : stringFlag(values, 'tileset', '');
+  const style = values.style === undefined ? undefined : stringFlag(values, 'style', '');
+  if ((tileset === undefined) === (style === undefined)) throw new UsageError('give exactly one of --tileset (vector tiles) and --style (raster tiles)');
+  if (values.zoom === undefined) throw new UsageError('--zoom is required, e.g. --zoom 10-14');
+  if (tileset !== undefined && (values.format !== undefined || values.scale !== undefined)) throw new UsageError('--format and --scale go with --style (vector tiles are MVT)');
+  const format = stringFlag(values, 'format', 'png');
+  if (!['png', 'webp', 'jpg'].includes(format)) throw new UsageError(`--format must be png, webp or jpg, got "${format}"`);
+  const kommun = listFlag(values, 'kommun');
+  for (const code of kommun) if (!/^\d{4}$/.test(code)) throw new UsageError(`--kommun takes a four-digit municipality code such as 0126, got "${code}"`);
+  const grids = listFlag(values, 'grid');
+  return {
+    target: tileset !== undefined ? { kind: 'vector', tileset } : { kind: 'raster', style: style!, format: format as 'png' | 'webp' | 'jpg', scale: integerFlag(values, 'scale', 1, 1, 2) as 1 | 2 },
+    grids: grids.length ? grids : undefined,
+    zoom: zoomFlag(values),
+    bbox: values.bbox === undefined ? undefined : bboxFlag(stringFlag(values, 'bbox', '')),
+    kommun,
+    concurrency: values.concurrency === undefined ? undefined : integerFlag(values, 'concurrency', 1, 1, MAX_SEED_CONCURRENCY),
+    statePath: values.state === undefined ? undefined : stringFlag(values, 'state', ''),
+  };
 }
 
 /** The commands, by name. */
@@ -307,6 +371,70 @@ export const commands: Record<string, CliCommand> = {
     },
   },
 
+  seed: {
+    summary: 'Fill the tile cache for a tileset or style over grids, levels and an area, with progress and resume',
+    help: [
+      '  --tileset ID       vector tiles of a tileset, or',
+      '  --style ID         raster tiles of a style (one render per metatile stores the whole block)',
+      '  --grid ID          WebMercatorQuad, 3006 or 3011; repeatable or comma-separated (default: every grid served)',
+      "  --zoom A-B         levels, in each grid's own levels (e.g. 10-14, or 12); clamped to what is served",
+      '  --bbox W,S,E,N     area as WGS84 longitudes and latitudes, or',
+      '  --kommun CODE      a municipality by its code (e.g. 0126); repeatable',
+      '  --format F         png, webp or jpg for --style (default png)',
+      '  --scale N          1, or 2 for @2x tiles (default 1)',
+      `  --concurrency N    units in flight (default: render.workers for --style, database.poolSize for --tileset; at most ${MAX_SEED_CONCURRENCY})`,
+      '  --state FILE       progress file (default seed-state-{job}.json in the disk cache folder, else ./var)',
+      '  --config FILE      configuration file (default config/sodertorn.yaml; env CONFIG)',
+    ].join('\n'),
+    notes: [
+      'Without --bbox and --kommun the whole extent of the tileset is seeded. Tiles go into the configured',
+      'cache tiers through the same pipeline as requests; only disk and Redis outlive this process.',
+      'Progress is saved about once a second; SIGINT or SIGTERM finishes the tiles in flight, saves it and',
+      'exits 130, and the same command resumes. A tile that fails is counted and the job goes on; a lost',
+      'database stops it (exit 1, progress kept). A finished job removes its state file.',
+    ].join('\n'),
+    options: {
+      tileset: { type: 'string' },
+      style: { type: 'string' },
+      grid: { type: 'string', multiple: true },
+      zoom: { type: 'string' },
+      bbox: { type: 'string' },
+      kommun: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      scale: { type: 'string' },
+      concurrency: { type: 'string' },
+      state: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    async run(values, io) {
+      const request = seedRequestOf(values);
+      const { ConfigError } = await import('./config/load-config.ts');
+      const { seed, SeedRequestError, EXIT_INTERRUPTED } = await import('../cache/seed/seed-command.ts');
+      return withConfig(values, io, async (config) => {
+        const stop = new AbortController();
+        const onSignal = () => {
+          if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED); // a second signal: do not wait
+          io.err('stopping: finishing the tiles in flight and saving the progress (again to quit at once)');
+          stop.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          return await seed(config, request, { out: io.out, err: io.err, line: io.err, write: io.terminal }, stop.signal);
+        } catch (error) {
+          if (error instanceof SeedRequestError) throw new UsageError(error.message);
+          // A configuration the engine refuses (layers not matching the database), a database down at start.
+          io.err(`${error instanceof ConfigError ? 'error' : 'seed failed'}: ${(error as Error).message}`);
+          return 1;
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
+    },
+  },
+
   serve: {
     summary: 'Serve tiles over HTTP (PostGIS with DATABASE_URL, else the embedded demo files)',
     help: [
@@ -398,7 +526,12 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  const io: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line), env: process.env };
+  const io: CliIo = {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    terminal: process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined,
+    env: process.env,
+  };
   runCli(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
