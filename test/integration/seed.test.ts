@@ -12,6 +12,7 @@ import type { EngineConfig } from '../../src/config/schema.ts';
 import { GRIDS_BY_ID } from '../../src/grids/grids.ts';
 import type { Bbox } from '../../src/grids/tile-grid.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 /** Salem: the smallest municipality, so a seed of a few levels takes seconds. */
@@ -125,5 +126,26 @@ describe('seed', () => {
     expect(second.code, second.err).toBe(0);
     const total = Number(/, (\d+) tiles in 1 levels/.exec(second.out)?.[1]);
     expect(second.out).toContain(`seeded ${total - done} tiles`);
+  });
+
+  it('stops with a clear message when the database goes away, keeping the progress', async () => {
+    const url = new URL(TEST_DATABASE_URL);
+    const proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
+    url.port = String(await proxy.start());
+    const statePath = join(dir, 'down-state.json');
+    const cut = setInterval(() => existsSync(statePath) && void proxy.stop(), 10);
+    const saved = config;
+    try {
+      config = { ...config, database: { ...config.database, url: url.href } };
+      // 3011 level 9 over Salem: thousands of tiles, so the run is going when the database goes.
+      const result = await run({ target: { kind: 'vector', tileset: 'sodertorn' }, grids: ['3011'], zoom: [9, 9], statePath });
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/stopped: (the database is unavailable|the change feed was lost).*progress kept in/);
+      expect((JSON.parse(await readFile(statePath, 'utf8')) as SeedState).counts.tiles).toBeGreaterThan(0);
+    } finally {
+      config = saved;
+      clearInterval(cut);
+      await proxy.stop();
+    }
   });
 });

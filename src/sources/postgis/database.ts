@@ -73,6 +73,10 @@ export class Database {
       cancelling = this.cancelBackend((client as pg.PoolClient & { processID: number }).processID);
     };
     signal?.addEventListener('abort', cancel, { once: true });
+    // A connection lost mid-query fails the query and is also emitted as 'error' on the client,
+    // which the pool listens for only while the client is idle: unheard, it would crash the process.
+    const onLost = () => undefined;
+    client.on('error', onLost);
     try {
       return await client.query<R>(config);
     } catch (error) {
@@ -81,6 +85,7 @@ export class Database {
       throw toDatabaseError(error, this.options.retryAfterS, what);
     } finally {
       signal?.removeEventListener('abort', cancel);
+      client.off('error', onLost);
       // A server error (bad SQL, statement timeout) leaves the connection usable; anything
       // without a SQLSTATE (socket closed, client-side timeout) does not.
       const release = () => client.release(failed === undefined || leavesConnectionUsable(failed) ? undefined : true);
