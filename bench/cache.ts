@@ -26,7 +26,8 @@ export interface CacheBenchResult {
 /** Huddinge centre at XYZ z16: buildings, so a building's change shows in it. */
 const TILE = '/tiles/sodertorn/16/36041/19305.mvt';
 
-function startBareServer(file: string, contentType: string): Promise<{ url: string; stop(): void }> {
+/** Starts bench/lib/bare-server.ts as its own process, answering every request with the file's bytes. */
+export function startBareServer(file: string, contentType: string): Promise<{ url: string; stop(): void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts', file, contentType], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));

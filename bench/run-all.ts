@@ -11,6 +11,7 @@ import { ensureBenchDatabase } from './lib/bench-db.ts';
 import { runPipelineOverhead } from './pipeline-overhead.ts';
 import { runMaplibreReference } from './maplibre-reference.ts';
 import { runCacheBench } from './cache.ts';
+import { runModTileBench } from './peers/mod-tile.ts';
 import { runMetatileBench } from './metatile.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
@@ -90,6 +91,14 @@ async function main(): Promise<void> {
     const c = cache.cachedTile;
     console.log(`cached tile (${c.bytes} B) over HTTP: engine ${c.engineRequestsPerS} req/s vs bare node:http ${c.bareRequestsPerS} req/s: ${c.ratio}× (p99 ${c.engineP99Ms} vs ${c.bareP99Ms} ms)`);
     console.log(`commit to fresh tile: p50 ${cache.commitToFresh.p50Ms} ms, p99 ${cache.commitToFresh.p99Ms} ms, max ${cache.commitToFresh.maxMs} ms over ${cache.commitToFresh.rounds} commits`);
+    // After runCacheBench: it installs the change log the engine's cache needs.
+    const m = (results.modTile = await runModTileBench(cacheDb, { connections: 32, durationS: 8 }));
+    console.log(
+      m.available
+        ? `cached raster tile vs mod_tile: engine ${m.engine.requestsPerS} req/s (${m.engineBytes} B, p99 ${m.engine.p99Ms} ms) vs Apache mod_tile ${m.modTile.requestsPerS} req/s (${m.modTileBytes} B, p99 ${m.modTile.p99Ms} ms): ${m.ratio}×; ` +
+            `bare node:http ${m.bare.requestsPerS} req/s with the engine's bytes (engine ${m.engineVsBare}×, mod_tile ${m.modTileVsBare}×), ${m.bareModTileBytes.requestsPerS} req/s with mod_tile's (mod_tile ${m.modTileVsBareSameBytes}×)`
+        : `mod_tile: ${m.reason}`,
+    );
   }
 
   mkdirSync('bench/results', { recursive: true });
