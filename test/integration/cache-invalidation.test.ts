@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineConfig } from '../../src/config/schema.ts';
 import { createPointTable, HERE } from '../helpers/point-table.ts';
+import { startEngineProcess } from '../../bench/lib/engine-process.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile } from '../helpers/mvt.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
@@ -27,7 +28,7 @@ const TILE_HERE_3006 = `/tiles/cachetest/3006/11/${Math.floor((HERE[0] + 1_200_0
 let db: pg.Pool;
 let stylesDir: string;
 
-async function names(engine: RunningEngine, path: string): Promise<string[]> {
+async function names(engine: { url: string }, path: string): Promise<string[]> {
   const res = await fetch(`${engine.url}${path}`);
   if (res.status === 204) return [];
   expect(res.status).toBe(200);
@@ -36,7 +37,7 @@ async function names(engine: RunningEngine, path: string): Promise<string[]> {
 }
 
 /** Polls until the tile shows the expected names; resolves to ms from commit, or fails after 3 s. */
-async function freshWithin(engine: RunningEngine, path: string, expected: string[], committedAt: number): Promise<number> {
+async function freshWithin(engine: { url: string }, path: string, expected: string[], committedAt: number): Promise<number> {
   for (;;) {
     if (JSON.stringify(await names(engine, path)) === JSON.stringify(expected)) return performance.now() - committedAt;
     if (performance.now() - committedAt > 3000) throw new Error(`${path} still stale 3 s after commit: ${JSON.stringify(await names(engine, path))}`);
@@ -44,7 +45,7 @@ async function freshWithin(engine: RunningEngine, path: string, expected: string
   }
 }
 
-async function health(engine: RunningEngine): Promise<{ cache: { hits: Record<string, number>; stored: number; invalidation: string } }> {
+async function health(engine: { url: string }): Promise<{ cache: { hits: Record<string, number>; stored: number; invalidation: string } }> {
   return (await (await fetch(`${engine.url}/health`)).json()) as never;
 }
 
@@ -142,9 +143,12 @@ describe('the tile cache over PostGIS', () => {
     }
   });
 
-  it('invalidates every engine sharing Redis', async () => {
+  it('invalidates every engine process sharing Redis', async () => {
     const shared = { memory: { enabled: true, maxBytes: 16 * 1024 * 1024 }, redis: { url: REDIS_URL, keyPrefix: `shared${process.pid}:` } };
-    const [a, b] = await Promise.all([engineWith(shared), engineWith(shared)]);
+    // b is an engine process of its own, as `npm start` runs it, configured by file.
+    const configFile = join(mkdtempSync(join(tmpdir(), 'cache-config-')), 'engine.json');
+    writeFileSync(configFile, JSON.stringify({ tilesets: [tileset], render: { stylesDir }, cache: shared }));
+    const [a, b] = await Promise.all([engineWith(shared), startEngineProcess({ CONFIG: configFile, DATABASE_URL: TEST_DATABASE_URL })]);
     try {
       expect(await names(a, TILE_HERE)).toEqual(['här']);
       expect(await names(b, TILE_HERE)).toEqual(['här']); // b finds a's tile in Redis
@@ -153,7 +157,7 @@ describe('the tile cache over PostGIS', () => {
       await freshWithin(a, TILE_HERE, ['delad'], committed);
       await freshWithin(b, TILE_HERE, ['delad'], committed);
     } finally {
-      await Promise.all([a.close(), b.close()]);
+      await Promise.all([a.close(), b.stop()]);
       await rename(1, 'här');
     }
   });
