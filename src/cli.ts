@@ -273,16 +273,25 @@ export const commands: Record<string, CliCommand> = {
     notes: 'Exit code 1 when a style is invalid or has errors; warnings alone exit 0.',
     options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     async run(values, io) {
-      const { loadConfig, ConfigError } = await import('./config/load-config.ts');
+      const { ConfigError } = await import('./config/load-config.ts');
       const { loadStyles } = await import('./styles/style-store.ts');
       const { buildSprites } = await import('./styles/sprite-builder.ts');
       const { FontLibrary } = await import('./fonts/font-library.ts');
       const { checkStyles } = await import('./styles/style-check.ts');
-      try {
-        const config = loadConfig({ ...io.env, ...(values.config === undefined ? {} : { CONFIG: stringFlag(values, 'config', '') }) });
-        const styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
-        const sprites = await buildSprites(config.render.stylesDir, styles);
-        const fonts = await FontLibrary.load(config.fonts.dir, { fallback: config.fonts.fallback });
+      return withConfig(values, io, async (config) => {
+        let styles;
+        let sprites;
+        let fonts;
+        try {
+          styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
+          sprites = await buildSprites(config.render.stylesDir, styles);
+          fonts = await FontLibrary.load(config.fonts.dir, { fallback: config.fonts.fallback });
+        } catch (error) {
+          // An invalid style, icon or font folder is the first finding: the message names the file (and layer and property).
+          if (!(error instanceof ConfigError) && !/^(fonts folder|fallback font)/.test((error as Error).message)) throw error;
+          io.err(`error: ${(error as Error).message}`);
+          return 1;
+        }
         const findings = checkStyles({
           styles,
           tilesets: config.tilesets,
@@ -293,11 +302,7 @@ export const commands: Record<string, CliCommand> = {
         const errors = findings.filter((f) => f.level === 'error').length;
         io.out(`${styles.length} styles (${styles.map((s) => s.id).join(', ')}): ${errors} errors, ${findings.length - errors} warnings`);
         return errors > 0 ? 1 : 0;
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        io.err(`error: ${error.message}`);
-        return 1;
-      }
+      });
     },
   },
 
