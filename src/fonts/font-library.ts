@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fontnik, { type FontFaceInfo } from 'fontnik';
 import { LRUCache } from 'lru-cache';
+import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
 import { GLYPH_RANGE_SIZE, parseFontstack, resolveFontstack } from './fontstack.ts';
 
@@ -39,7 +40,7 @@ export class FontLibrary {
     try {
       files = readdirSync(dir).filter((f) => FONT_FILE.test(f)).sort();
     } catch (error) {
-      throw new Error(`fonts folder ${dir} cannot be read: ${(error as Error).message}`);
+      throw new ConfigError(`fonts folder ${dir} cannot be read: ${(error as Error).message}`);
     }
     const faces = new Map<string, Buffer>();
     for (const file of files) {
@@ -48,9 +49,9 @@ export class FontLibrary {
         faces.set(face.style_name ? `${face.family_name} ${face.style_name}` : face.family_name, bytes);
       }
     }
-    if (faces.size === 0) throw new Error(`fonts folder ${dir} holds no .ttf or .otf font`);
+    if (faces.size === 0) throw new ConfigError(`fonts folder ${dir} holds no .ttf or .otf font`);
     const fallback = options.fallback ?? [...faces.keys()].find((n) => n.endsWith(' Regular')) ?? [...faces.keys()][0]!;
-    if (!faces.has(fallback)) throw new Error(`fallback font "${fallback}" is not in ${dir}; fonts: ${[...faces.keys()].join(', ')}`);
+    if (!faces.has(fallback)) throw new ConfigError(`fallback font "${fallback}" is not in ${dir}; fonts: ${[...faces.keys()].join(', ')}`);
     return new FontLibrary(faces, fallback, options.cacheBytes ?? DEFAULT_CACHE_BYTES);
   }
 
