@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   RENDER_TIMEOUT: { status: 503, description: 'A raster render ran over render.timeoutMs.' },
   RENDER_FAILED: { status: 500, description: 'A raster render failed in its thread; only this request is affected.' },
   INVALID_GLYPH_REQUEST: { status: 400, description: 'The font stack or glyph range is malformed (ranges are {start}-{start+255}, start a multiple of 256).' },
+  VIEW_TOO_LARGE: { status: 413, description: 'The requested map needs more data or pixels than one render may draw.' },
   UNKNOWN_STYLE: { status: 404, description: 'No style (or tileset with a style) has this id.' },
   UNKNOWN_SPRITE: { status: 404, description: 'The style has no sprite of the engine (sprites are /styles/{id}/sprite[@2x].{json,png}).' },
   REQUEST_ABORTED: { status: 499, description: 'The client went away before the tile was produced.' },

@@ -54,8 +54,19 @@ const MERCATOR_CELL_SIZE_Z0 = 156543.03392804097;
  * (4 m/px) ≈ zoom 14.3 at 59° N, where a Mercator metre is 1/cos(59°) ground metres.
  */
 export function equivalentZoom(grid: TileGrid, z: number): number {
+  return zoomAtCellSize(grid, levelOf(grid, z).cellSize);
+}
+
+/** The (fractional) XYZ zoom whose ground resolution matches a cell size in the grid's CRS units. */
+export function zoomAtCellSize(grid: TileGrid, cellSize: number): number {
   const groundCellSizeZ0 = MERCATOR_CELL_SIZE_Z0 * Math.cos((grid.referenceLatitude * Math.PI) / 180);
-  return Math.log2(groundCellSizeZ0 / levelOf(grid, z).cellSize);
+  return Math.log2(groundCellSizeZ0 / cellSize);
+}
+
+/** The level of a grid whose cell size is nearest (in log scale) to a resolution, within [min, max]. */
+export function levelAtCellSize(grid: TileGrid, cellSize: number, levels: readonly [number, number]): number {
+  const z = Math.round(Math.log2(levelOf(grid, 0).cellSize / cellSize));
+  return Math.min(Math.max(z, levels[0]), levels[1]);
 }
 
 /** The XYZ zoom used to choose layers and limits at grid level z (rounded equivalent zoom). */

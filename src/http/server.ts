@@ -18,6 +18,7 @@ import { wantsHtml, type Viewer } from './viewer-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
+import { wmsRoutes } from './wms-routes.ts';
 import { wmtsRoutes } from './wmts-routes.ts';
 
 export interface HttpOptions {
@@ -112,6 +113,7 @@ export function createHttpServer(
     },
     ...ogcApiRoutes(pipeline, service, tileCacheControl),
     ...wmtsRoutes(pipeline, raster, service, tileCacheControl),
+    ...wmsRoutes(pipeline, raster, styles, service),
     {
       name: 'tilejson',
       pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,

@@ -3,8 +3,8 @@ import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import type { TileKey } from '../../cache/tile-key.ts';
-import { bboxToTileRange, tileToBbox, type TileGrid } from '../grids/tile-grid.ts';
-import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, type Metatile } from '../render/metatile.ts';
+import { bboxToTileRange, levelAtCellSize, tileToBbox, zoomAtCellSize, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
+import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile } from '../render/metatile.ts';
 import type { RenderPool } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
 import type { SourceTile } from '../render/renderer.ts';
@@ -25,6 +25,11 @@ export interface RasterRequest {
   readonly format: string;
   readonly signal?: AbortSignal;
 }
+
+/** Vector tiles one view may need: bounds the work of a single GetMap or print render. */
+const MAX_VIEW_TILES = 400;
+/** CSS pixels of data fetched around a view, so lines and symbols crossing its edge are drawn. */
+const VIEW_MARGIN_PX = 64;
 
 /** Pixel ratios a raster tile can be asked for (@2x for high-DPI screens). */
 const SCALES = new Set(['1', '2']);
@@ -118,6 +123,60 @@ export class RasterPipeline {
   }
 
   /**
+   * The vector tiles of every source of a style under a bbox, from the data level that
+   * raster level z is drawn from (at most MAX_VIEW_TILES of them).
+   */
+  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, signal: AbortSignal | undefined): Promise<SourceTile[]> {
+    const wanted: { sourceId: string; tilesetId: string; z: number; x: number; y: number }[] = [];
+    for (const [sourceId, tilesetId] of style.sources) {
+      const levels = this.tiles.levelsOf(this.tiles.resolve(tilesetId), grid);
+      if (!levels) continue;
+      const from = dataLevel(grid, z, levels);
+      const range = bboxToTileRange(grid, bbox, from);
+      if (!range) continue;
+      for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tilesetId, z: from, x, y });
+    }
+    if (wanted.length > MAX_VIEW_TILES) {
+      throw new EngineError('VIEW_TOO_LARGE', `the view needs ${wanted.length} vector tiles; at most ${MAX_VIEW_TILES} are drawn in one render (ask for a smaller extent or fewer pixels)`, { detail: { tiles: wanted.length, max: MAX_VIEW_TILES } });
+    }
+    return Promise.all(
+      wanted.map(async ({ sourceId, tilesetId, z: level, x, y }) => ({
+        sourceId,
+        bbox: tileToBbox(grid, level, x, y),
+        mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(level), x: String(x), y: String(y), format: 'mvt', ...(signal ? { signal } : {}) })).body,
+      })),
+    );
+  }
+
+  /**
+   * Any extent of a grid's CRS drawn with a style, at the scale its size gives: the data
+   * level nearest that resolution, labels and lines sized by the pixel ratio (DPI / 96).
+   * For WMS GetMap and prints; one render, not cached.
+   */
+  async renderView(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; format: RasterFormat; signal?: AbortSignal }): Promise<TileResult> {
+    const style = this.resolveStyle(request.styleId);
+    const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.styleId);
+    const grid = this.tiles.resolveGrid(primary, request.gridId);
+    const levels = this.tiles.levelsOf(primary, grid) ?? [0, 0];
+    const cssWidth = request.widthPx / request.pixelRatio;
+    const cellSize = (request.bbox[2] - request.bbox[0]) / cssWidth;
+    const z = levelAtCellSize(grid, cellSize, levels);
+    const margin = VIEW_MARGIN_PX * cellSize;
+    const bbox = request.bbox;
+    const sourceTiles = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], z, request.signal);
+    const [body] = await this.pool.renderPieces(
+      {
+        styleId: style.id,
+        view: { bbox, widthPx: cssWidth, heightPx: request.heightPx / request.pixelRatio, pixelRatio: request.pixelRatio, zoom: zoomAtCellSize(grid, cellSize) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX) },
+        tiles: sourceTiles,
+        format: request.format,
+      },
+      request.signal,
+    );
+    return { body: body!, contentType: RASTER_FORMATS[request.format], tilesetId: primary.config.id };
+  }
+
+  /**
    * One render of a metatile and its buffer, over every vector tile it touches; one image
    * per tile. The data comes from the level MapLibre would load at this scale: its vector
    * tiles are 512 px, so a 256-px raster tile of level z is drawn from level z − 1, and
@@ -125,22 +184,7 @@ export class RasterPipeline {
    */
   private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, signal: AbortSignal): Promise<readonly Uint8Array[]> {
     const { bbox, widthPx, heightPx, pieces } = metatileView(grid, meta, this.options.metatile > 1 ? this.options.metatileBufferPx : 0, pixelRatio);
-    const wanted: { sourceId: string; tilesetId: string; z: number; x: number; y: number }[] = [];
-    for (const [sourceId, tilesetId] of style.sources) {
-      const levels = this.tiles.levelsOf(this.tiles.resolve(tilesetId), grid);
-      if (!levels) continue;
-      const z = dataLevel(grid, meta.z, levels);
-      const range = bboxToTileRange(grid, bbox, z);
-      if (!range) continue;
-      for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tilesetId, z, x, y });
-    }
-    const sourceTiles: SourceTile[] = await Promise.all(
-      wanted.map(async ({ sourceId, tilesetId, z, x, y }) => ({
-        sourceId,
-        bbox: tileToBbox(grid, z, x, y),
-        mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(z), x: String(x), y: String(y), format: 'mvt', signal })).body,
-      })),
-    );
+    const sourceTiles = await this.sourceTilesUnder(style, grid, bbox, meta.z, signal);
     return this.pool.renderPieces(
       {
         styleId: style.id,

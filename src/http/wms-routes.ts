@@ -1,0 +1,78 @@
+/**
+ * WMS 1.3.0 at /wms: GetCapabilities lists each style as a layer in every grid's CRS;
+ * GetMap draws any extent of those CRSs at the size (and DPI) asked for, through the
+ * raster pipeline. Errors are WMS exception reports with an HTTP status that says what
+ * went wrong.
+ */
+import type { EngineConfig } from '../config/schema.ts';
+import { EngineError } from '../errors.ts';
+import { wgs84ToGridBbox } from '../grids/grid-projection.ts';
+import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
+import { parseWmsKvp, wmsCapabilitiesXml, WmsException, wmsExceptionXml, type WmsLayer } from '../ows/wms.ts';
+import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
+import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
+import type { LoadedStyle } from '../styles/style-store.ts';
+import type { Exchange, Handler } from './exchange.ts';
+import { sendCacheable } from './respond.ts';
+import type { Route } from './router.ts';
+
+/** The WMS exception an engine error becomes, keeping its status. */
+function wmsExceptionOf(error: EngineError): WmsException {
+  const code = error.status === 400 || error.status === 413 ? 'InvalidParameterValue' : 'NoApplicableCode';
+  return new WmsException(code, error.message, error.status);
+}
+
+export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles: readonly LoadedStyle[], service: EngineConfig['service']): Route<Handler>[] {
+  const layerIds = styles.map((s) => s.id);
+  const gridsOf = (style: LoadedStyle): TileGrid[] => {
+    const tileset = pipeline.resolve([...style.sources.values()][0] ?? style.id);
+    return [...pipeline.grids.values()].filter((g) => tileset.source.supportsGrid(g) && pipeline.levelsOf(tileset, g));
+  };
+  const grids = [...new Map(styles.flatMap(gridsOf).map((g) => [g.id, g])).values()];
+
+  const capabilities = async ({ req, res, baseUrl, headers }: Exchange) => {
+    const layers: WmsLayer[] = await Promise.all(
+      styles.map(async (style) => {
+        const tilesetId = [...style.sources.values()][0];
+        const info = tilesetId ? await pipeline.resolve(tilesetId).source.describe() : undefined;
+        const wgs84: Bbox = info?.bounds ?? [-180, -85, 180, 85];
+        return {
+          name: style.id,
+          title: style.style.name ?? style.id,
+          abstract: (style.style.metadata as Record<string, unknown> | undefined)?.['sodertorn:description'] as string | undefined,
+          wgs84,
+          extents: new Map(gridsOf(style).map((g) => [g, wgs84ToGridBbox(g, wgs84)])),
+        };
+      }),
+    );
+    sendCacheable(req, res, Buffer.from(wmsCapabilitiesXml(service, layers, grids, baseUrl)), 'text/xml; charset=utf-8', { ...headers, 'Cache-Control': 'public, max-age=60' });
+  };
+
+  const handler: Handler = async (exchange) => {
+    const { req, res, headers } = exchange;
+    try {
+      const request = parseWmsKvp(exchange.query, grids, layerIds);
+      if (request.request === 'GetCapabilities') return await capabilities(exchange);
+      const map = await raster.renderView({
+        styleId: request.layer,
+        gridId: request.grid.id,
+        bbox: request.bbox,
+        widthPx: request.width,
+        heightPx: request.height,
+        pixelRatio: request.pixelRatio,
+        format: request.format,
+        signal: exchange.signal,
+      });
+      res.writeHead(200, { ...headers, 'Content-Type': map.contentType, 'Content-Length': map.body.length, 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : map.body);
+    } catch (thrown) {
+      const error = thrown instanceof WmsException ? thrown : thrown instanceof EngineError ? (thrown.code === 'REQUEST_ABORTED' ? undefined : wmsExceptionOf(thrown)) : undefined;
+      if (!error) throw thrown;
+      const body = Buffer.from(wmsExceptionXml(error));
+      res.writeHead(error.status, { ...headers, 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+      res.end(body);
+    }
+  };
+
+  return [{ name: 'wms', pattern: /^\/wms\/?$/, handler }];
+}

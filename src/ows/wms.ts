@@ -1,0 +1,201 @@
+/**
+ * WMS 1.3.0 for desktop GIS and print services: parsing GetCapabilities / GetMap KVP
+ * (parameter names case-insensitive, BBOX in the CRS's own axis order: northing first for
+ * EPSG:3006 and 3011), the capabilities document, and the exception report. Pure.
+ */
+import type { EngineConfig } from '../config/schema.ts';
+import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
+import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
+import { element, escapeXml, textElement } from './xml.ts';
+
+/** Most pixels per side of one GetMap (larger prints come with the print service). */
+export const WMS_MAX_SIZE = 4096;
+/** DPI a WMS map is drawn at unless the client says otherwise (CSS pixels, as the styles are written). */
+const DEFAULT_DPI = 96;
+
+export type WmsExceptionCode = 'InvalidFormat' | 'InvalidCRS' | 'LayerNotDefined' | 'StyleNotDefined' | 'MissingParameterValue' | 'InvalidParameterValue' | 'OperationNotSupported' | 'NoApplicableCode';
+
+export class WmsException extends Error {
+  readonly code: WmsExceptionCode;
+  readonly status: number;
+  constructor(code: WmsExceptionCode, message: string, status = 400) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export type WmsRequest =
+  | { readonly request: 'GetCapabilities' }
+  | {
+      readonly request: 'GetMap';
+      readonly layer: string;
+      readonly grid: TileGrid;
+      /** Easting first, in the grid's CRS. */
+      readonly bbox: Bbox;
+      readonly width: number;
+      readonly height: number;
+      readonly format: RasterFormat;
+      readonly pixelRatio: number;
+    };
+
+const FORMATS: Record<string, RasterFormat> = Object.fromEntries(Object.entries(RASTER_FORMATS).map(([ext, mime]) => [mime, ext as RasterFormat]));
+
+/** The CRS names a grid answers to. */
+export function crsOf(grid: TileGrid): string {
+  return `EPSG:${grid.srid}`;
+}
+
+function param(query: URLSearchParams, name: string): string | undefined {
+  for (const [k, v] of query) if (k.toUpperCase() === name) return v;
+  return undefined;
+}
+
+function required(query: URLSearchParams, name: string): string {
+  const value = param(query, name);
+  if (value === undefined || value === '') throw new WmsException('MissingParameterValue', `${name} is required`);
+  return value;
+}
+
+function size(query: URLSearchParams, name: string): number {
+  const raw = required(query, name);
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) throw new WmsException('InvalidParameterValue', `${name} must be a positive integer, got "${raw.slice(0, 16)}"`);
+  const value = Number(raw);
+  if (value > WMS_MAX_SIZE) throw new WmsException('InvalidParameterValue', `${name} ${value} exceeds the maximum of ${WMS_MAX_SIZE} pixels`, 413);
+  return value;
+}
+
+/** DPI from the vendor parameters QGIS, GeoServer and MapServer clients send. */
+function dpiOf(query: URLSearchParams): number {
+  const options = param(query, 'FORMAT_OPTIONS');
+  const raw = param(query, 'DPI') ?? param(query, 'MAP_RESOLUTION') ?? (options ? /dpi:(\d+)/i.exec(options)?.[1] : undefined);
+  if (raw === undefined) return DEFAULT_DPI;
+  const dpi = Number(raw);
+  if (!Number.isFinite(dpi) || dpi < 24 || dpi > 1200) throw new WmsException('InvalidParameterValue', `DPI must be between 24 and 1200, got "${raw.slice(0, 16)}"`);
+  return dpi;
+}
+
+/** Parses a WMS request; `grids` are the CRSs served, `layers` the style ids. */
+export function parseWmsKvp(query: URLSearchParams, grids: readonly TileGrid[], layers: readonly string[]): WmsRequest {
+  const service = param(query, 'SERVICE');
+  const request = required(query, 'REQUEST');
+  if (request === 'GetCapabilities') {
+    if (service !== undefined && service.toUpperCase() !== 'WMS') throw new WmsException('InvalidParameterValue', `SERVICE must be WMS, got "${service.slice(0, 16)}"`);
+    return { request: 'GetCapabilities' };
+  }
+  if (request !== 'GetMap') throw new WmsException('OperationNotSupported', `REQUEST ${request.slice(0, 32)} is not supported; use GetCapabilities or GetMap`, 501);
+  const version = param(query, 'VERSION');
+  if (version !== undefined && version !== '1.3.0') throw new WmsException('InvalidParameterValue', `VERSION ${version.slice(0, 16)} is not served; use 1.3.0`);
+
+  const layerNames = required(query, 'LAYERS').split(',');
+  if (layerNames.length !== 1) throw new WmsException('InvalidParameterValue', 'LAYERS must name one layer (a style): the styles are complete maps');
+  const layer = layerNames[0]!;
+  if (!layers.includes(layer)) throw new WmsException('LayerNotDefined', `layer "${layer.slice(0, 64)}" does not exist; layers: ${layers.join(', ')}`, 404);
+  const style = param(query, 'STYLES') ?? '';
+  if (style !== '' && style !== 'default') throw new WmsException('StyleNotDefined', `STYLES must be empty or "default", got "${style.slice(0, 64)}"`);
+
+  const crs = required(query, 'CRS');
+  const grid = grids.find((g) => crsOf(g) === crs.toUpperCase());
+  if (!grid) throw new WmsException('InvalidCRS', `CRS ${crs.slice(0, 32)} is not served; use ${grids.map(crsOf).join(', ')}`);
+
+  const numbers = required(query, 'BBOX').split(',').map(Number);
+  if (numbers.length !== 4 || numbers.some((n) => !Number.isFinite(n))) throw new WmsException('InvalidParameterValue', 'BBOX must be four numbers: minx,miny,maxx,maxy in the axis order of the CRS');
+  const [a, b, c, d] = numbers as [number, number, number, number];
+  // WMS 1.3.0 gives the BBOX in the CRS's axis order: northing first for SWEREF 99.
+  const bbox: Bbox = grid.axisOrder === 'NE' ? [b, a, d, c] : [a, b, c, d];
+  if (!(bbox[0] < bbox[2] && bbox[1] < bbox[3])) throw new WmsException('InvalidParameterValue', 'BBOX minimum must be below its maximum on both axes');
+
+  const width = size(query, 'WIDTH');
+  const height = size(query, 'HEIGHT');
+  const formatName = required(query, 'FORMAT');
+  const format = FORMATS[formatName.split(';')[0]!.trim()];
+  if (!format) throw new WmsException('InvalidFormat', `FORMAT ${formatName.slice(0, 32)} is not served; use ${Object.keys(FORMATS).join(', ')}`);
+  return { request: 'GetMap', layer, grid, bbox, width, height, format, pixelRatio: dpiOf(query) / DEFAULT_DPI };
+}
+
+/** A layer of the capabilities: a style, drawn over its extent. */
+export interface WmsLayer {
+  readonly name: string;
+  readonly title: string;
+  readonly abstract?: string | undefined;
+  /** WGS84 [west, south, east, north]. */
+  readonly wgs84: Bbox;
+  /** Extent per grid, in the grid's CRS, easting first. */
+  readonly extents: ReadonlyMap<TileGrid, Bbox>;
+}
+
+function onlineResource(href: string): string {
+  return element('OnlineResource', { 'xlink:type': 'simple', 'xlink:href': href });
+}
+
+function boundingBox(grid: TileGrid, [minE, minN, maxE, maxN]: Bbox): string {
+  const [minx, miny, maxx, maxy] = grid.axisOrder === 'NE' ? [minN, minE, maxN, maxE] : [minE, minN, maxE, maxN];
+  return element('BoundingBox', { CRS: crsOf(grid), minx, miny, maxx, maxy });
+}
+
+export function wmsCapabilitiesXml(service: EngineConfig['service'], layers: readonly WmsLayer[], grids: readonly TileGrid[], baseUrl: string): string {
+  const url = `${baseUrl}/wms?`;
+  const http = element('DCPType', {}, element('HTTP', {}, element('Get', {}, onlineResource(url))));
+  const all = layers.reduce<Bbox | undefined>((u, l) => (u ? [Math.min(u[0], l.wgs84[0]), Math.min(u[1], l.wgs84[1]), Math.max(u[2], l.wgs84[2]), Math.max(u[3], l.wgs84[3])] : l.wgs84), undefined) ?? [-180, -90, 180, 90];
+  const geographic = (b: Bbox) =>
+    element('EX_GeographicBoundingBox', {}, textElement('westBoundLongitude', b[0]), textElement('eastBoundLongitude', b[2]), textElement('southBoundLatitude', b[1]), textElement('northBoundLatitude', b[3]));
+  const body = element(
+    'WMS_Capabilities',
+    {
+      version: '1.3.0',
+      xmlns: 'http://www.opengis.net/wms',
+      'xmlns:xlink': 'http://www.w3.org/1999/xlink',
+      'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+      'xsi:schemaLocation': 'http://www.opengis.net/wms http://schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd',
+    },
+    element(
+      'Service',
+      {},
+      textElement('Name', 'WMS'),
+      textElement('Title', service.title),
+      textElement('Abstract', service.abstract),
+      element('KeywordList', {}, ...service.keywords.map((k) => textElement('Keyword', k))),
+      onlineResource(service.providerSite ?? `${baseUrl}/`),
+      textElement('MaxWidth', WMS_MAX_SIZE),
+      textElement('MaxHeight', WMS_MAX_SIZE),
+    ),
+    element(
+      'Capability',
+      {},
+      element(
+        'Request',
+        {},
+        element('GetCapabilities', {}, textElement('Format', 'text/xml'), http),
+        element('GetMap', {}, ...Object.keys(FORMATS).map((f) => textElement('Format', f)), http),
+      ),
+      element('Exception', {}, textElement('Format', 'XML')),
+      element(
+        'Layer',
+        {},
+        textElement('Title', service.title),
+        ...grids.map((g) => textElement('CRS', crsOf(g))),
+        geographic(all),
+        ...layers.map((l) =>
+          element(
+            'Layer',
+            { queryable: '0', opaque: '1' },
+            textElement('Name', l.name),
+            textElement('Title', l.title),
+            l.abstract ? textElement('Abstract', l.abstract) : null,
+            geographic(l.wgs84),
+            ...[...l.extents].map(([grid, extent]) => boundingBox(grid, extent)),
+          ),
+        ),
+      ),
+    ),
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+}
+
+export function wmsExceptionXml(error: WmsException): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ServiceExceptionReport version="1.3.0" xmlns="http://www.opengis.net/ogc" ` +
+    `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.opengis.net/ogc http://schemas.opengis.net/wms/1.3.0/exceptions_1_3_0.xsd">` +
+    `<ServiceException code="${error.code}">${escapeXml(error.message)}</ServiceException></ServiceExceptionReport>`
+  );
+}

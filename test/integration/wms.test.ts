@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { validateXml } from '../helpers/ogc-clients.ts';
+import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+
+const run = promisify(execFile);
+const WATER = [0xa9, 0xcd, 0xe8];
+let running: RunningEngine;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  running = await startEngine();
+  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+});
+afterAll(async () => {
+  await running?.close();
+  await db?.end();
+});
+
+/** A point well inside the largest named lake, in an EPSG code's CRS. */
+async function lakePoint(srid: number): Promise<[number, number]> {
+  const { rows } = await db.query<{ x: number; y: number }>(
+    `SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (
+       SELECT ST_Transform(ST_PointOnSurface(ST_Buffer(geom, -150)), $1::int) AS p FROM vatten WHERE typ = 'sjö' AND namn IS NOT NULL
+       ORDER BY ST_Area(geom) DESC LIMIT 1) s`,
+    [srid],
+  );
+  return [rows[0]!.x, rows[0]!.y];
+}
+
+async function rgbAt(png: Buffer, col: number, row: number): Promise<number[]> {
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  const i = (row * info.width + col) * info.channels;
+  return [...data.subarray(i, i + 3)];
+}
+
+async function getMap(params: Record<string, string>): Promise<Response> {
+  const query = new URLSearchParams({ SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetMap', LAYERS: 'grundkarta', STYLES: '', FORMAT: 'image/png', ...params });
+  return fetch(`${running.url}/wms?${query}`);
+}
+
+describe('WMS 1.3.0', () => {
+  it('publishes capabilities valid against the OGC schema, each style a layer in EPSG:3006, 3011 and 3857', async () => {
+    const res = await fetch(`${running.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`);
+    expect(res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+    const xml = await res.text();
+    const verdict = validateXml(xml, 'wms/1.3.0/capabilities_1_3_0.xsd');
+    expect(verdict.valid, verdict.output).toBe(true);
+    for (const name of ['gra', 'grundkarta', 'utskrift']) expect(xml).toContain(`<Name>${name}</Name>`);
+    for (const crs of ['EPSG:3006', 'EPSG:3011', 'EPSG:3857']) expect(xml).toContain(`<CRS>${crs}</CRS>`);
+    // SWEREF 99 TM is northing first: its BoundingBox minx is a northing (~6.5 million).
+    const box = /<BoundingBox CRS="EPSG:3006" minx="([\d.]+)" miny="([\d.]+)"/.exec(xml)!;
+    expect(Number(box[1])).toBeGreaterThan(6_000_000);
+    expect(Number(box[2])).toBeLessThan(1_000_000);
+  });
+
+  it.each([
+    ['EPSG:3006', 3006, true],
+    ['EPSG:3011', 3011, true],
+    ['EPSG:3857', 3857, false],
+  ])('draws the map of a %s extent where the data is, in the axis order of the CRS', async (crs, srid, northFirst) => {
+    const [x, y] = await lakePoint(srid);
+    // 400 × 200 px at 2 m/px, the lake point at a quarter of the width and three quarters of the height.
+    const [minx, maxx] = [x - 200, x + 600];
+    const [miny, maxy] = [y - 100, y + 300];
+    const bbox = northFirst ? [miny, minx, maxy, maxx] : [minx, miny, maxx, maxy];
+    const res = await getMap({ CRS: crs, BBOX: bbox.join(','), WIDTH: '400', HEIGHT: '200' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const png = Buffer.from(await res.arrayBuffer());
+    expect(await sharp(png).metadata()).toMatchObject({ width: 400, height: 200 });
+    expect(await rgbAt(png, 100, 150)).toEqual(WATER);
+  });
+
+  it('is read by GDAL’s WMS driver, which fetches a georeferenced SWEREF 99 TM window', async () => {
+    const [x, y] = await lakePoint(3006);
+    const out = join(mkdtempSync(join(tmpdir(), 'gdal-wms-')), 'map.png');
+    // The dataset's extent (Södertörn, northing first as WMS 1.3.0 wants for EPSG:3006); GDAL asks for the window within it.
+    const source = `WMS:${running.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&CRS=EPSG:3006&BBOX=6400000,550000,6700000,750000&FORMAT=image/png`;
+    await run('gdal_translate', ['-of', 'PNG', '-projwin', String(x - 500), String(y + 500), String(x + 500), String(y - 500), '-projwin_srs', 'EPSG:3006', '-outsize', '100', '100', source, out], {
+      env: { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO', GDAL_HTTP_TIMEOUT: '20' },
+    });
+    expect(await rgbAt(readFileSync(out), 50, 50)).toEqual(WATER);
+    const { stdout } = await run('gdalinfo', [`WMS:${running.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`], { env: { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO' } });
+    expect(stdout).toMatch(/SUBDATASET_\d+_NAME=WMS:.*LAYERS=grundkarta/);
+  });
+
+  it('draws labels and lines larger at a higher DPI, over the same extent', async () => {
+    const [x, y] = await lakePoint(3006);
+    const bbox = [y - 1000, x - 1000, y + 1000, x + 1000].join(',');
+    const at96 = Buffer.from(await (await getMap({ CRS: 'EPSG:3006', BBOX: bbox, WIDTH: '400', HEIGHT: '400' })).arrayBuffer());
+    const at192 = Buffer.from(await (await getMap({ CRS: 'EPSG:3006', BBOX: bbox, WIDTH: '800', HEIGHT: '800', DPI: '192' })).arrayBuffer());
+    // The same map: the 192-dpi render scaled down is close to the 96-dpi one.
+    const small = await sharp(at192).resize(400, 400).raw().toBuffer();
+    const base = await sharp(at96).raw().toBuffer();
+    let differing = 0;
+    for (let i = 0; i < base.length; i += 4) if (Math.abs(base[i]! - small[i]!) + Math.abs(base[i + 1]! - small[i + 1]!) + Math.abs(base[i + 2]! - small[i + 2]!) > 60) differing++;
+    expect(differing / (400 * 400)).toBeLessThan(0.05);
+  });
+
+  it.each([
+    ['a missing BBOX', { CRS: 'EPSG:3006', WIDTH: '10', HEIGHT: '10' }, 400, 'MissingParameterValue'],
+    ['an unknown CRS', { CRS: 'EPSG:4258', BBOX: '1,2,3,4', WIDTH: '10', HEIGHT: '10' }, 400, 'InvalidCRS'],
+    ['an unknown layer', { LAYERS: 'ortofoto', CRS: 'EPSG:3006', BBOX: '1,2,3,4', WIDTH: '10', HEIGHT: '10' }, 404, 'LayerNotDefined'],
+    ['an unknown format', { CRS: 'EPSG:3006', BBOX: '6560000,670000,6561000,671000', WIDTH: '10', HEIGHT: '10', FORMAT: 'image/tiff' }, 400, 'InvalidFormat'],
+    ['an inverted BBOX', { CRS: 'EPSG:3006', BBOX: '6561000,670000,6560000,671000', WIDTH: '10', HEIGHT: '10' }, 400, 'InvalidParameterValue'],
+    ['a map too wide', { CRS: 'EPSG:3006', BBOX: '6560000,670000,6561000,671000', WIDTH: '20000', HEIGHT: '10' }, 413, 'InvalidParameterValue'],
+    ['a DPI out of range', { CRS: 'EPSG:3006', BBOX: '6560000,670000,6561000,671000', WIDTH: '10', HEIGHT: '10', DPI: '5000' }, 400, 'InvalidParameterValue'],
+  ])('answers %s with a WMS exception report', async (_name, params, status, code) => {
+    const res = await getMap(params);
+    expect(res.status).toBe(status);
+    const xml = await res.text();
+    expect(xml).toContain(`code="${code}"`);
+    const verdict = validateXml(xml, 'wms/1.3.0/exceptions_1_3_0.xsd');
+    expect(verdict.valid, verdict.output).toBe(true);
+  });
+});
