@@ -9,6 +9,7 @@ import { GRIDS } from './grids/grids.ts';
 import { levelRange } from './grids/tile-grid.ts';
 import { createHttpServer } from './http/server.ts';
 import { createViewer } from './http/viewer-routes.ts';
+import { PrintService } from './print/print-service.ts';
 import { RasterPipeline } from './pipeline/raster-pipeline.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { RenderPool } from './render/render-pool.ts';
@@ -109,7 +110,8 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     cache: tileCache.status(),
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
-  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache }, config.server, config.service, logger, health);
+  const prints = { service: new PrintService(raster, config.print), maxPixels: config.print.maxPixels };
+  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache, prints }, config.server, config.service, logger, health);
 
   return {
     server,

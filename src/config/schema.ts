@@ -210,6 +210,22 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Prints (/print): large images rendered in pieces and stitched. */
+    print: z
+      .object({
+        /** Most device pixels of one print: an A0 at 300 dpi is ~139 million. */
+        maxPixels: z.number().int().min(1).default(150_000_000),
+        /** JPEG and WebP are encoded from the whole page in memory: their bound (PNG is streamed). */
+        maxPixelsEncodedWhole: z.number().int().min(1).default(40_000_000),
+        /** Prints running at once; more are refused with 503 (tiles keep being served). */
+        maxConcurrent: z.number().int().min(1).max(64).default(1),
+        /** Device pixels per side of one piece (one render). */
+        pieceSizePx: z.number().int().min(256).max(8192).default(2048),
+        /** CSS pixels drawn around each piece and cut off, so labels are whole across piece edges. */
+        overlapPx: z.number().int().min(0).max(1024).default(128),
+      })
+      .strict()
+      .prefault({}),
     fonts: z
       .object({
         /** Folder of the TrueType/OpenType fonts glyphs are made from (styles name them "{family} {style}"). */

@@ -18,6 +18,8 @@ import { wantsHtml, type Viewer } from './viewer-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
+import type { PrintService } from '../print/print-service.ts';
+import { printRoutes } from './print-routes.ts';
 import { wmsRoutes } from './wms-routes.ts';
 import { wmtsRoutes } from './wmts-routes.ts';
 
@@ -47,7 +49,7 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
  * answers (OWS exception reports on the WMTS routes).
  */
 export function createHttpServer(
-  { pipeline, raster, fonts, styles, sprites, viewer, cache }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet>; viewer: Viewer; cache?: TieredCache | undefined },
+  { pipeline, raster, fonts, styles, sprites, viewer, cache, prints }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet>; viewer: Viewer; cache?: TieredCache | undefined; prints: { service: PrintService; maxPixels: number } },
   options: HttpOptions,
   service: EngineConfig['service'],
   logger: Logger,
@@ -114,6 +116,7 @@ export function createHttpServer(
     ...ogcApiRoutes(pipeline, service, tileCacheControl),
     ...wmtsRoutes(pipeline, raster, service, tileCacheControl),
     ...wmsRoutes(pipeline, raster, styles, service),
+    ...printRoutes(prints.service, [...pipeline.grids.values()], { maxPixels: prints.maxPixels }),
     {
       name: 'tilejson',
       pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,

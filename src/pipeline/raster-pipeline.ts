@@ -4,7 +4,7 @@ import { EngineError } from '../errors.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import type { TileKey } from '../../cache/tile-key.ts';
 import { bboxToTileRange, levelAtCellSize, tileToBbox, zoomAtCellSize, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
-import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile } from '../render/metatile.ts';
+import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile, type PixelRect } from '../render/metatile.ts';
 import type { RenderPool } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
 import type { SourceTile } from '../render/renderer.ts';
@@ -153,7 +153,18 @@ export class RasterPipeline {
    * level nearest that resolution, labels and lines sized by the pixel ratio (DPI / 96).
    * For WMS GetMap and prints; one render, not cached.
    */
-  async renderView(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; format: RasterFormat; signal?: AbortSignal }): Promise<TileResult> {
+  async renderView(request: {
+    styleId: string;
+    gridId: string;
+    bbox: Bbox;
+    widthPx: number;
+    heightPx: number;
+    pixelRatio: number;
+    format: RasterFormat | 'raw';
+    /** Only this rectangle of the render (device pixels), e.g. a print piece without its overlap. */
+    crop?: PixelRect;
+    signal?: AbortSignal;
+  }): Promise<TileResult> {
     const style = this.resolveStyle(request.styleId);
     const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.styleId);
     const grid = this.tiles.resolveGrid(primary, request.gridId);
@@ -170,10 +181,11 @@ export class RasterPipeline {
         view: { bbox, widthPx: cssWidth, heightPx: request.heightPx / request.pixelRatio, pixelRatio: request.pixelRatio, zoom: zoomAtCellSize(grid, cellSize) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX) },
         tiles: sourceTiles,
         format: request.format,
+        ...(request.crop ? { pieces: [request.crop] } : {}),
       },
       request.signal,
     );
-    return { body: body!, contentType: RASTER_FORMATS[request.format], tilesetId: primary.config.id };
+    return { body: body!, contentType: request.format === 'raw' ? 'application/octet-stream' : RASTER_FORMATS[request.format], tilesetId: primary.config.id };
   }
 
   /**

@@ -7,10 +7,12 @@ import type { RgbaImage } from './renderer.ts';
  * Encodes straight-alpha RGBA, or a rectangle of it, as PNG, WebP or JPEG (JPEG has no
  * alpha: flattened on white).
  */
-export async function encodeImage(image: RgbaImage, format: RasterFormat, options: EncodeOptions, rect?: PixelRect): Promise<Uint8Array> {
+export async function encodeImage(image: RgbaImage, format: RasterFormat | 'raw', options: EncodeOptions, rect?: PixelRect): Promise<Uint8Array> {
   const whole = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
   const input = rect ? whole.extract(rect) : whole;
   switch (format) {
+    case 'raw':
+      return rect ? input.raw().toBuffer() : image.data;
     case 'png':
       return input.png({ compressionLevel: options.pngCompressionLevel, adaptiveFiltering: false }).toBuffer();
     case 'webp':

@@ -39,7 +39,8 @@ export interface RenderTask {
   readonly styleId: string;
   readonly view: RenderView;
   readonly tiles: readonly SourceTile[];
-  readonly format: RasterFormat;
+  /** An image format, or `raw`: straight RGBA bytes, for a caller that stitches pieces. */
+  readonly format: RasterFormat | 'raw';
   /** Cut the image into these rectangles (device pixels), each encoded apart: the tiles of a metatile. Default: the whole image. */
   readonly pieces?: readonly PixelRect[];
   /** Glyph ranges the thread asked for on an earlier attempt of this task. */

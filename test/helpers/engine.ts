@@ -31,6 +31,7 @@ export async function startEngine(options: { database?: string | null; overrides
     render: { ...base.render, ...(o.render as object) },
     fonts: { ...base.fonts, ...(o.fonts as object) },
     cache: { ...base.cache, ...(o.cache as object) },
+    print: { ...base.print, ...(o.print as object) },
   };
   const engine = await createEngine(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const url = await engine.listen(0, '127.0.0.1');

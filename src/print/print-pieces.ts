@@ -1,0 +1,42 @@
+/**
+ * A page cut into pieces a render can draw: pieceSize device pixels square (the last ones
+ * smaller), each drawn with an overlap margin around it and cropped back, so lines and
+ * labels that cross a piece edge are drawn whole on both sides. Pure.
+ */
+import type { Bbox } from '../grids/tile-grid.ts';
+import type { PixelRect } from '../render/metatile.ts';
+
+export interface PrintPiece {
+  /** Where the piece goes on the page, device pixels. */
+  readonly page: PixelRect;
+  /** What to render: the piece's extent grown by the margin, and its size in device pixels. */
+  readonly bbox: Bbox;
+  readonly widthPx: number;
+  readonly heightPx: number;
+  /** The piece inside the render (the margin cut off). */
+  readonly crop: PixelRect;
+}
+
+/** The pieces of a page, row by row (each row of pieces makes one strip of the image). */
+export function printPieces(page: { bbox: Bbox; widthPx: number; heightPx: number }, pieceSizePx: number, marginPx: number): PrintPiece[][] {
+  const cell = (page.bbox[2] - page.bbox[0]) / page.widthPx;
+  const rows: PrintPiece[][] = [];
+  for (let top = 0; top < page.heightPx; top += pieceSizePx) {
+    const row: PrintPiece[] = [];
+    const height = Math.min(pieceSizePx, page.heightPx - top);
+    for (let left = 0; left < page.widthPx; left += pieceSizePx) {
+      const width = Math.min(pieceSizePx, page.widthPx - left);
+      const x0 = page.bbox[0] + (left - marginPx) * cell;
+      const y1 = page.bbox[3] - (top - marginPx) * cell;
+      row.push({
+        page: { left, top, width, height },
+        bbox: [x0, y1 - (height + 2 * marginPx) * cell, x0 + (width + 2 * marginPx) * cell, y1],
+        widthPx: width + 2 * marginPx,
+        heightPx: height + 2 * marginPx,
+        crop: { left: marginPx, top: marginPx, width, height },
+      });
+    }
+    rows.push(row);
+  }
+  return rows;
+}

@@ -1,0 +1,91 @@
+import pg from 'pg';
+import pixelmatch from 'pixelmatch';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+
+const WATER = [0xa9, 0xcd, 0xe8];
+let running: RunningEngine;
+let db: pg.Pool;
+let lake: [number, number];
+
+beforeAll(async () => {
+  running = await startEngine();
+  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  const { rows } = await db.query<{ x: number; y: number }>(
+    `SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_PointOnSurface(ST_Buffer(geom, -150)) AS p FROM vatten WHERE typ = 'sjö' AND namn IS NOT NULL ORDER BY ST_Area(geom) DESC LIMIT 1) s`,
+  );
+  lake = [rows[0]!.x, rows[0]!.y];
+});
+afterAll(async () => {
+  await running?.close();
+  await db?.end();
+});
+
+async function print(engine: RunningEngine, params: Record<string, string>): Promise<Response> {
+  return fetch(`${engine.url}/print?${new URLSearchParams({ style: 'grundkarta', ...params })}`);
+}
+
+async function rgba(res: Response): Promise<{ data: Buffer; width: number; height: number }> {
+  expect(res.status, res.status === 200 ? '' : await res.clone().text()).toBe(200);
+  const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+describe('prints', () => {
+  it('renders an A3 at 300 dpi, at the scale asked for, with a world file that places it', async () => {
+    const params = { center: lake.join(','), scale: '10000', paper: 'A3', orientation: 'landscape', dpi: '300' };
+    const page = await rgba(await print(running, params));
+    expect([page.width, page.height]).toEqual([4961, 3508]);
+    // The lake is at the centre of the page.
+    const centre = (Math.floor(page.height / 2) * page.width + Math.floor(page.width / 2)) * 4;
+    expect([...page.data.subarray(centre, centre + 3)]).toEqual(WATER);
+    // 1:10 000 at 300 dpi: a pixel is 25.4 mm / 300 × 10 000 = 0.8467 m on the ground.
+    const wld = (await (await print(running, { ...params, format: 'wld' })).text()).trim().split('\n').map(Number);
+    expect(wld[0]).toBeCloseTo(0.84667, 4);
+    expect(wld[3]).toBeCloseTo(-0.84667, 4);
+    expect(wld[4]! + (page.width / 2) * wld[0]!).toBeCloseTo(lake[0], 0);
+    expect(wld[5]! + (page.height / 2) * wld[3]!).toBeCloseTo(lake[1], 0);
+  }, 60_000);
+
+  it('stitches pieces without a seam: the same page drawn in small pieces equals it drawn whole', async () => {
+    const pieces = await startEngine({ overrides: { print: { pieceSizePx: 256 } } });
+    try {
+      const params = { center: `${lake[0] + 600},${lake[1]}`, scale: '5000', width: '900', height: '700', dpi: '200' };
+      const [small, whole] = await Promise.all([rgba(await print(pieces, params)), rgba(await print(running, params))]);
+      const differing = pixelmatch(small.data, whole.data, undefined, whole.width, whole.height, { threshold: 0.13 });
+      expect(differing / (whole.width * whole.height)).toBeLessThan(0.003);
+    } finally {
+      await pieces.close();
+    }
+  }, 60_000);
+
+  it('keeps serving tiles while a print runs, and refuses a second print while the first runs', async () => {
+    const params = { center: lake.join(','), scale: '20000', paper: 'A4', dpi: '200' };
+    const first = print(running, params);
+    await new Promise((r) => setTimeout(r, 50));
+    const [second, tile] = await Promise.all([print(running, params), fetch(`${running.url}/tiles/sodertorn/12/2250/1200.mvt`)]);
+    expect([200, 204]).toContain(tile.status);
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('5');
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('PRINTS_BUSY');
+    const done = await first;
+    expect(done.status).toBe(200);
+    await done.arrayBuffer(); // the PNG streams: the print ends with its body
+  }, 60_000);
+
+  it.each([
+    ['no style', { style: '', center: '670000,6570000', scale: '10000', paper: 'A4' }, 400, 'INVALID_PRINT_REQUEST'],
+    ['no extent', { paper: 'A4' }, 400, 'INVALID_PRINT_REQUEST'],
+    ['an unknown paper', { center: '670000,6570000', scale: '10000', paper: 'B5' }, 400, 'INVALID_PRINT_REQUEST'],
+    ['an unknown CRS', { crs: 'EPSG:4258', center: '18,59', scale: '10000', paper: 'A4' }, 400, 'INVALID_PRINT_REQUEST'],
+    ['an A0 at 1200 dpi', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '1200' }, 413, 'PRINT_TOO_LARGE'],
+    ['a JPEG A0 at 300 dpi (encoded whole)', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '300', format: 'jpg' }, 413, 'PRINT_TOO_LARGE'],
+    ['an unknown style', { style: 'ortofoto', center: '670000,6570000', scale: '10000', width: '100', height: '100' }, 404, 'UNKNOWN_STYLE'],
+  ])('answers %s with a clear error', async (_name, params, status, code) => {
+    const res = await print(running, params);
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+});
