@@ -3,7 +3,7 @@
  * `npm run bench:guard` (CI): a short run of the ratio benchmarks on the test database
  * that fails only on a gross regression; the bounds sit well above the targets because
  * these shared 2-core machines are noisy.
- * `--only NAME` (overhead, throughput, render, metatile, reference, cache) runs one benchmark of the full
+ * `--only NAME` (overhead, throughput, render, metatile, reference, cache, print) runs one benchmark of the full
  * set and writes bench/results/NAME.json, leaving latest.json alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,11 +13,12 @@ import { runMaplibreReference } from './maplibre-reference.ts';
 import { runCacheBench } from './cache.ts';
 import { runModTileBench } from './peers/mod-tile.ts';
 import { runMetatileBench } from './metatile.ts';
+import { runPrintBench } from './print.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
-const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference', 'cache'] as const;
+const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
@@ -99,6 +100,12 @@ async function main(): Promise<void> {
             `bare node:http ${m.bare.requestsPerS} req/s with the engine's bytes (engine ${m.engineVsBare}×, mod_tile ${m.modTileVsBare}×), ${m.bareModTileBytes.requestsPerS} req/s with mod_tile's (mod_tile ${m.modTileVsBareSameBytes}×)`
         : `mod_tile: ${m.reason}`,
     );
+  }
+
+  if (runs('print')) {
+    const print = await runPrintBench(databaseUrl);
+    results.print = print;
+    for (const p of print.prints) console.log(`print ${p.paper} at 300 dpi (${p.widthPx}×${p.heightPx} px, ${Math.round(p.bytes / 1e6)} MB PNG): ${p.seconds} s, peak RSS ${p.peakRssMb} MB (before: ${print.baselineRssMb} MB)`);
   }
 
   mkdirSync('bench/results', { recursive: true });

@@ -220,9 +220,9 @@ export const configSchema = z
         /** Prints running at once; more are refused with 503 (tiles keep being served). */
         maxConcurrent: z.number().int().min(1).max(64).default(1),
         /** Device pixels per side of one piece (one render). */
-        pieceSizePx: z.number().int().min(256).max(8192).default(2048),
+        pieceSizePx: z.number().int().min(256).max(8192).default(1536),
         /** CSS pixels drawn around each piece and cut off, so labels are whole across piece edges. */
-        overlapPx: z.number().int().min(0).max(1024).default(128),
+        overlapPx: z.number().int().min(0).max(1024).default(96),
       })
       .strict()
       .prefault({}),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { EngineConfig } from '../config/schema.ts';
@@ -181,6 +182,8 @@ export function createHttpServer(
         if (!signal) {
           // Aborted when the client goes away before the answer is complete.
           const disconnect = new AbortController();
+          // A print hands one signal to every piece it renders, each listening.
+          setMaxListeners(0, disconnect.signal);
           if (res.destroyed && !res.writableFinished) disconnect.abort(new EngineError('REQUEST_ABORTED', 'the client went away'));
           else res.once('close', () => !res.writableFinished && disconnect.abort(new EngineError('REQUEST_ABORTED', 'the client went away')));
           signal = disconnect.signal;
