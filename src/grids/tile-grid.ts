@@ -44,6 +44,8 @@ export interface TileGrid {
    * the equivalent XYZ zoom (layer and tileset zoom ranges are written in XYZ zooms).
    */
   readonly referenceLatitude: number;
+  /** Metres of one CRS unit, for scales and equivalent zooms: 1 for projected grids, ~111 km for a degree. */
+  readonly metresPerUnit?: number;
 }
 
 /** Metres per pixel of WebMercatorQuad at zoom 0 on the equator (256-px tiles). */
@@ -60,7 +62,7 @@ export function equivalentZoom(grid: TileGrid, z: number): number {
 /** The (fractional) XYZ zoom whose ground resolution matches a cell size in the grid's CRS units. */
 export function zoomAtCellSize(grid: TileGrid, cellSize: number): number {
   const groundCellSizeZ0 = MERCATOR_CELL_SIZE_Z0 * Math.cos((grid.referenceLatitude * Math.PI) / 180);
-  return Math.log2(groundCellSizeZ0 / cellSize);
+  return Math.log2(groundCellSizeZ0 / (cellSize * (grid.metresPerUnit ?? 1)));
 }
 
 /** The level of a grid whose cell size is nearest (in log scale) to a resolution, within [min, max]. */
@@ -81,8 +83,8 @@ export function levelRange(grid: TileGrid, minzoom: number, maxzoom: number): [n
 }
 
 /** OGC scale denominator of a level: cell size over the standardised 0.28 mm pixel. */
-export function scaleDenominator(level: TileGridLevel): number {
-  return level.cellSize / 0.00028;
+export function scaleDenominator(grid: TileGrid, level: TileGridLevel): number {
+  return (level.cellSize * (grid.metresPerUnit ?? 1)) / 0.00028;
 }
 
 /** The full extent the grid's matrices cover at level 0, as a bbox in its CRS. */

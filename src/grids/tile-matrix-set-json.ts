@@ -24,7 +24,7 @@ export function tileMatrixSetJson(grid: TileGrid) {
     },
     tileMatrices: grid.levels.map((level, z) => ({
       id: String(z),
-      scaleDenominator: scaleDenominator(level),
+      scaleDenominator: scaleDenominator(grid, level),
       cellSize: level.cellSize,
       cornerOfOrigin: 'topLeft',
       pointOfOrigin: inAxisOrder(grid, grid.origin[0], grid.origin[1]),

@@ -41,9 +41,19 @@ export type WmsRequest =
 
 const FORMATS: Record<string, RasterFormat> = Object.fromEntries(Object.entries(RASTER_FORMATS).map(([ext, mime]) => [mime, ext as RasterFormat]));
 
-/** The CRS names a grid answers to. */
-export function crsOf(grid: TileGrid): string {
-  return `EPSG:${grid.srid}`;
+/** A CRS a client may name: a grid and the axis order of its BBOX. */
+export interface WmsCrs {
+  readonly name: string;
+  readonly grid: TileGrid;
+  readonly order: 'EN' | 'NE';
+}
+
+/** The CRSs of the grids: EPSG:n in the EPSG axis order, and CRS:84 (longitude first) for the WGS 84 grid. */
+export function wmsCrsList(grids: readonly TileGrid[]): WmsCrs[] {
+  return grids.flatMap((grid) => [
+    { name: `EPSG:${grid.srid}`, grid, order: grid.axisOrder },
+    ...(grid.srid === 4326 ? [{ name: 'CRS:84', grid, order: 'EN' as const }] : []),
+  ]);
 }
 
 function param(query: URLSearchParams, name: string): string | undefined {
@@ -94,15 +104,17 @@ export function parseWmsKvp(query: URLSearchParams, grids: readonly TileGrid[], 
   const style = param(query, 'STYLES') ?? '';
   if (style !== '' && style !== 'default') throw new WmsException('StyleNotDefined', `STYLES must be empty or "default", got "${style.slice(0, 64)}"`);
 
-  const crs = required(query, 'CRS');
-  const grid = grids.find((g) => crsOf(g) === crs.toUpperCase());
-  if (!grid) throw new WmsException('InvalidCRS', `CRS ${crs.slice(0, 32)} is not served; use ${grids.map(crsOf).join(', ')}`);
+  const crsName = required(query, 'CRS');
+  const known = wmsCrsList(grids);
+  const crs = known.find((c) => c.name === crsName.toUpperCase());
+  if (!crs) throw new WmsException('InvalidCRS', `CRS ${crsName.slice(0, 32)} is not served; use ${known.map((c) => c.name).join(', ')}`);
+  const grid = crs.grid;
 
   const numbers = required(query, 'BBOX').split(',').map(Number);
   if (numbers.length !== 4 || numbers.some((n) => !Number.isFinite(n))) throw new WmsException('InvalidParameterValue', 'BBOX must be four numbers: minx,miny,maxx,maxy in the axis order of the CRS');
   const [a, b, c, d] = numbers as [number, number, number, number];
   // WMS 1.3.0 gives the BBOX in the CRS's axis order: northing first for SWEREF 99.
-  const bbox: Bbox = grid.axisOrder === 'NE' ? [b, a, d, c] : [a, b, c, d];
+  const bbox: Bbox = crs.order === 'NE' ? [b, a, d, c] : [a, b, c, d];
   if (!(bbox[0] < bbox[2] && bbox[1] < bbox[3])) throw new WmsException('InvalidParameterValue', 'BBOX minimum must be below its maximum on both axes');
 
   const width = size(query, 'WIDTH');
@@ -128,9 +140,9 @@ function onlineResource(href: string): string {
   return element('OnlineResource', { 'xlink:type': 'simple', 'xlink:href': href });
 }
 
-function boundingBox(grid: TileGrid, [minE, minN, maxE, maxN]: Bbox): string {
-  const [minx, miny, maxx, maxy] = grid.axisOrder === 'NE' ? [minN, minE, maxN, maxE] : [minE, minN, maxE, maxN];
-  return element('BoundingBox', { CRS: crsOf(grid), minx, miny, maxx, maxy });
+function boundingBox(crs: WmsCrs, [minE, minN, maxE, maxN]: Bbox): string {
+  const [minx, miny, maxx, maxy] = crs.order === 'NE' ? [minN, minE, maxN, maxE] : [minE, minN, maxE, maxN];
+  return element('BoundingBox', { CRS: crs.name, minx, miny, maxx, maxy });
 }
 
 export function wmsCapabilitiesXml(service: EngineConfig['service'], layers: readonly WmsLayer[], grids: readonly TileGrid[], baseUrl: string): string {
@@ -173,7 +185,7 @@ export function wmsCapabilitiesXml(service: EngineConfig['service'], layers: rea
         'Layer',
         {},
         textElement('Title', service.title),
-        ...grids.map((g) => textElement('CRS', crsOf(g))),
+        ...wmsCrsList(grids).map((c) => textElement('CRS', c.name)),
         geographic(all),
         ...layers.map((l) =>
           element(
@@ -183,7 +195,7 @@ export function wmsCapabilitiesXml(service: EngineConfig['service'], layers: rea
             textElement('Title', l.title),
             l.abstract ? textElement('Abstract', l.abstract) : null,
             geographic(l.wgs84),
-            ...[...l.extents].map(([grid, extent]) => boundingBox(grid, extent)),
+            ...wmsCrsList([...l.extents.keys()]).map((c) => boundingBox(c, l.extents.get(c.grid)!)),
           ),
         ),
       ),

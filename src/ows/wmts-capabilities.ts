@@ -104,7 +104,7 @@ function tileMatrixSetXml(grid: TileGrid, lastLevel: number): string {
         'TileMatrix',
         {},
         textElement('ows:Identifier', String(z)),
-        textElement('ScaleDenominator', scaleDenominator(level)),
+        textElement('ScaleDenominator', scaleDenominator(grid, level)),
         // Axis order of the CRS: northing first for EPSG:3006 and 3011.
         textElement('TopLeftCorner', inAxisOrder(grid, grid.origin[0], grid.origin[1]).join(' ')),
         textElement('TileWidth', grid.tileSizePx),

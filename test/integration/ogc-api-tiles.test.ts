@@ -25,7 +25,7 @@ describe('OGC API – Tiles', () => {
     const collections = await json('/ogcapi/collections');
     expect(collections.collections.map((c: { id: string }) => c.id)).toEqual(['sodertorn', 'byggnader']);
     const tms = await json('/tileMatrixSets');
-    expect(tms.tileMatrixSets.map((t: { id: string }) => t.id)).toEqual(['WebMercatorQuad', '3006', '3011']);
+    expect(tms.tileMatrixSets.map((t: { id: string }) => t.id)).toEqual(['WebMercatorQuad', '3006', '3011', '4326']);
     expect((await json('/ogcapi/tileMatrixSets/3011')).tileMatrices[11].cellSize).toBe(0.125);
   });
 
@@ -35,6 +35,7 @@ describe('OGC API – Tiles', () => {
       'http://www.opengis.net/def/crs/EPSG/0/3857',
       'http://www.opengis.net/def/crs/EPSG/0/3006',
       'http://www.opengis.net/def/crs/EPSG/0/3011',
+      'http://www.opengis.net/def/crs/EPSG/0/4326',
     ]);
     const tileset = await json('/ogcapi/collections/sodertorn/tiles/3006');
     expect(tileset.dataType).toBe('vector');
@@ -65,6 +66,6 @@ describe('OGC API – Tiles', () => {
     expect(((await a.json()) as any).error.tilesets).toEqual(['sodertorn', 'byggnader']);
     const b = await fetch(`${running.url}/ogcapi/collections/sodertorn/tiles/EPSG3021`);
     expect(b.status).toBe(404);
-    expect(((await b.json()) as any).error.grids).toEqual(['WebMercatorQuad', '3006', '3011']);
+    expect(((await b.json()) as any).error.grids).toEqual(['WebMercatorQuad', '3006', '3011', '4326']);
   });
 });

@@ -47,14 +47,14 @@ async function getMap(params: Record<string, string>): Promise<Response> {
 }
 
 describe('WMS 1.3.0', () => {
-  it('publishes capabilities valid against the OGC schema, each style a layer in EPSG:3006, 3011 and 3857', async () => {
+  it('publishes capabilities valid against the OGC schema, each style a layer in EPSG:3006, 3011, 3857, 4326 and CRS:84', async () => {
     const res = await fetch(`${running.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`);
     expect(res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
     const xml = await res.text();
     const verdict = validateXml(xml, 'wms/1.3.0/capabilities_1_3_0.xsd');
     expect(verdict.valid, verdict.output).toBe(true);
     for (const name of ['gra', 'grundkarta', 'utskrift']) expect(xml).toContain(`<Name>${name}</Name>`);
-    for (const crs of ['EPSG:3006', 'EPSG:3011', 'EPSG:3857']) expect(xml).toContain(`<CRS>${crs}</CRS>`);
+    for (const crs of ['EPSG:3006', 'EPSG:3011', 'EPSG:3857', 'EPSG:4326', 'CRS:84']) expect(xml).toContain(`<CRS>${crs}</CRS>`);
     // SWEREF 99 TM is northing first: its BoundingBox minx is a northing (~6.5 million).
     const box = /<BoundingBox CRS="EPSG:3006" minx="([\d.]+)" miny="([\d.]+)"/.exec(xml)!;
     expect(Number(box[1])).toBeGreaterThan(6_000_000);
@@ -65,11 +65,14 @@ describe('WMS 1.3.0', () => {
     ['EPSG:3006', 3006, true],
     ['EPSG:3011', 3011, true],
     ['EPSG:3857', 3857, false],
+    ['EPSG:4326', 4326, true],
+    ['CRS:84', 4326, false],
   ])('draws the map of a %s extent where the data is, in the axis order of the CRS', async (crs, srid, northFirst) => {
     const [x, y] = await lakePoint(srid);
-    // 400 × 200 px at 2 m/px, the lake point at a quarter of the width and three quarters of the height.
-    const [minx, maxx] = [x - 200, x + 600];
-    const [miny, maxy] = [y - 100, y + 300];
+    // 400 × 200 px at 2 units/px (metres; 1e-5 degrees in WGS 84), the lake point at a quarter of the width and three quarters of the height.
+    const u = srid === 4326 ? 1e-5 : 1;
+    const [minx, maxx] = [x - 200 * u, x + 600 * u];
+    const [miny, maxy] = [y - 100 * u, y + 300 * u];
     const bbox = northFirst ? [miny, minx, maxy, maxx] : [minx, miny, maxx, maxy];
     const res = await getMap({ CRS: crs, BBOX: bbox.join(','), WIDTH: '400', HEIGHT: '200' });
     expect(res.status, await res.clone().text()).toBe(200);

@@ -36,7 +36,7 @@ describe('WMTS GetCapabilities', () => {
     expect(xml).toContain('<ows:ProviderName>Södertörns kommuner</ows:ProviderName>');
     expect(xml).toContain('<ows:ElectronicMailAddress>karta@example.se</ows:ElectronicMailAddress>');
     expect(xml.match(/<Layer>/g)).toHaveLength(2);
-    expect(xml.match(/<TileMatrixSetLink>/g)).toHaveLength(6);
+    expect(xml.match(/<TileMatrixSetLink>/g)).toHaveLength(8);
     const tms3006 = /<TileMatrixSet><ows:Title>[^<]*<\/ows:Title><ows:Identifier>3006<\/ows:Identifier>(.*?)<\/TileMatrixSet>/s.exec(xml)![1]!;
     expect(tms3006).toContain('<ows:SupportedCRS>urn:ogc:def:crs:EPSG::3006</ows:SupportedCRS>');
     expect(tms3006).toContain('<ows:Identifier>0</ows:Identifier><ScaleDenominator>14628571.42857143</ScaleDenominator><TopLeftCorner>8500000 -1200000</TopLeftCorner>');
@@ -119,7 +119,7 @@ tile = w.gettile(layer='sodertorn', tilematrixset='3006', tilematrix='8', row=47
 print(json.dumps({'layers': sorted(w.contents), 'sets': sorted(w.tilematrixsets), 'corner': list(w.tilematrixsets['3006'].tilematrix['0'].topleftcorner),
   'formats': w.contents['sodertorn'].formats, 'bytes': len(tile.read())}))`);
     expect(result.layers).toEqual(['byggnader', 'sodertorn']);
-    expect(result.sets).toEqual(['3006', '3011', 'WebMercatorQuad']);
+    expect(result.sets).toEqual(['3006', '3011', '4326', 'WebMercatorQuad']);
     expect(result.corner).toEqual([8500000, -1200000]);
     expect(result.formats).toContain(VECTOR);
     expect(result.bytes).toBeGreaterThan(100);

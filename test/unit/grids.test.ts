@@ -94,8 +94,8 @@ describe('the Swedish grids', () => {
     expect(sweref99tm.levels[0]!.cellSize).toBe(4096);
     expect(sweref99tm.levels.at(-1)!.cellSize).toBe(0.5);
     expect(sweref99tm.levels).toHaveLength(14);
-    expect(scaleDenominator(sweref99tm.levels[0]!)).toBeCloseTo(14_628_571.428571, 5);
-    expect(scaleDenominator(sweref99tm.levels[13]!)).toBeCloseTo(1785.714286, 5);
+    expect(scaleDenominator(sweref99tm, sweref99tm.levels[0]!)).toBeCloseTo(14_628_571.428571, 5);
+    expect(scaleDenominator(sweref99tm, sweref99tm.levels[13]!)).toBeCloseTo(1785.714286, 5);
   });
 
   it('covers all of Sweden in 3006 and Stockholm County in 3011', () => {
