@@ -16,7 +16,7 @@ export type Paper = keyof typeof PAPER_MM;
 export const CSS_DPI = 96;
 const MM_PER_INCH = 25.4;
 
-export type PrintFormat = RasterFormat | 'wld';
+export type PrintFormat = RasterFormat | 'pdf' | 'wld';
 
 export interface PrintRequest {
   readonly styleId: string;
@@ -64,7 +64,7 @@ export function parsePrintRequest(query: URLSearchParams, grids: readonly TileGr
   const grid = grids.find((g) => `EPSG:${g.srid}` === crs || String(g.srid) === crs);
   if (!grid) throw bad(`crs ${crs.slice(0, 32)} is not served; use ${grids.map((g) => `EPSG:${g.srid}`).join(', ')}`);
   const format = (query.get('format') ?? 'png') as PrintFormat;
-  if (!['png', 'jpg', 'webp', 'wld'].includes(format)) throw bad(`format ${format.slice(0, 16)} is not served; use png, jpg, webp or wld`);
+  if (!['png', 'jpg', 'webp', 'pdf', 'wld'].includes(format)) throw bad(`format ${format.slice(0, 16)} is not served; use png, jpg, webp, pdf or wld`);
   const dpi = positive(query.get('dpi'), 'dpi', 24, 1200) ?? CSS_DPI;
 
   const paperName = query.get('paper');

@@ -5,6 +5,8 @@
  * pixel limit. At most maxConcurrent prints run at once; tiles keep being served.
  */
 import type { Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import { Image, PDFDocument, type SKRSContext2D } from '@napi-rs/canvas';
 import sharp from 'sharp';
 import { EngineError } from '../errors.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
@@ -36,7 +38,7 @@ export class PrintService {
   /** Writes the page to `out` in the request's image format. */
   async print(request: PrintRequest, out: Writable, start: (contentType: string) => void, signal?: AbortSignal): Promise<void> {
     if (request.format === 'wld') throw new Error('a world file is not rendered');
-    if (request.format !== 'png' && request.widthPx * request.heightPx > this.options.maxPixelsEncodedWhole) {
+    if ((request.format === 'jpg' || request.format === 'webp' || request.format === 'pdf') && request.widthPx * request.heightPx > this.options.maxPixelsEncodedWhole) {
       throw new EngineError('PRINT_TOO_LARGE', `${request.format} prints are encoded whole: at most ${Math.round(this.options.maxPixelsEncodedWhole / 1e6)} million pixels; ask for png`, {
         detail: { maxPixels: this.options.maxPixelsEncodedWhole },
       });
@@ -49,7 +51,11 @@ export class PrintService {
     try {
       const pixelRatio = request.dpi / CSS_DPI;
       const rows = printPieces(request, this.options.pieceSizePx, Math.round(this.options.overlapPx * pixelRatio));
-      const png = request.format === 'png' ? (start('image/png'), new PngStream(out, request.widthPx, request.heightPx)) : undefined;
+      // A PDF holds the page as one image: the PNG is gathered, then placed on a page of the paper's size.
+      const gathered: Buffer[] = [];
+      const pngOut = request.format === 'pdf' ? new PassThrough().on('data', (c: Buffer) => gathered.push(c)) : out;
+      if (request.format === 'png') start('image/png');
+      const png = request.format === 'png' || request.format === 'pdf' ? new PngStream(pngOut, request.widthPx, request.heightPx) : undefined;
       const whole = png ? undefined : Buffer.alloc(request.widthPx * request.heightPx * 4);
       for (const row of rows) {
         const stripHeight = row[0]!.page.height;
@@ -67,7 +73,12 @@ export class PrintService {
         });
         if (png) await png.writeRows(strip);
       }
-      if (png) return await png.end();
+      if (png) await png.end();
+      if (request.format === 'pdf') {
+        start('application/pdf');
+        return void out.end(pdfOf(Buffer.concat(gathered), request));
+      }
+      if (png) return;
       const image = sharp(whole!, { raw: { width: request.widthPx, height: request.heightPx, channels: 4 } });
       const encoded = request.format === 'jpg' ? await image.flatten({ background: '#ffffff' }).jpeg({ quality: 90 }).toBuffer() : await image.webp({ quality: 90 }).toBuffer();
       start(request.format === 'jpg' ? 'image/jpeg' : 'image/webp');
@@ -76,4 +87,15 @@ export class PrintService {
       this.running--;
     }
   }
+}
+
+/** A one-page PDF of the paper's size (points = inches × 72) holding the page image. */
+function pdfOf(png: Buffer, request: PrintRequest): Buffer {
+  const image = new Image();
+  image.src = png;
+  const [width, height] = [(request.widthPx / request.dpi) * 72, (request.heightPx / request.dpi) * 72];
+  const pdf = new PDFDocument({ title: `${request.styleId} ${request.widthPx}×${request.heightPx} px at ${request.dpi} dpi`, creator: 'Södertörn tile engine' });
+  (pdf.beginPage(width, height) as unknown as SKRSContext2D).drawImage(image, 0, 0, width, height);
+  pdf.endPage();
+  return pdf.close();
 }

@@ -49,6 +49,17 @@ describe('prints', () => {
     expect(wld[5]! + (page.height / 2) * wld[3]!).toBeCloseTo(lake[1], 0);
   }, 60_000);
 
+  it('makes a one-page PDF of the paper size holding the page', async () => {
+    const res = await print(running, { center: lake.join(','), scale: '10000', paper: 'A4', dpi: '150', format: 'pdf' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const pdf = Buffer.from(await res.arrayBuffer()).toString('latin1');
+    expect(pdf.startsWith('%PDF-')).toBe(true);
+    // A4 is 595 × 842 points.
+    expect(pdf).toMatch(/\/MediaBox \[0 0 595 842\]/);
+    expect(pdf).toContain('/Subtype /Image');
+  }, 60_000);
+
   it('stitches pieces without a seam: the same page drawn in small pieces equals it drawn whole', async () => {
     const pieces = await startEngine({ overrides: { print: { pieceSizePx: 256 } } });
     try {
@@ -82,6 +93,8 @@ describe('prints', () => {
     ['an unknown CRS', { crs: 'EPSG:4258', center: '18,59', scale: '10000', paper: 'A4' }, 400, 'INVALID_PRINT_REQUEST'],
     ['an A0 at 1200 dpi', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '1200' }, 413, 'PRINT_TOO_LARGE'],
     ['a JPEG A0 at 300 dpi (encoded whole)', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '300', format: 'jpg' }, 413, 'PRINT_TOO_LARGE'],
+    ['a PDF A0 at 300 dpi (one image, encoded whole)', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '300', format: 'pdf' }, 413, 'PRINT_TOO_LARGE'],
+    ['an unknown format', { center: '670000,6570000', scale: '10000', paper: 'A4', format: 'svg' }, 400, 'INVALID_PRINT_REQUEST'],
     ['an unknown style', { style: 'ortofoto', center: '670000,6570000', scale: '10000', width: '100', height: '100' }, 404, 'UNKNOWN_STYLE'],
   ])('answers %s with a clear error', async (_name, params, status, code) => {
     const res = await print(running, params);
