@@ -111,7 +111,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
   const prints = { service: new PrintService(raster, config.print), maxPixels: config.print.maxPixels };
-  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache, prints }, config.server, config.service, logger, health);
+  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache, prints }, { ...config.server, fontsDir: config.fonts.dir }, config.service, logger, health);
 
   return {
     server,

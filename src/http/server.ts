@@ -29,6 +29,8 @@ export interface HttpOptions {
   readonly publicUrl?: string | undefined;
   readonly corsOrigin: string;
   readonly tileMaxAgeS: number;
+  /** Fonts for text the HTTP layer draws itself (WMS legends). */
+  readonly fontsDir: string;
 }
 
 /** What /health reports beyond "alive". */
@@ -116,7 +118,7 @@ export function createHttpServer(
     },
     ...ogcApiRoutes(pipeline, service, tileCacheControl),
     ...wmtsRoutes(pipeline, raster, service, tileCacheControl),
-    ...wmsRoutes(pipeline, raster, styles, service),
+    ...wmsRoutes(pipeline, raster, styles, service, options.fontsDir),
     ...printRoutes(prints.service, [...pipeline.grids.values()], { maxPixels: prints.maxPixels }),
     {
       name: 'tilejson',

@@ -8,6 +8,7 @@ import type { EngineConfig } from '../config/schema.ts';
 import { EngineError } from '../errors.ts';
 import { wgs84ToGridBbox } from '../grids/grid-projection.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
+import { legendEntries, legendPng } from '../ows/wms-legend.ts';
 import { parseWmsKvp, wmsCapabilitiesXml, WmsException, wmsExceptionXml, type WmsLayer } from '../ows/wms.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
@@ -22,7 +23,7 @@ function wmsExceptionOf(error: EngineError): WmsException {
   return new WmsException(code, error.message, error.status);
 }
 
-export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles: readonly LoadedStyle[], service: EngineConfig['service']): Route<Handler>[] {
+export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles: readonly LoadedStyle[], service: EngineConfig['service'], fontsDir: string): Route<Handler>[] {
   const layerIds = styles.map((s) => s.id);
   const gridsOf = (style: LoadedStyle): TileGrid[] => {
     const tileset = pipeline.resolve([...style.sources.values()][0] ?? style.id);
@@ -53,6 +54,10 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
     try {
       const request = parseWmsKvp(exchange.query, grids, layerIds);
       if (request.request === 'GetCapabilities') return await capabilities(exchange);
+      if (request.request === 'GetLegendGraphic') {
+        const style = styles.find((s) => s.id === request.layer)!;
+        return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': 'public, max-age=300' });
+      }
       const map = await raster.renderView({
         styleId: request.layer,
         gridId: request.grid.id,

@@ -27,6 +27,7 @@ export class WmsException extends Error {
 
 export type WmsRequest =
   | { readonly request: 'GetCapabilities' }
+  | { readonly request: 'GetLegendGraphic'; readonly layer: string }
   | {
       readonly request: 'GetMap';
       readonly layer: string;
@@ -93,7 +94,14 @@ export function parseWmsKvp(query: URLSearchParams, grids: readonly TileGrid[], 
     if (service !== undefined && service.toUpperCase() !== 'WMS') throw new WmsException('InvalidParameterValue', `SERVICE must be WMS, got "${service.slice(0, 16)}"`);
     return { request: 'GetCapabilities' };
   }
-  if (request !== 'GetMap') throw new WmsException('OperationNotSupported', `REQUEST ${request.slice(0, 32)} is not supported; use GetCapabilities or GetMap`, 501);
+  if (request === 'GetLegendGraphic') {
+    const layer = required(query, 'LAYER');
+    if (!layers.includes(layer)) throw new WmsException('LayerNotDefined', `layer "${layer.slice(0, 64)}" does not exist; layers: ${layers.join(', ')}`, 404);
+    const format = param(query, 'FORMAT') ?? 'image/png';
+    if (format !== 'image/png') throw new WmsException('InvalidFormat', `legends are image/png, not ${format.slice(0, 32)}`);
+    return { request: 'GetLegendGraphic', layer };
+  }
+  if (request !== 'GetMap') throw new WmsException('OperationNotSupported', `REQUEST ${request.slice(0, 32)} is not supported; use GetCapabilities, GetMap or GetLegendGraphic`, 501);
   const version = param(query, 'VERSION');
   if (version !== undefined && version !== '1.3.0') throw new WmsException('InvalidParameterValue', `VERSION ${version.slice(0, 16)} is not served; use 1.3.0`);
 
@@ -196,6 +204,13 @@ export function wmsCapabilitiesXml(service: EngineConfig['service'], layers: rea
             l.abstract ? textElement('Abstract', l.abstract) : null,
             geographic(l.wgs84),
             ...wmsCrsList([...l.extents.keys()]).map((c) => boundingBox(c, l.extents.get(c.grid)!)),
+            element(
+              'Style',
+              {},
+              textElement('Name', 'default'),
+              textElement('Title', l.title),
+              element('LegendURL', {}, textElement('Format', 'image/png'), onlineResource(`${url}SERVICE=WMS&REQUEST=GetLegendGraphic&FORMAT=image/png&LAYER=${encodeURIComponent(l.name)}`)),
+            ),
           ),
         ),
       ),

@@ -124,3 +124,26 @@ describe('WMS 1.3.0', () => {
     expect(verdict.valid, verdict.output).toBe(true);
   });
 });
+
+describe('WMS legends', () => {
+  it('draws a legend of each style from the style, linked from the capabilities', async () => {
+    const xml = await (await fetch(`${running.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`)).text();
+    const href = /<LegendURL><Format>image\/png<\/Format><OnlineResource xlink:type="simple" xlink:href="([^"]+LAYER=grundkarta)"/.exec(xml)?.[1];
+    expect(href).toBeDefined();
+    const res = await fetch(href!.replace(/&amp;/g, '&'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+    // One row per class: water among them, in the water colour.
+    expect(info.height).toBeGreaterThan(15 * 20);
+    let water = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i] === WATER[0] && data[i + 1] === WATER[1] && data[i + 2] === WATER[2]) water++;
+    expect(water).toBeGreaterThan(100);
+  });
+
+  it('answers an unknown legend layer with LayerNotDefined', async () => {
+    const res = await fetch(`${running.url}/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=nope&FORMAT=image/png`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('code="LayerNotDefined"');
+  });
+});

@@ -120,3 +120,17 @@ describe('sprites from SVG icons', () => {
     expect([...data.subarray(at, at + 4)]).toEqual([0x00, 0x84, 0x3d, 255]);
   });
 });
+
+describe('legends from styles', () => {
+  it('list a row per class of a match on a colour, top layer first, without layers marked legend: false', async () => {
+    const { legendEntries } = await import('../../src/ows/wms-legend.ts');
+    const [style] = loadStyles('styles', TILESETS).filter((s) => s.id === 'grundkarta');
+    const entries = legendEntries(style!.style);
+    const labels = entries.map((e) => e.label);
+    expect(labels[0]).toBe('Kommungräns');
+    expect(labels).toContain('Mark: skog');
+    expect(labels).toContain('Vatten');
+    expect(labels.some((l) => l.includes('kant'))).toBe(false);
+    expect(entries.find((e) => e.label === 'Vatten')).toMatchObject({ kind: 'fill', color: '#a9cde8' });
+  });
+});
