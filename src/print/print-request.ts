@@ -26,6 +26,8 @@ export interface PrintRequest {
   readonly widthPx: number;
   readonly heightPx: number;
   readonly dpi: number;
+  /** Degrees clockwise from north of the direction that is up on the page (0: north up). */
+  readonly bearing: number;
   readonly format: PrintFormat;
 }
 
@@ -108,12 +110,23 @@ export function parsePrintRequest(query: URLSearchParams, grids: readonly TileGr
     const cell = (scale * MM_PER_INCH) / 1000 / dpi;
     bbox = [cx - (cell * widthPx!) / 2, cy - (cell * heightPx!) / 2, cx + (cell * widthPx!) / 2, cy + (cell * heightPx!) / 2];
   }
-  return { styleId, grid, bbox, widthPx: widthPx!, heightPx: heightPx!, dpi, format };
+  const bearing = positive(query.get('bearing'), 'bearing', -360, 360) ?? 0;
+  return { styleId, grid, bbox, widthPx: widthPx!, heightPx: heightPx!, dpi, bearing: ((bearing % 360) + 360) % 360, format };
 }
 
-/** A world file: pixel size, rotation terms, and the centre of the top-left pixel (ESRI's six lines). */
-export function worldFile(request: Pick<PrintRequest, 'bbox' | 'widthPx' | 'heightPx'>): string {
-  const [x0, , x1, y1] = request.bbox;
+/**
+ * A world file (ESRI's six lines: x per column, y per column, x per row, y per row, and the
+ * centre of the top-left pixel), rotation terms included for a page with a bearing.
+ */
+export function worldFile(request: Pick<PrintRequest, 'bbox' | 'widthPx' | 'heightPx'> & { bearing?: number }): string {
+  const [x0, y0, x1, y1] = request.bbox;
   const cell = (x1 - x0) / request.widthPx;
-  return [cell, 0, 0, -cell, x0 + cell / 2, y1 - cell / 2].map((v) => v.toFixed(10).replace(/\.?0+$/, '') || '0').join('\n') + '\n';
+  const a = ((request.bearing ?? 0) * Math.PI) / 180;
+  // Up on the page is the ground direction `bearing`; a column step is that turned 90° clockwise.
+  const col: [number, number] = [cell * Math.cos(a), -cell * Math.sin(a)];
+  const row: [number, number] = [-cell * Math.sin(a), -cell * Math.cos(a)];
+  const [cx, cy] = [(x0 + x1) / 2, (y0 + y1) / 2];
+  const [ox, oy] = [0.5 - request.widthPx / 2, 0.5 - request.heightPx / 2];
+  const lines = [col[0], col[1], row[0], row[1], cx + ox * col[0] + oy * row[0], cy + ox * col[1] + oy * row[1]];
+  return lines.map((v) => (Math.abs(v) < 1e-12 ? '0' : v.toFixed(10).replace(/\.?0+$/, ''))).join('\n') + '\n';
 }

@@ -5,10 +5,10 @@
  * pixel limit. At most maxConcurrent prints run at once; tiles keep being served.
  */
 import type { Writable } from 'node:stream';
-import { PassThrough } from 'node:stream';
 import { Image, PDFDocument, type SKRSContext2D } from '@napi-rs/canvas';
 import sharp from 'sharp';
 import { EngineError } from '../errors.ts';
+import type { Bbox } from '../grids/tile-grid.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import { printPieces } from './print-pieces.ts';
 import { CSS_DPI, type PrintRequest } from './print-request.ts';
@@ -38,8 +38,11 @@ export class PrintService {
   /** Writes the page to `out` in the request's image format. */
   async print(request: PrintRequest, out: Writable, start: (contentType: string) => void, signal?: AbortSignal): Promise<void> {
     if (request.format === 'wld') throw new Error('a world file is not rendered');
-    if ((request.format === 'jpg' || request.format === 'webp' || request.format === 'pdf') && request.widthPx * request.heightPx > this.options.maxPixelsEncodedWhole) {
-      throw new EngineError('PRINT_TOO_LARGE', `${request.format} prints are encoded whole: at most ${Math.round(this.options.maxPixelsEncodedWhole / 1e6)} million pixels; ask for png`, {
+    // Streamed: a north-up PNG. Everything else is assembled whole first, within its own bound.
+    const streamed = request.format === 'png' && request.bearing === 0;
+    const drawn = drawnPage(request);
+    if (!streamed && drawn.widthPx * drawn.heightPx > this.options.maxPixelsEncodedWhole) {
+      throw new EngineError('PRINT_TOO_LARGE', `${request.bearing === 0 ? `${request.format} prints are` : 'rotated prints are'} assembled whole: at most ${Math.round(this.options.maxPixelsEncodedWhole / 1e6)} million pixels${request.bearing === 0 ? '; ask for png' : ''}`, {
         detail: { maxPixels: this.options.maxPixelsEncodedWhole },
       });
     }
@@ -49,44 +52,68 @@ export class PrintService {
     }
     this.running++;
     try {
-      const pixelRatio = request.dpi / CSS_DPI;
-      const rows = printPieces(request, this.options.pieceSizePx, Math.round(this.options.overlapPx * pixelRatio));
-      // A PDF holds the page as one image: the PNG is gathered, then placed on a page of the paper's size.
-      const gathered: Buffer[] = [];
-      const pngOut = request.format === 'pdf' ? new PassThrough().on('data', (c: Buffer) => gathered.push(c)) : out;
-      if (request.format === 'png') start('image/png');
-      const png = request.format === 'png' || request.format === 'pdf' ? new PngStream(pngOut, request.widthPx, request.heightPx) : undefined;
-      const whole = png ? undefined : Buffer.alloc(request.widthPx * request.heightPx * 4);
-      for (const row of rows) {
-        const stripHeight = row[0]!.page.height;
-        const strip = png ? Buffer.alloc(request.widthPx * stripHeight * 4) : whole!.subarray(row[0]!.page.top * request.widthPx * 4);
-        const pieces = await Promise.all(
-          row.map((piece) =>
-            this.raster.renderView({ styleId: request.styleId, gridId: request.grid.id, bbox: piece.bbox, widthPx: piece.widthPx, heightPx: piece.heightPx, pixelRatio, format: 'raw', crop: piece.crop, ...(signal ? { signal } : {}) }),
-          ),
-        );
-        row.forEach((piece, i) => {
-          const rgba = pieces[i]!.body;
-          for (let y = 0; y < piece.page.height; y++) {
-            strip.set(rgba.subarray(y * piece.page.width * 4, (y + 1) * piece.page.width * 4), (y * request.widthPx + piece.page.left) * 4);
-          }
-        });
-        if (png) await png.writeRows(strip);
+      if (streamed) {
+        start('image/png');
+        const png = new PngStream(out, request.widthPx, request.heightPx);
+        await this.renderStrips(request, drawn, (strip) => png.writeRows(strip), signal);
+        return await png.end();
       }
-      if (png) await png.end();
-      if (request.format === 'pdf') {
-        start('application/pdf');
-        return void out.end(pdfOf(Buffer.concat(gathered), request));
+      const whole = Buffer.alloc(drawn.widthPx * drawn.heightPx * 4);
+      let offset = 0;
+      await this.renderStrips(request, drawn, async (strip) => {
+        whole.set(strip, offset);
+        offset += strip.length;
+      }, signal);
+      let image = sharp(whole, { raw: { width: drawn.widthPx, height: drawn.heightPx, channels: 4 } });
+      if (request.bearing !== 0) {
+        // The drawn square holds the rotated page: turn it so the bearing points up, keep the middle.
+        const turned = await image.rotate(-request.bearing, { background: { r: 255, g: 255, b: 255, alpha: 0 } }).raw().toBuffer({ resolveWithObject: true });
+        const left = Math.floor((turned.info.width - request.widthPx) / 2);
+        const top = Math.floor((turned.info.height - request.heightPx) / 2);
+        image = sharp(turned.data, { raw: { width: turned.info.width, height: turned.info.height, channels: 4 } }).extract({ left, top, width: request.widthPx, height: request.heightPx });
       }
-      if (png) return;
-      const image = sharp(whole!, { raw: { width: request.widthPx, height: request.heightPx, channels: 4 } });
-      const encoded = request.format === 'jpg' ? await image.flatten({ background: '#ffffff' }).jpeg({ quality: 90 }).toBuffer() : await image.webp({ quality: 90 }).toBuffer();
-      start(request.format === 'jpg' ? 'image/jpeg' : 'image/webp');
-      out.end(encoded);
+      const encoded =
+        request.format === 'jpg'
+          ? await image.flatten({ background: '#ffffff' }).jpeg({ quality: 90 }).toBuffer()
+          : request.format === 'webp'
+            ? await image.webp({ quality: 90 }).toBuffer()
+            : await image.png().toBuffer();
+      start(request.format === 'jpg' ? 'image/jpeg' : request.format === 'webp' ? 'image/webp' : request.format === 'pdf' ? 'application/pdf' : 'image/png');
+      out.end(request.format === 'pdf' ? pdfOf(encoded, request) : encoded);
     } finally {
       this.running--;
     }
   }
+
+  /** Renders a page piece by piece and hands it over strip by strip, top to bottom (straight RGBA rows). */
+  private async renderStrips(request: PrintRequest, page: { bbox: Bbox; widthPx: number; heightPx: number }, onStrip: (strip: Buffer) => Promise<void>, signal?: AbortSignal): Promise<void> {
+    const pixelRatio = request.dpi / CSS_DPI;
+    for (const row of printPieces(page, this.options.pieceSizePx, Math.round(this.options.overlapPx * pixelRatio))) {
+      const strip = Buffer.alloc(page.widthPx * row[0]!.page.height * 4);
+      const pieces = await Promise.all(
+        row.map((piece) =>
+          this.raster.renderView({ styleId: request.styleId, gridId: request.grid.id, bbox: piece.bbox, widthPx: piece.widthPx, heightPx: piece.heightPx, pixelRatio, format: 'raw', crop: piece.crop, ...(signal ? { signal } : {}) }),
+        ),
+      );
+      row.forEach((piece, i) => {
+        const rgba = pieces[i]!.body;
+        for (let y = 0; y < piece.page.height; y++) strip.set(rgba.subarray(y * piece.page.width * 4, (y + 1) * piece.page.width * 4), (y * page.widthPx + piece.page.left) * 4);
+      });
+      await onStrip(strip);
+    }
+  }
+}
+
+/** What is drawn for a page: the page itself, or for a bearing the north-up square around the rotated page. */
+function drawnPage(request: PrintRequest): { bbox: Bbox; widthPx: number; heightPx: number } {
+  if (request.bearing === 0) return request;
+  const a = (request.bearing * Math.PI) / 180;
+  const [cos, sin] = [Math.abs(Math.cos(a)), Math.abs(Math.sin(a))];
+  const widthPx = Math.ceil(request.widthPx * cos + request.heightPx * sin) + 2;
+  const heightPx = Math.ceil(request.widthPx * sin + request.heightPx * cos) + 2;
+  const cell = (request.bbox[2] - request.bbox[0]) / request.widthPx;
+  const [cx, cy] = [(request.bbox[0] + request.bbox[2]) / 2, (request.bbox[1] + request.bbox[3]) / 2];
+  return { bbox: [cx - (cell * widthPx) / 2, cy - (cell * heightPx) / 2, cx + (cell * widthPx) / 2, cy + (cell * heightPx) / 2], widthPx, heightPx };
 }
 
 /** A one-page PDF of the paper's size (points = inches × 72) holding the page image. */

@@ -60,6 +60,19 @@ describe('prints', () => {
     expect(pdf).toContain('/Subtype /Image');
   }, 60_000);
 
+  it('turns the page to a bearing: with 90°, east is up, and the world file says so', async () => {
+    // The lake is 300 m east of the page centre: on a page with east up it is 300 m above the centre.
+    const params = { center: `${lake[0] - 300},${lake[1]}`, scale: '10000', width: '600', height: '500', bearing: '90' };
+    const page = await rgba(await print(running, params));
+    expect([page.width, page.height]).toEqual([600, 500]);
+    const cell = (10000 * 0.0254) / 96;
+    const at = ((250 - Math.round(300 / cell)) * page.width + 300) * 4;
+    expect([...page.data.subarray(at, at + 3)]).toEqual(WATER);
+    const wld = (await (await print(running, { ...params, format: 'wld' })).text()).trim().split('\n').map(Number);
+    // A column step goes south (x 0, y −cell); a row step goes west (x −cell, y 0).
+    expect(wld.slice(0, 4).map((v) => Math.round(v * 1000) / 1000)).toEqual([0, -Math.round(cell * 1000) / 1000, -Math.round(cell * 1000) / 1000, 0]);
+  }, 60_000);
+
   it('stitches pieces without a seam: the same page drawn in small pieces equals it drawn whole', async () => {
     const pieces = await startEngine({ overrides: { print: { pieceSizePx: 256 } } });
     try {
