@@ -3,9 +3,9 @@ import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { waterPoint, WATER } from '../helpers/map-pixels.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
-const WATER = [0xa9, 0xcd, 0xe8];
 let running: RunningEngine;
 let db: pg.Pool;
 let lake: [number, number];
@@ -13,10 +13,7 @@ let lake: [number, number];
 beforeAll(async () => {
   running = await startEngine();
   db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  const { rows } = await db.query<{ x: number; y: number }>(
-    `SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_PointOnSurface(ST_Buffer(geom, -150)) AS p FROM vatten WHERE typ = 'sjö' AND namn IS NOT NULL ORDER BY ST_Area(geom) DESC LIMIT 1) s`,
-  );
-  lake = [rows[0]!.x, rows[0]!.y];
+  lake = await waterPoint(db, 3006, 'sjö');
 });
 afterAll(async () => {
   await running?.close();

@@ -8,10 +8,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { validateXml } from '../helpers/ogc-clients.ts';
+import { rgbAt, waterPoint, WATER } from '../helpers/map-pixels.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 const run = promisify(execFile);
-const WATER = [0xa9, 0xcd, 0xe8];
 let running: RunningEngine;
 let db: pg.Pool;
 
@@ -25,20 +25,8 @@ afterAll(async () => {
 });
 
 /** A point well inside the largest named lake, in an EPSG code's CRS. */
-async function lakePoint(srid: number): Promise<[number, number]> {
-  const { rows } = await db.query<{ x: number; y: number }>(
-    `SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (
-       SELECT ST_Transform(ST_PointOnSurface(ST_Buffer(geom, -150)), $1::int) AS p FROM vatten WHERE typ = 'sjö' AND namn IS NOT NULL
-       ORDER BY ST_Area(geom) DESC LIMIT 1) s`,
-    [srid],
-  );
-  return [rows[0]!.x, rows[0]!.y];
-}
-
-async function rgbAt(png: Buffer, col: number, row: number): Promise<number[]> {
-  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  const i = (row * info.width + col) * info.channels;
-  return [...data.subarray(i, i + 3)];
+function lakePoint(srid: number): Promise<[number, number]> {
+  return waterPoint(db, srid, 'sjö');
 }
 
 async function getMap(params: Record<string, string>): Promise<Response> {

@@ -1,0 +1,27 @@
+import type pg from 'pg';
+import sharp from 'sharp';
+
+/** The water colour of the grundkarta style (tokens.yaml colour.vatten). */
+export const WATER = [0xa9, 0xcd, 0xe8];
+
+/** The RGB of one pixel of an encoded image. */
+export async function rgbAt(image: Buffer, col: number, row: number): Promise<number[]> {
+  const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
+  const i = (row * info.width + col) * info.channels;
+  return [...data.subarray(i, i + 3)];
+}
+
+/**
+ * A point well inside water in the test data, in an EPSG code's CRS: the sea (2 km from its
+ * shore) or the largest named lake (150 m from its shore), so a map of it shows water there.
+ */
+export async function waterPoint(db: pg.Pool, srid: number, water: 'hav' | 'sjö'): Promise<[number, number]> {
+  const inset = water === 'hav' ? 2000 : 150;
+  const { rows } = await db.query<{ x: number; y: number }>(
+    `SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (
+       SELECT ST_Transform(ST_PointOnSurface(ST_Buffer(geom, -$2::float8)), $1::int) AS p FROM vatten
+       WHERE typ = $3 AND ($3 = 'hav' OR namn IS NOT NULL) ORDER BY ST_Area(geom) DESC LIMIT 1) s`,
+    [srid, inset, water],
+  );
+  return [rows[0]!.x, rows[0]!.y];
+}
