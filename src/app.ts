@@ -8,6 +8,7 @@ import { FontLibrary } from './fonts/font-library.ts';
 import { GRIDS } from './grids/grids.ts';
 import { levelRange } from './grids/tile-grid.ts';
 import { createHttpServer } from './http/server.ts';
+import { HttpMetrics } from './http/metrics.ts';
 import { createViewer } from './http/viewer-routes.ts';
 import { PrintService } from './print/print-service.ts';
 import { RasterPipeline } from './pipeline/raster-pipeline.ts';
@@ -111,7 +112,16 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
   const prints = { service: new PrintService(raster, config.print), maxPixels: config.print.maxPixels };
-  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache, prints }, { ...config.server, fontsDir: config.fonts.dir }, config.service, logger, health);
+  const metrics = new HttpMetrics({ renderQueue: () => pool.queueSize, cache: () => tileCache.cache?.stats });
+  const readiness = async () => {
+    const database = db ? await db.isReachable() : true;
+    const cacheState = tileCache.status();
+    // Over PostGIS a cache that is on must be following the change log to be trusted.
+    const changeFeed = !db || cacheState.enabled !== true || cacheState.invalidation === 'listening';
+    const checks = { database, styles: styles.length > 0, renderThreads: pool.threadCount, changeFeed };
+    return { ready: database && checks.styles && pool.threadCount > 0 && changeFeed, ...checks };
+  };
+  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache, prints, metrics, readiness }, { ...config.server, fontsDir: config.fonts.dir }, config.service, logger, health);
 
   return {
     server,

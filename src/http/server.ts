@@ -11,6 +11,7 @@ import type { FontLibrary } from '../fonts/font-library.ts';
 import type { Exchange, Handler } from './exchange.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import { FastTiles } from './fast-tiles.ts';
+import type { HttpMetrics } from './metrics.ts';
 import { fontRoutes } from './font-routes.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
@@ -52,7 +53,30 @@ function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string 
  * answers (OWS exception reports on the WMTS routes).
  */
 export function createHttpServer(
-  { pipeline, raster, fonts, styles, sprites, viewer, cache, prints }: { pipeline: TilePipeline; raster: RasterPipeline; fonts: FontLibrary; styles: readonly LoadedStyle[]; sprites: ReadonlyMap<string, SpriteSet>; viewer: Viewer; cache?: TieredCache | undefined; prints: { service: PrintService; maxPixels: number } },
+  {
+    pipeline,
+    raster,
+    fonts,
+    styles,
+    sprites,
+    viewer,
+    cache,
+    prints,
+    metrics,
+    readiness,
+  }: {
+    pipeline: TilePipeline;
+    raster: RasterPipeline;
+    fonts: FontLibrary;
+    styles: readonly LoadedStyle[];
+    sprites: ReadonlyMap<string, SpriteSet>;
+    viewer: Viewer;
+    cache?: TieredCache | undefined;
+    prints: { service: PrintService; maxPixels: number };
+    metrics: HttpMetrics;
+    /** /ready: whether the engine can do its work now (database, threads, change feed). */
+    readiness: () => Promise<{ ready: boolean } & Record<string, unknown>>;
+  },
   options: HttpOptions,
   service: EngineConfig['service'],
   logger: Logger,
@@ -136,6 +160,23 @@ export function createHttpServer(
     ...styleRoutes(styles, sprites, pipeline),
     ...viewer.routes,
     {
+      name: 'metrics',
+      pattern: /^\/metrics$/,
+      handler: async ({ req, res, headers }) => {
+        const body = Buffer.from(await metrics.registry.metrics());
+        res.writeHead(200, { ...headers, 'Content-Type': metrics.registry.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+    },
+    {
+      name: 'ready',
+      pattern: /^\/ready$/,
+      handler: async ({ res, headers }) => {
+        const state = await readiness();
+        sendJson(res, state.ready ? 200 : 503, state, { ...headers, 'Cache-Control': 'no-store' });
+      },
+    },
+    {
       name: 'health',
       pattern: /^\/health$/,
       handler: async ({ res, headers }) => sendJson(res, 200, { status: 'ok', ...(await health()) }, { ...headers, 'Cache-Control': 'no-store' }),
@@ -198,8 +239,11 @@ export function createHttpServer(
   const fast = cache ? new FastTiles(cache) : undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (fast && (req.method === 'GET' || req.method === 'HEAD') && req.url && fast.serve(req, res, req.url)) return;
+    if (fast && (req.method === 'GET' || req.method === 'HEAD') && req.url && fast.serve(req, res, req.url)) return metrics.countFastHit();
     const headers = baseHeaders(options.corsOrigin);
+    const started = performance.now();
+    let routeName = 'none';
+    res.once('finish', () => metrics.observe(routeName, res.statusCode, (performance.now() - started) / 1000));
     try {
       if (req.method === 'OPTIONS') {
         res.writeHead(204, { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '86400' });
@@ -221,6 +265,7 @@ export function createHttpServer(
       }
       const match = matchRoute(routes, path);
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
+      routeName = match.route.name;
       await match.route.handler(exchangeOf(req, res, match.params, rawQuery, headers));
     } catch (thrown) {
       if (thrown instanceof OwsException) {

@@ -106,6 +106,11 @@ export class RenderPool {
     return this.rendered;
   }
 
+  /** Render threads running. */
+  get threadCount(): number {
+    return this.pool.threads.length;
+  }
+
   /** Renders waiting for a thread. */
   get queueSize(): number {
     return this.pool.queueSize;

@@ -1,0 +1,88 @@
+/**
+ * Prometheus metrics at /metrics (prom-client): requests by route and status, latency per
+ * output kind, render queue depth, cache hits per tier, misses, invalidations and their
+ * lag, and the process's own (memory, event loop, GC). Hot tiles answered by the fast path
+ * are counted in a plain integer and read at scrape time, so they pay no metrics library.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheStats } from '../../cache/tiered-cache.ts';
+
+/** What the metrics read at scrape time. */
+export interface MetricSources {
+  readonly renderQueue: () => number;
+  readonly cache: () => CacheStats | undefined;
+}
+
+/** The output kind of a route, for the latency histogram. */
+function kindOf(route: string): string {
+  if (route === 'tile' || route === 'grid-tile') return 'tile';
+  if (route.startsWith('wmts')) return 'wmts';
+  if (route === 'wms' || route === 'print') return route;
+  return 'other';
+}
+
+export class HttpMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status'>;
+  private readonly latency: Histogram<'kind'>;
+  private fastHits = 0;
+
+  constructor(sources: MetricSources) {
+    const registry = this.registry;
+    collectDefaultMetrics({ register: registry, prefix: 'sodertorn_' });
+    this.requests = new Counter({ name: 'sodertorn_http_requests_total', help: 'HTTP requests answered by the router, by route and status', labelNames: ['route', 'status'], registers: [registry] });
+    this.latency = new Histogram({
+      name: 'sodertorn_http_request_duration_seconds',
+      help: 'Time to answer, by output kind (tile, wmts, wms, print, other)',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
+      registers: [registry],
+    });
+    const fast = (): number => this.fastHits;
+    new Counter({
+      name: 'sodertorn_fast_path_tiles_total',
+      help: 'Hot tiles answered from memory before routing',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(fast());
+      },
+    });
+    new Gauge({ name: 'sodertorn_render_queue_depth', help: 'Renders waiting for a thread', registers: [registry], collect() { this.set(sources.renderQueue()); } });
+    new Counter({
+      name: 'sodertorn_cache_hits_total',
+      help: 'Tiles served from a cache tier',
+      labelNames: ['tier'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [tier, hits] of Object.entries(sources.cache()?.hits ?? {})) this.inc({ tier }, hits);
+      },
+    });
+    const stat = (name: string, help: string, read: (s: CacheStats) => number) =>
+      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(sources.cache() ?? ({} as CacheStats)) || 0); } });
+    stat('sodertorn_cache_misses_total', 'Cache lookups that found nothing', (s) => s.misses);
+    stat('sodertorn_cache_invalidations_total', 'Change-log batches applied to the cache', (s) => s.invalidations);
+    stat('sodertorn_cache_tiles_removed_total', 'Cached tiles removed by invalidation', (s) => s.removed);
+    new Gauge({
+      name: 'sodertorn_cache_invalidation_lag_seconds',
+      help: 'Commit-to-invalidation lag of the last change applied',
+      registers: [registry],
+      collect() {
+        const lag = sources.cache()?.lastLagMs;
+        if (lag !== undefined) this.set(lag / 1000);
+      },
+    });
+  }
+
+  /** Records a request the router answered. */
+  observe(route: string, status: number, seconds: number): void {
+    this.requests.inc({ route, status: String(status) });
+    this.latency.observe({ kind: kindOf(route) }, seconds);
+  }
+
+  /** Counts a tile the fast path answered. */
+  countFastHit(): void {
+    this.fastHits++;
+  }
+}

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+
+let running: RunningEngine;
+beforeAll(async () => {
+  running = await startEngine();
+});
+afterAll(() => running?.close());
+
+describe('observability', () => {
+  it('exposes Prometheus metrics: requests by route and status, latency, cache, render queue, process', async () => {
+    const tile = `${running.url}/tiles/sodertorn/14/9010/4826.mvt`;
+    for (let i = 0; i < 3; i++) expect((await fetch(tile)).status).toBe(200); // one production, then hits
+    expect((await fetch(`${running.url}/tiles/nope/1/0/0.mvt`)).status).toBe(404);
+    const res = await fetch(`${running.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/sodertorn_http_requests_total\{route="tile",status="200"\} [1-9]/);
+    expect(text).toMatch(/sodertorn_http_requests_total\{route="tile",status="404"\} 1/);
+    expect(text).toMatch(/sodertorn_http_request_duration_seconds_count\{kind="tile"\} [1-9]/);
+    expect(text).toMatch(/sodertorn_cache_hits_total\{tier="memory"\} [1-9]/);
+    expect(text).toMatch(/sodertorn_fast_path_tiles_total [1-9]/);
+    expect(text).toMatch(/sodertorn_render_queue_depth 0/);
+    expect(text).toMatch(/sodertorn_process_resident_memory_bytes \d+/);
+  });
+
+  it('is ready when the database answers, the threads run and the cache follows the change log', async () => {
+    const res = await fetch(`${running.url}/ready`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ready: true, database: true, styles: true, changeFeed: true });
+  });
+
+  it('is alive but not ready without its database', async () => {
+    const offline = await startEngine({ database: 'postgres://postgres@127.0.0.1:1/none', overrides: { database: { connectTimeoutMs: 500 } } });
+    try {
+      expect((await fetch(`${offline.url}/health`)).status).toBe(200);
+      const res = await fetch(`${offline.url}/ready`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ ready: false, database: false });
+    } finally {
+      await offline.close();
+    }
+  }, 30_000);
+});
