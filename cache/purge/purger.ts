@@ -79,13 +79,13 @@ export class Purger {
     if (ranges.length === 0 || this.closing.signal.aborted) return;
     const { logger, settings } = this.options;
     if (this.stats.queued >= MAX_QUEUED_BATCHES) {
-      this.skip(`purge queue full (${MAX_QUEUED_BATCHES} batches): the cache in front may serve stale tiles until their max-age`);
+      this.drop(`purge queue full (${MAX_QUEUED_BATCHES} batches): the cache in front may serve stale tiles until their max-age`);
       return;
     }
     const plan = purgeRequests(ranges, { tilesets: model.tilesets, styles: model.styles, defaultStyle: this.options.defaultStyle }, settings);
     if (plan.overLimit) {
       if (plan.requests.length > 0) logger.warn({ urls: plan.urls, maxUrls: settings.maxUrls }, 'too many tile URLs to purge one by one; purging everything');
-      else this.skip(`${plan.urls} tile URLs to purge, over cache.purge.maxUrls ${settings.maxUrls}, and no purgeEverything configured: the cache in front may serve stale tiles until their max-age`);
+      else this.drop(`${plan.urls} tile URLs to purge, over cache.purge.maxUrls ${settings.maxUrls}, and no purgeEverything configured: the cache in front may serve stale tiles until their max-age`);
     }
     if (plan.requests.length === 0) return;
     this.stats.queued++;
@@ -108,7 +108,7 @@ export class Purger {
     this.agents.https.destroy();
   }
 
-  private skip(message: string): void {
+  private drop(message: string): void {
     this.stats.skipped++;
     this.stats.lastError = { message, at: new Date().toISOString() };
     this.options.logger.error(message);

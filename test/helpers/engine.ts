@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { EngineConfig } from '../../src/config/schema.ts';
@@ -36,4 +38,29 @@ export async function startEngine(options: { database?: string | null; overrides
   const engine = await createEngine(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const url = await engine.listen(0, '127.0.0.1');
   return { engine, url, close: () => engine.close() };
+}
+
+/**
+ * For a suite: an engine over the test database and a pool on that database, opened
+ * before its tests and closed after them.
+ */
+export function engineAndDatabase(): { readonly engine: RunningEngine; readonly db: pg.Pool } {
+  let engine: RunningEngine | undefined;
+  let db: pg.Pool | undefined;
+  beforeAll(async () => {
+    engine = await startEngine();
+    db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await db?.end();
+  });
+  return {
+    get engine() {
+      return engine!;
+    },
+    get db() {
+      return db!;
+    },
+  };
 }

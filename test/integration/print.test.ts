@@ -1,23 +1,13 @@
-import pg from 'pg';
 import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { engineAndDatabase, startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { waterPoint, WATER } from '../helpers/map-pixels.ts';
-import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
-let running: RunningEngine;
-let db: pg.Pool;
+const suite = engineAndDatabase();
 let lake: [number, number];
-
 beforeAll(async () => {
-  running = await startEngine();
-  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  lake = await waterPoint(db, 3006, 'sjö');
-});
-afterAll(async () => {
-  await running?.close();
-  await db?.end();
+  lake = await waterPoint(suite.db, 3006, 'sjö');
 });
 
 async function print(engine: RunningEngine, params: Record<string, string>): Promise<Response> {
@@ -33,13 +23,13 @@ async function rgba(res: Response): Promise<{ data: Buffer; width: number; heigh
 describe('prints', () => {
   it('renders an A3 at 300 dpi, at the scale asked for, with a world file that places it', async () => {
     const params = { center: lake.join(','), scale: '10000', paper: 'A3', orientation: 'landscape', dpi: '300' };
-    const page = await rgba(await print(running, params));
+    const page = await rgba(await print(suite.engine, params));
     expect([page.width, page.height]).toEqual([4961, 3508]);
     // The lake is at the centre of the page.
     const centre = (Math.floor(page.height / 2) * page.width + Math.floor(page.width / 2)) * 4;
     expect([...page.data.subarray(centre, centre + 3)]).toEqual(WATER);
     // 1:10 000 at 300 dpi: a pixel is 25.4 mm / 300 × 10 000 = 0.8467 m on the ground.
-    const wld = (await (await print(running, { ...params, format: 'wld' })).text()).trim().split('\n').map(Number);
+    const wld = (await (await print(suite.engine, { ...params, format: 'wld' })).text()).trim().split('\n').map(Number);
     expect(wld[0]).toBeCloseTo(0.84667, 4);
     expect(wld[3]).toBeCloseTo(-0.84667, 4);
     expect(wld[4]! + (page.width / 2) * wld[0]!).toBeCloseTo(lake[0], 0);
@@ -47,7 +37,7 @@ describe('prints', () => {
   }, 60_000);
 
   it('makes a one-page PDF of the paper size holding the page', async () => {
-    const res = await print(running, { center: lake.join(','), scale: '10000', paper: 'A4', dpi: '150', format: 'pdf' });
+    const res = await print(suite.engine, { center: lake.join(','), scale: '10000', paper: 'A4', dpi: '150', format: 'pdf' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     const pdf = Buffer.from(await res.arrayBuffer()).toString('latin1');
@@ -60,12 +50,12 @@ describe('prints', () => {
   it('turns the page to a bearing: with 90°, east is up, and the world file says so', async () => {
     // The lake is 300 m east of the page centre: on a page with east up it is 300 m above the centre.
     const params = { center: `${lake[0] - 300},${lake[1]}`, scale: '10000', width: '600', height: '500', bearing: '90' };
-    const page = await rgba(await print(running, params));
+    const page = await rgba(await print(suite.engine, params));
     expect([page.width, page.height]).toEqual([600, 500]);
     const cell = (10000 * 0.0254) / 96;
     const at = ((250 - Math.round(300 / cell)) * page.width + 300) * 4;
     expect([...page.data.subarray(at, at + 3)]).toEqual(WATER);
-    const wld = (await (await print(running, { ...params, format: 'wld' })).text()).trim().split('\n').map(Number);
+    const wld = (await (await print(suite.engine, { ...params, format: 'wld' })).text()).trim().split('\n').map(Number);
     // A column step goes south (x 0, y −cell); a row step goes west (x −cell, y 0).
     expect(wld.slice(0, 4).map((v) => Math.round(v * 1000) / 1000)).toEqual([0, -Math.round(cell * 1000) / 1000, -Math.round(cell * 1000) / 1000, 0]);
   }, 60_000);
@@ -74,7 +64,7 @@ describe('prints', () => {
     const pieces = await startEngine({ overrides: { print: { pieceSizePx: 256 } } });
     try {
       const params = { center: `${lake[0] + 600},${lake[1]}`, scale: '5000', width: '900', height: '700', dpi: '200' };
-      const [small, whole] = await Promise.all([rgba(await print(pieces, params)), rgba(await print(running, params))]);
+      const [small, whole] = await Promise.all([rgba(await print(pieces, params)), rgba(await print(suite.engine, params))]);
       const differing = pixelmatch(small.data, whole.data, undefined, whole.width, whole.height, { threshold: 0.13 });
       expect(differing / (whole.width * whole.height)).toBeLessThan(0.003);
     } finally {
@@ -84,9 +74,9 @@ describe('prints', () => {
 
   it('keeps serving tiles while a print runs, and refuses a second print while the first runs', async () => {
     const params = { center: lake.join(','), scale: '20000', paper: 'A4', dpi: '200' };
-    const first = print(running, params);
+    const first = print(suite.engine, params);
     await new Promise((r) => setTimeout(r, 50));
-    const [second, tile] = await Promise.all([print(running, params), fetch(`${running.url}/tiles/sodertorn/12/2250/1200.mvt`)]);
+    const [second, tile] = await Promise.all([print(suite.engine, params), fetch(`${suite.engine.url}/tiles/sodertorn/12/2250/1200.mvt`)]);
     expect([200, 204]).toContain(tile.status);
     expect(second.status).toBe(503);
     expect(second.headers.get('retry-after')).toBe('5');
@@ -107,7 +97,7 @@ describe('prints', () => {
     ['an unknown format', { center: '670000,6570000', scale: '10000', paper: 'A4', format: 'svg' }, 400, 'INVALID_PRINT_REQUEST'],
     ['an unknown style', { style: 'ortofoto', center: '670000,6570000', scale: '10000', width: '100', height: '100' }, 404, 'UNKNOWN_STYLE'],
   ])('answers %s with a clear error', async (_name, params, status, code) => {
-    const res = await print(running, params);
+    const res = await print(suite.engine, params);
     expect(res.status).toBe(status);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
   });

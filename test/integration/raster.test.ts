@@ -3,35 +3,23 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { sweref99tm } from '../../src/grids/swedish-grids.ts';
 import { bboxToTileRange, tileToBbox, type TileGrid } from '../../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
 import { RenderPool } from '../../src/render/render-pool.ts';
 import { renderWorkerData } from '../../src/render/render-task.ts';
-import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { engineAndDatabase, startEngine } from '../helpers/engine.ts';
 import { rgbAt, waterPoint, WATER } from '../helpers/map-pixels.ts';
-import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 const run = promisify(execFile);
-let running: RunningEngine;
-let db: pg.Pool;
-
-beforeAll(async () => {
-  running = await startEngine();
-  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-});
-afterAll(async () => {
-  await running?.close();
-  await db?.end();
-});
+const suite = engineAndDatabase();
 
 /** A point well inside the sea, in a grid's CRS. */
 function seaPoint(grid: TileGrid): Promise<[number, number]> {
-  return waterPoint(db, grid.srid, 'hav');
+  return waterPoint(suite.db, grid.srid, 'hav');
 }
 
 /** The tile of a grid holding a point, and the point's pixel in it. */
@@ -46,13 +34,13 @@ describe('raster tiles', () => {
   it('draws the sea in the style colour where the database has sea, at 1× and @2x', async () => {
     const point = await seaPoint(webMercatorQuad);
     const t = tileAndPixel(webMercatorQuad, point, 12, 256);
-    const res = await fetch(`${running.url}/tiles/sodertorn/12/${t.x}/${t.y}.png`);
+    const res = await fetch(`${suite.engine.url}/tiles/sodertorn/12/${t.x}/${t.y}.png`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     const png = Buffer.from(await res.arrayBuffer());
     expect((await sharp(png).metadata()).width).toBe(256);
     expect(await rgbAt(png, t.col, t.row)).toEqual(WATER);
-    const retina = Buffer.from(await (await fetch(`${running.url}/tiles/grundkarta/12/${t.x}/${t.y}@2x.png`)).arrayBuffer());
+    const retina = Buffer.from(await (await fetch(`${suite.engine.url}/tiles/grundkarta/12/${t.x}/${t.y}@2x.png`)).arrayBuffer());
     expect(await sharp(retina).metadata()).toMatchObject({ width: 512, height: 512 });
     expect(await rgbAt(retina, t.col * 2, t.row * 2)).toEqual(WATER);
   });
@@ -60,14 +48,14 @@ describe('raster tiles', () => {
   it('draws a 3006 tile in SWEREF 99 TM from data cut in that grid', async () => {
     const point = await seaPoint(sweref99tm);
     const t = tileAndPixel(sweref99tm, point, 8, 256);
-    const res = await fetch(`${running.url}/tiles/grundkarta/3006/8/${t.x}/${t.y}.png`);
+    const res = await fetch(`${suite.engine.url}/tiles/grundkarta/3006/8/${t.x}/${t.y}.png`);
     expect(res.status).toBe(200);
     expect(await rgbAt(Buffer.from(await res.arrayBuffer()), t.col, t.row)).toEqual(WATER);
   });
 
   it('encodes WebP and JPEG too', async () => {
     for (const [ext, type, format] of [['webp', 'image/webp', 'webp'], ['jpg', 'image/jpeg', 'jpeg']] as const) {
-      const res = await fetch(`${running.url}/tiles/sodertorn/10/562/300.${ext}`);
+      const res = await fetch(`${suite.engine.url}/tiles/sodertorn/10/562/300.${ext}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(type);
       expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).format).toBe(format);
@@ -91,10 +79,10 @@ describe('raster tiles', () => {
 
   it('keeps serving after a client aborts a render', async () => {
     const controller = new AbortController();
-    const pending = fetch(`${running.url}/tiles/sodertorn/11/1124/601@2x.png`, { signal: controller.signal }).catch((e: unknown) => e);
+    const pending = fetch(`${suite.engine.url}/tiles/sodertorn/11/1124/601@2x.png`, { signal: controller.signal }).catch((e: unknown) => e);
     setTimeout(() => controller.abort(), 5);
     expect(await pending).toBeInstanceOf(Error);
-    const after = await fetch(`${running.url}/tiles/sodertorn/11/1124/601.png`);
+    const after = await fetch(`${suite.engine.url}/tiles/sodertorn/11/1124/601.png`);
     expect(after.status, await after.clone().text()).toBe(200);
   });
 });
@@ -132,7 +120,7 @@ describe('the render pool', () => {
 
 describe('raster through WMTS', () => {
   it('lists image formats and styles for styled layers, and GDAL reads a 3006 window with the right pixels', async () => {
-    const caps = await (await fetch(`${running.url}/wmts/1.0.0/WMTSCapabilities.xml`)).text();
+    const caps = await (await fetch(`${suite.engine.url}/wmts/1.0.0/WMTSCapabilities.xml`)).text();
     expect(caps).toContain('<Format>image/png</Format>');
     expect(caps).toContain('<ows:Identifier>grundkarta</ows:Identifier>');
     const point = await seaPoint(sweref99tm);
@@ -142,7 +130,7 @@ describe('raster through WMTS', () => {
     await run(
       'gdal_translate',
       ['-of', 'PNG', '-projwin', String(point[0] - 1000), String(point[1] + 1000), String(point[0] + 1000), String(point[1] - 1000), '-projwin_srs', 'EPSG:3006', '-outsize', '100', '100',
-        `WMTS:${running.url}/wmts/1.0.0/WMTSCapabilities.xml,layer=sodertorn,tilematrixset=3006,style=grundkarta`, out],
+        `WMTS:${suite.engine.url}/wmts/1.0.0/WMTSCapabilities.xml,layer=sodertorn,tilematrixset=3006,style=grundkarta`, out],
       { env: { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO' } },
     );
     const png = readFileSync(out);

@@ -3,40 +3,28 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { describe, expect, it } from 'vitest';
+import { engineAndDatabase } from '../helpers/engine.ts';
 import { validateXml } from '../helpers/ogc-clients.ts';
 import { rgbAt, waterPoint, WATER } from '../helpers/map-pixels.ts';
-import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 const run = promisify(execFile);
-let running: RunningEngine;
-let db: pg.Pool;
-
-beforeAll(async () => {
-  running = await startEngine();
-  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-});
-afterAll(async () => {
-  await running?.close();
-  await db?.end();
-});
+const suite = engineAndDatabase();
 
 /** A point well inside the largest named lake, in an EPSG code's CRS. */
 function lakePoint(srid: number): Promise<[number, number]> {
-  return waterPoint(db, srid, 'sjö');
+  return waterPoint(suite.db, srid, 'sjö');
 }
 
 async function getMap(params: Record<string, string>): Promise<Response> {
   const query = new URLSearchParams({ SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetMap', LAYERS: 'grundkarta', STYLES: '', FORMAT: 'image/png', ...params });
-  return fetch(`${running.url}/wms?${query}`);
+  return fetch(`${suite.engine.url}/wms?${query}`);
 }
 
 describe('WMS 1.3.0', () => {
   it('publishes capabilities valid against the OGC schema, each style a layer in EPSG:3006, 3011, 3857, 4326 and CRS:84', async () => {
-    const res = await fetch(`${running.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`);
+    const res = await fetch(`${suite.engine.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`);
     expect(res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
     const xml = await res.text();
     const verdict = validateXml(xml, 'wms/1.3.0/capabilities_1_3_0.xsd');
@@ -73,12 +61,12 @@ describe('WMS 1.3.0', () => {
     const [x, y] = await lakePoint(3006);
     const out = join(mkdtempSync(join(tmpdir(), 'gdal-wms-')), 'map.png');
     // The dataset's extent (Södertörn, northing first as WMS 1.3.0 wants for EPSG:3006); GDAL asks for the window within it.
-    const source = `WMS:${running.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&CRS=EPSG:3006&BBOX=6400000,550000,6700000,750000&FORMAT=image/png`;
+    const source = `WMS:${suite.engine.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&CRS=EPSG:3006&BBOX=6400000,550000,6700000,750000&FORMAT=image/png`;
     await run('gdal_translate', ['-of', 'PNG', '-projwin', String(x - 500), String(y + 500), String(x + 500), String(y - 500), '-projwin_srs', 'EPSG:3006', '-outsize', '100', '100', source, out], {
       env: { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO', GDAL_HTTP_TIMEOUT: '20' },
     });
     expect(await rgbAt(readFileSync(out), 50, 50)).toEqual(WATER);
-    const { stdout } = await run('gdalinfo', [`WMS:${running.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`], { env: { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO' } });
+    const { stdout } = await run('gdalinfo', [`WMS:${suite.engine.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`], { env: { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO' } });
     expect(stdout).toMatch(/SUBDATASET_\d+_NAME=WMS:.*LAYERS=grundkarta/);
   });
 
@@ -115,7 +103,7 @@ describe('WMS 1.3.0', () => {
 
 describe('WMS legends', () => {
   it('draws a legend of each style from the style, linked from the capabilities', async () => {
-    const xml = await (await fetch(`${running.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`)).text();
+    const xml = await (await fetch(`${suite.engine.url}/wms?SERVICE=WMS&REQUEST=GetCapabilities`)).text();
     const href = /<LegendURL><Format>image\/png<\/Format><OnlineResource xlink:type="simple" xlink:href="([^"]+LAYER=grundkarta)"/.exec(xml)?.[1];
     expect(href).toBeDefined();
     const res = await fetch(href!.replace(/&amp;/g, '&'));
@@ -130,7 +118,7 @@ describe('WMS legends', () => {
   });
 
   it('answers an unknown legend layer with LayerNotDefined', async () => {
-    const res = await fetch(`${running.url}/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=nope&FORMAT=image/png`);
+    const res = await fetch(`${suite.engine.url}/wms?SERVICE=WMS&REQUEST=GetLegendGraphic&LAYER=nope&FORMAT=image/png`);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('code="LayerNotDefined"');
   });
