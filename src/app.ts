@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { EngineConfig } from './config/schema.ts';
 import type { ServedModel } from '../cache/invalidation/affected-tiles.ts';
+import { AccessPolicy } from './access/access-policy.ts';
+import { ClientLimits } from './access/client-limits.ts';
 import { openCache } from '../cache/open-cache.ts';
 import { FontLibrary } from './fonts/font-library.ts';
 import { GRIDS } from './grids/grids.ts';
@@ -36,7 +38,11 @@ export interface Engine {
   cacheStatus(): Record<string, unknown>;
   /** Listens on host:port (port 0 picks a free one) and resolves to the bound URL. */
   listen(port: number, host: string): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * Stops gently: /ready turns 503, no new connections, in-flight requests get graceMs
+   * (default limits.shutdownGraceMs) to finish; then threads, cache and pools are closed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -49,17 +55,22 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   const sprites = await buildSprites(config.render.stylesDir, styles);
   const tilesets = new Map<string, Tileset>();
   let db: Database | undefined;
+  // Read at scrape time; the pool and cache are made further down.
+  let pool: RenderPool | undefined;
+  let tileCache: Awaited<ReturnType<typeof openCache>> | undefined;
+  const metrics = new HttpMetrics({ renderQueue: () => pool?.queueSize ?? 0, renderTimings: () => pool?.timings(), cache: () => tileCache?.cache?.stats });
+  const observeQuery = metrics.observeQuery.bind(metrics);
   const timers = new Set<NodeJS.Timeout>();
 
   if (config.database.url) {
     const database = new Database({ ...config.database, url: config.database.url, maxQueued: config.tiles.maxQueuedProductions }, logger);
     db = database;
-    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles) });
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles, observeQuery) });
 
     const discover = async (): Promise<void> => {
       try {
         const found = tilesetsFromTables(await readGeometryTables(database, config.tiles.discover.schemas), new Set(tilesets.keys()));
-        for (const ts of found) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles) });
+        for (const ts of found) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles, observeQuery) });
         logger.info({ count: found.length }, 'discovered tables');
       } catch (error) {
         logger.warn({ err: (error as Error).message }, `table discovery failed; retrying in ${config.database.retryAfterS} s`);
@@ -101,9 +112,9 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     vectorBufferFraction: config.tiles.buffer / config.tiles.extent,
     metatile: { size: config.render.metatile, bufferPx: config.render.metatile > 1 ? config.render.metatileBufferPx : 0 },
   });
-  const tileCache = await openCache({ config: config.cache, databaseUrl: config.database.url, model: served, logger, publicUrl: config.server.publicUrl, defaultStyle: config.render.defaultStyle });
+  tileCache = await openCache({ config: config.cache, databaseUrl: config.database.url, model: served, logger, publicUrl: config.server.publicUrl, defaultStyle: config.render.defaultStyle });
   const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache);
-  const pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
+  pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
   const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache);
   const health = async () => ({
     ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
@@ -111,9 +122,24 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     cache: tileCache.status(),
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
-  const prints = { service: new PrintService(raster, config.print), maxPixels: config.print.maxPixels };
-  const metrics = new HttpMetrics({ renderQueue: () => pool.queueSize, cache: () => tileCache.cache?.stats });
+  const tilesetIdsOf = (styleId: string): string[] => [...(styles.find((s) => s.id === styleId)?.sources.values() ?? [])];
+  const maxPixelsOf = (styleId: string): number =>
+    Math.min(config.print.maxPixels, ...tilesetIdsOf(styleId).map((id) => tilesets.get(id)?.config.maxPrintPixels ?? Infinity));
+  const prints = { service: new PrintService(raster, config.print), maxPixelsOf };
+  const unknownStyles = config.access.restrictedStyles.filter((id) => !styles.some((s) => s.id === id));
+  if (unknownStyles.length) throw new ConfigError(`access.restrictedStyles names styles that do not exist: ${unknownStyles.join(', ')} (styles: ${styles.map((s) => s.id).join(', ')})`);
+  const access = new AccessPolicy({
+    keys: config.access.keys,
+    tokenSecret: config.access.tokenSecret,
+    maxTokenTtlS: config.access.maxTokenTtlS,
+    restrictedStyles: new Set(config.access.restrictedStyles),
+    isRestrictedTileset: (id) => tilesets.get(id)?.config.access === 'restricted',
+    tilesetsOfStyle: tilesetIdsOf,
+  });
+  const limits = new ClientLimits(config.limits.perClient);
+  let draining = false;
   const readiness = async () => {
+    if (draining) return { ready: false, draining: true };
     const database = db ? await db.isReachable() : true;
     const cacheState = tileCache.status();
     // Over PostGIS a cache that is on must be following the change log to be trusted.
@@ -121,7 +147,14 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     const checks = { database, styles: styles.length > 0, renderThreads: pool.threadCount, changeFeed };
     return { ready: database && checks.styles && pool.threadCount > 0 && changeFeed, ...checks };
   };
-  const server = createHttpServer({ pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache, prints, metrics, readiness }, { ...config.server, fontsDir: config.fonts.dir }, config.service, logger, health);
+  const front = createHttpServer(
+    { pipeline, raster, fonts, styles, sprites, viewer, cache: tileCache.cache, prints, metrics, readiness, access, limits },
+    { ...config.server, fontsDir: config.fonts.dir, requestTimeoutMs: config.limits.requestTimeoutMs, trustProxy: config.limits.trustProxy },
+    config.service,
+    logger,
+    health,
+  );
+  const server = front.server;
 
   return {
     server,
@@ -138,10 +171,11 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
           resolve(`http://${address.includes(':') ? `[${address}]` : address}:${bound}`);
         });
       }),
-    close: async () => {
+    close: async (graceMs = config.limits.shutdownGraceMs) => {
       for (const t of timers) clearTimeout(t);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      draining = true;
+      const { unfinished } = await front.drain(graceMs);
+      if (unfinished > 0) logger.warn({ unfinished, graceMs }, 'requests still running after the shutdown grace were cut');
       await pool.close();
       await tileCache.close();
       await db?.close();

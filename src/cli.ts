@@ -440,6 +440,53 @@ export const commands: Record<string, CliCommand> = {
     },
   },
 
+  key: {
+    summary: 'Make a new API key: prints the key (give it to the client) and the entry for access.keys (holds only its SHA-256)',
+    help: [
+      '  --name NAME        who the key is for, shown in logs (required)',
+      '  --grant IDS        comma-separated tileset and style ids the key opens, or * (required)',
+    ].join('\n'),
+    options: { name: { type: 'string' }, grant: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    async run(values, io) {
+      const { randomBytes } = await import('node:crypto');
+      const { sha256Hex } = await import('./access/access-policy.ts');
+      const name = stringFlag(values, 'name', '');
+      const grants = listFlag(values, 'grant');
+      if (!name || grants.length === 0) throw new UsageError('--name and --grant are required');
+      const key = randomBytes(24).toString('base64url');
+      io.out(`key: ${key}`);
+      io.out('add to access.keys in the configuration:');
+      io.out(`  - { name: ${JSON.stringify(name)}, sha256: ${sha256Hex(key)}, grants: ${JSON.stringify(grants)} }`);
+      return 0;
+    },
+  },
+
+  token: {
+    summary: 'Sign an access token with ACCESS_TOKEN_SECRET (or access.tokenSecret) for a portal user',
+    help: [
+      '  --config FILE      configuration file (default config/sodertorn.yaml; env CONFIG)',
+      '  --sub NAME         who the token is for, shown in logs (required)',
+      '  --grant IDS        comma-separated tileset and style ids the token opens, or * (required)',
+      '  --ttl SECONDS      lifetime (default 3600; at most access.maxTokenTtlS)',
+    ].join('\n'),
+    options: { config: { type: 'string' }, sub: { type: 'string' }, grant: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    async run(values, io) {
+      const { signToken } = await import('./access/tokens.ts');
+      const sub = stringFlag(values, 'sub', '');
+      const grants = listFlag(values, 'grant');
+      if (!sub || grants.length === 0) throw new UsageError('--sub and --grant are required');
+      return withConfig(values, io, async (config) => {
+        const ttl = integerFlag(values, 'ttl', 3600, 1, config.access.maxTokenTtlS);
+        if (!config.access.tokenSecret) {
+          io.err('error: no token secret: set ACCESS_TOKEN_SECRET (or access.tokenSecret)');
+          return 1;
+        }
+        io.out(signToken(config.access.tokenSecret, { sub, grants, exp: Math.floor(Date.now() / 1000) + ttl }));
+        return 0;
+      });
+    },
+  },
+
   serve: {
     summary: 'Serve tiles over HTTP (PostGIS with DATABASE_URL, else the embedded demo files)',
     help: [
@@ -447,7 +494,7 @@ export const commands: Record<string, CliCommand> = {
       '  --port N           port to listen on (env PORT)',
       '  --host ADDR        address to listen on (env HOST)',
     ].join('\n'),
-    notes: 'Environment overrides: DATABASE_URL, PORT, HOST, PUBLIC_URL, LOG_LEVEL, CONFIG.',
+    notes: 'Environment overrides: DATABASE_URL, REDIS_URL, PORT, HOST, PUBLIC_URL, LOG_LEVEL, ACCESS_TOKEN_SECRET, CONFIG. SIGTERM/SIGINT drain in-flight requests for limits.shutdownGraceMs; a second signal stops at once.',
     options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     async run(values, io) {
       const { serve } = await import('./serve.ts');

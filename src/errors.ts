@@ -23,6 +23,12 @@ export const ERROR_CODES = {
   VIEW_TOO_LARGE: { status: 413, description: 'The requested map needs more data or pixels than one render may draw.' },
   UNKNOWN_STYLE: { status: 404, description: 'No style (or tileset with a style) has this id.' },
   UNKNOWN_SPRITE: { status: 404, description: 'The style has no sprite of the engine (sprites are /styles/{id}/sprite[@2x].{json,png}).' },
+  UNAUTHORIZED: { status: 401, description: 'The tileset or style is restricted and the request carries no API key or token.' },
+  INVALID_CREDENTIAL: { status: 401, description: 'The API key is unknown, or the token is malformed, wrongly signed or expired.' },
+  FORBIDDEN: { status: 403, description: 'The key or token is valid but does not grant this tileset or style.' },
+  TOO_MANY_REQUESTS: { status: 429, description: 'The client is over its limit of requests in flight or per second (limits.perClient); retry after Retry-After.' },
+  REQUEST_TIMEOUT: { status: 503, description: 'The answer was not ready within limits.requestTimeoutMs; the work was abandoned.' },
+  SHUTTING_DOWN: { status: 503, description: 'This process is draining before it stops; another replica answers.' },
   REQUEST_ABORTED: { status: 499, description: 'The client went away before the tile was produced.' },
   INTERNAL: { status: 500, description: 'An unexpected failure; it is logged with context.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -18,6 +18,7 @@ export interface ConfigEnv {
   PUBLIC_URL?: string;
   LOG_LEVEL?: string;
   REDIS_URL?: string;
+  ACCESS_TOKEN_SECRET?: string;
 }
 
 export const DEFAULT_CONFIG_PATH = 'config/sodertorn.yaml';
@@ -67,6 +68,7 @@ export function loadConfig(env: ConfigEnv = process.env as ConfigEnv): EngineCon
       ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
     },
     database: { ...doc.database, ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}) },
+    ...(env.ACCESS_TOKEN_SECRET ? { access: { ...doc.access, tokenSecret: env.ACCESS_TOKEN_SECRET } } : {}),
     ...(env.REDIS_URL ? { cache: { ...doc.cache, redis: { ...(doc.cache?.redis as object | undefined), url: env.REDIS_URL } } } : {}),
   };
   return parseConfig(overridden, path);

@@ -43,6 +43,10 @@ export const tilesetSchema = z
     maxAgeS: z.number().int().min(0).max(31_536_000).optional(),
     /** Lets browsers and CDNs serve a tile this many seconds past max-age while they fetch it again. */
     staleWhileRevalidateS: z.number().int().min(0).max(31_536_000).optional(),
+    /** restricted: served only to an API key or token granting this tileset (see access). Default public. */
+    access: z.enum(['public', 'restricted']).optional(),
+    /** Most device pixels of a print or WMS map drawn from this tileset; default print.maxPixels. */
+    maxPrintPixels: z.number().int().min(1).optional(),
   })
   .strict()
   .refine((t) => t.minzoom <= t.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })
@@ -64,6 +68,8 @@ export const configSchema = z
         /** Cache-Control max-age for tiles, seconds. */
         tileMaxAgeS: z.number().int().min(0).default(60),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Log every request answered by the routes (not the hot-tile fast path) at info, with its request id. */
+        accessLog: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -207,6 +213,55 @@ export const configSchema = z
           })
           .strict()
           .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Access control: tilesets (tilesets[].access) and styles listed here are served only
+     * to callers whose API key or signed token grants them. Everything else is public.
+     */
+    access: z
+      .object({
+        restrictedStyles: z.array(tileId).default([]),
+        /** API keys by the hex SHA-256 of the key (`sodertorn-tiles key` makes one): the file holds no secret. */
+        keys: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1).max(64),
+                sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex digits of the key\'s SHA-256'),
+                /** Tileset and style ids the key opens; '*' opens all. */
+                grants: z.array(z.string().min(1)).min(1),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** HMAC secret of signed tokens (env ACCESS_TOKEN_SECRET); tokens are refused when unset. */
+        tokenSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+        /** Tokens expiring further ahead than this are refused. */
+        maxTokenTtlS: z.number().int().min(60).max(31_536_000).default(30 * 24 * 3600),
+      })
+      .strict()
+      .prefault({}),
+    /** Limits that keep one client, or one slow answer, from taking the engine down. */
+    limits: z
+      .object({
+        /** Longest a request may take to be answered (prints included); then 503 REQUEST_TIMEOUT and the work is abandoned. */
+        requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+        /** On SIGTERM: in-flight requests get this long to finish before connections are cut. */
+        shutdownGraceMs: z.number().int().min(0).max(600_000).default(10_000),
+        /** Take the client address from X-Forwarded-For (set only behind a proxy you run). */
+        trustProxy: z.boolean().default(false),
+        perClient: z
+          .object({
+            /** Requests one client may have in flight (cached hot tiles excepted); 0 = no limit. */
+            maxConcurrent: z.number().int().min(0).max(100_000).default(64),
+            /** Sustained requests per second per client (cached hot tiles excepted); 0 = no limit. */
+            requestsPerS: z.number().min(0).max(1_000_000).default(0),
+            burst: z.number().int().min(1).max(1_000_000).default(200),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

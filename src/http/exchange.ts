@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestAccess } from '../access/access-policy.ts';
 import type { RouteParams } from './router.ts';
 
 /** One request as a route handler sees it. */
@@ -12,8 +13,10 @@ export interface Exchange {
   readonly baseUrl: string;
   /** Headers every answer carries (CORS). */
   readonly headers: Record<string, string>;
-  /** Aborted when the client disconnects. */
+  /** Aborted when the client disconnects or the request runs over limits.requestTimeoutMs. */
   readonly signal: AbortSignal;
+  /** What this caller may read: routes check every tileset and style they expose. */
+  readonly access: RequestAccess;
 }
 
 export type Handler = (exchange: Exchange) => Promise<void> | void;

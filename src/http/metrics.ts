@@ -10,6 +10,7 @@ import type { CacheStats } from '../../cache/tiered-cache.ts';
 /** What the metrics read at scrape time. */
 export interface MetricSources {
   readonly renderQueue: () => number;
+  readonly renderTimings: () => { waitMs: { p50: number; p99: number }; runMs: { p50: number; p99: number } } | undefined;
   readonly cache: () => CacheStats | undefined;
 }
 
@@ -25,6 +26,8 @@ export class HttpMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'route' | 'status'>;
   private readonly latency: Histogram<'kind'>;
+  private readonly limited: Counter<'reason'>;
+  private readonly queries: Histogram<'tileset' | 'layers'>;
   private fastHits = 0;
 
   constructor(sources: MetricSources) {
@@ -38,6 +41,7 @@ export class HttpMetrics {
       buckets: [0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
       registers: [registry],
     });
+    this.limited = new Counter({ name: 'sodertorn_http_limited_total', help: 'Requests refused with 429 by the per-client limits, by reason (concurrency, rate)', labelNames: ['reason'], registers: [registry] });
     const fast = (): number => this.fastHits;
     new Counter({
       name: 'sodertorn_fast_path_tiles_total',
@@ -48,6 +52,29 @@ export class HttpMetrics {
         this.inc(fast());
       },
     });
+    this.queries = new Histogram({
+      name: 'sodertorn_tile_query_seconds',
+      help: 'PostGIS time of one vector tile, by tileset and the layers its statement reads (one statement per zoom band)',
+      labelNames: ['tileset', 'layers'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    });
+    const quantiles = (name: string, help: string, read: (t: NonNullable<ReturnType<MetricSources['renderTimings']>>) => { p50: number; p99: number }) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['quantile'],
+        registers: [registry],
+        collect() {
+          const timings = sources.renderTimings();
+          if (!timings) return;
+          const { p50, p99 } = read(timings);
+          this.set({ quantile: '0.5' }, (p50 || 0) / 1000);
+          this.set({ quantile: '0.99' }, (p99 || 0) / 1000);
+        },
+      });
+    quantiles('sodertorn_render_wait_seconds', 'Time renders waited for a render thread (since start)', (t) => t.waitMs);
+    quantiles('sodertorn_render_run_seconds', 'Time renders ran in a thread (since start)', (t) => t.runMs);
     new Gauge({ name: 'sodertorn_render_queue_depth', help: 'Renders waiting for a thread', registers: [registry], collect() { this.set(sources.renderQueue()); } });
     new Counter({
       name: 'sodertorn_cache_hits_total',
@@ -79,6 +106,16 @@ export class HttpMetrics {
   observe(route: string, status: number, seconds: number): void {
     this.requests.inc({ route, status: String(status) });
     this.latency.observe({ kind: kindOf(route) }, seconds);
+  }
+
+  /** Records the PostGIS time of one vector tile. */
+  observeQuery(tileset: string, layers: string, seconds: number): void {
+    this.queries.observe({ tileset, layers }, seconds);
+  }
+
+  /** Counts a request refused by the per-client limits. */
+  countLimited(reason: string): void {
+    this.limited.inc({ reason });
   }
 
   /** Counts a tile the fast path answered. */

@@ -11,7 +11,7 @@ import type { Route } from './router.ts';
 export const OGC_API_PATH = '/ogcapi';
 
 /** OGC API – Tiles over the pipeline: collections are tilesets, vector tiles in every grid. */
-export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string) => string): Route<Handler>[] {
+export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string, isPublic?: boolean) => string): Route<Handler>[] {
   const gridsOf = (id: string) => {
     const tileset = pipeline.resolve(id);
     return [...pipeline.grids.values()].filter((g) => tileset.source.supportsGrid(g) && pipeline.levelsOf(tileset, g));
@@ -42,20 +42,24 @@ export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['serv
     {
       name: 'ogcapi-collections',
       pattern: /^\/ogcapi\/collections\/?$/,
-      handler: async ({ res, baseUrl, headers }) => {
-        const infos = await Promise.all(pipeline.all().map((t) => t.source.describe()));
+      handler: async ({ res, baseUrl, headers, access }) => {
+        const infos = await Promise.all(pipeline.all().filter((t) => access.mayTileset(t.config.id)).map((t) => t.source.describe()));
         sendJson(res, 200, { links: [{ rel: 'self', type: 'application/json', href: `${api(baseUrl)}/collections` }], collections: infos.map((i) => collection(api(baseUrl), i)) }, headers);
       },
     },
     {
       name: 'ogcapi-collection',
       pattern: /^\/ogcapi\/collections\/(?<tileset>[^/]+)$/,
-      handler: async ({ res, params, baseUrl, headers }) => sendJson(res, 200, collection(api(baseUrl), await pipeline.resolve(params.tileset!).source.describe()), headers),
+      handler: async ({ res, params, baseUrl, headers, access }) => {
+        access.requireTileset(params.tileset!);
+        sendJson(res, 200, collection(api(baseUrl), await pipeline.resolve(params.tileset!).source.describe()), headers);
+      },
     },
     {
       name: 'ogcapi-tilesets',
       pattern: /^\/ogcapi\/collections\/(?<tileset>[^/]+)\/tiles$/,
-      handler: async ({ res, params, baseUrl, headers }) => {
+      handler: async ({ res, params, baseUrl, headers, access }) => {
+        access.requireTileset(params.tileset!);
         const info = await pipeline.resolve(params.tileset!).source.describe();
         sendJson(res, 200, tilesetList(api(baseUrl), info, gridsOf(params.tileset!)), headers);
       },
@@ -63,7 +67,8 @@ export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['serv
     {
       name: 'ogcapi-tileset',
       pattern: /^\/ogcapi\/collections\/(?<tileset>[^/]+)\/tiles\/(?<grid>[^/]+)$/,
-      handler: async ({ res, params, baseUrl, headers }) => {
+      handler: async ({ res, params, baseUrl, headers, access }) => {
+        access.requireTileset(params.tileset!);
         const tileset = pipeline.resolve(params.tileset!);
         const grid = pipeline.resolveGrid(tileset, params.grid!);
         const levels = pipeline.levelsOf(tileset, grid);
@@ -74,9 +79,10 @@ export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['serv
     {
       name: 'ogcapi-tile',
       pattern: /^\/ogcapi\/collections\/(?<tileset>[^/]+)\/tiles\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<y>[^/]+)\/(?<x>[^/]+)$/,
-      handler: async ({ req, res, params, headers }) => {
+      handler: async ({ req, res, params, headers, access }) => {
+        const isPublic = access.requireTileset(params.tileset!);
         const tile = await pipeline.getTile({ tilesetId: params.tileset!, gridId: params.grid!, z: params.z!, x: params.x!, y: params.y!, format: 'mvt' });
-        await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) });
+        await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) });
       },
     },
   ];

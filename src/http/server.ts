@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { RequestAccess, type AccessPolicy } from '../access/access-policy.ts';
+import type { ClientLimits } from '../access/client-limits.ts';
+import { headerCredential, keyLinkPrefix, redactUrl, splitKeyPrefix } from '../access/credentials.ts';
 import type { EngineConfig } from '../config/schema.ts';
 import { EngineError, toEngineError } from '../errors.ts';
 import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
@@ -32,6 +36,38 @@ export interface HttpOptions {
   readonly tileMaxAgeS: number;
   /** Fonts for text the HTTP layer draws itself (WMS legends). */
   readonly fontsDir: string;
+  readonly accessLog: boolean;
+  readonly requestTimeoutMs: number;
+  /** Client address from X-Forwarded-For (the entry our own proxy added). */
+  readonly trustProxy: boolean;
+}
+
+/** The HTTP front: the server, and how to stop it gently. */
+export interface HttpFront {
+  readonly server: Server;
+  /** Requests being answered by the routes now. */
+  inFlight(): number;
+  readonly draining: boolean;
+  /**
+   * Stops accepting connections, lets in-flight requests finish for up to graceMs, then
+   * cuts what is left. Answers given meanwhile carry Connection: close.
+   */
+  drain(graceMs: number): Promise<{ unfinished: number }>;
+}
+
+/** Routes a client's limits never apply to: probes must answer even under a flood. */
+const UNLIMITED_ROUTES = new Set(['health', 'ready', 'metrics']);
+/** Request ids we take from a client or proxy; anything else is replaced. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The address a client's limits are kept under. */
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const last = typeof forwarded === 'string' ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : '';
+    if (last) return last;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 /** What /health reports beyond "alive". */
@@ -64,6 +100,8 @@ export function createHttpServer(
     prints,
     metrics,
     readiness,
+    access,
+    limits,
   }: {
     pipeline: TilePipeline;
     raster: RasterPipeline;
@@ -72,25 +110,30 @@ export function createHttpServer(
     sprites: ReadonlyMap<string, SpriteSet>;
     viewer: Viewer;
     cache?: TieredCache | undefined;
-    prints: { service: PrintService; maxPixels: number };
+    /** maxPixelsOf: the largest print of a style (print.maxPixels, or less for a tileset that says so). */
+    prints: { service: PrintService; maxPixelsOf: (styleId: string) => number };
     metrics: HttpMetrics;
     /** /ready: whether the engine can do its work now (database, threads, change feed). */
     readiness: () => Promise<{ ready: boolean } & Record<string, unknown>>;
+    access: AccessPolicy;
+    limits: ClientLimits;
   },
   options: HttpOptions,
   service: EngineConfig['service'],
   logger: Logger,
   health: HealthCheck,
-): Server {
+): HttpFront {
   // Per tileset: its own max-age (and stale-while-revalidate) or the server's.
   const cacheControls = new Map<string, string>();
-  const tileCacheControl = (tilesetId: string): string => {
-    let header = cacheControls.get(tilesetId);
+  // Restricted tiles are private: a shared cache must not hand them to someone without a key.
+  const tileCacheControl = (tilesetId: string, isPublic = true): string => {
+    const id = `${isPublic ? '' : '!'}${tilesetId}`;
+    let header = cacheControls.get(id);
     if (header === undefined) {
       const config = pipeline.all().find((t) => t.config.id === tilesetId)?.config;
       const swr = config?.staleWhileRevalidateS;
-      header = `public, max-age=${config?.maxAgeS ?? options.tileMaxAgeS}${swr === undefined ? '' : `, stale-while-revalidate=${swr}`}`;
-      cacheControls.set(tilesetId, header);
+      header = `${isPublic ? 'public' : 'private'}, max-age=${config?.maxAgeS ?? options.tileMaxAgeS}${swr === undefined ? '' : `, stale-while-revalidate=${swr}`}`;
+      cacheControls.set(id, header);
     }
     return header;
   };
@@ -115,17 +158,21 @@ export function createHttpServer(
       },
     };
     let tile;
+    let isPublic: boolean;
     if (isRasterFormat(format!)) {
+      isPublic = exchange.access.requireStyle(raster.resolveStyle(tileset!).id);
       tile = await raster.getTile(request);
     } else if (Object.hasOwn(VECTOR_FORMATS, format!) && scale === undefined) {
+      isPublic = exchange.access.requireTileset(tileset!);
       tile = await pipeline.getTile(request);
     } else {
       throw new EngineError('UNKNOWN_FORMAT', `format "${format!.slice(0, 16)}${scale ? ` @${scale.slice(0, 4)}x` : ''}" is not served; use one of ${tileFormats.join(', ')} (@2x for raster)`, {
         detail: { formats: tileFormats },
       });
     }
-    const tileHeaders = { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) };
-    if (fast && tile.key && req.url) fast.remember(req.url, tile.key, tile.contentType, tileHeaders);
+    const tileHeaders = { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) };
+    // Only public tiles take the fast path: it answers before anyone is authenticated.
+    if (fast && isPublic && tile.key && req.url) fast.remember(req.url, tile.key, tile.contentType, tileHeaders);
     await sendTile(req, res, tile, tileHeaders);
   };
 
@@ -143,18 +190,20 @@ export function createHttpServer(
     ...ogcApiRoutes(pipeline, service, tileCacheControl),
     ...wmtsRoutes(pipeline, raster, service, tileCacheControl),
     ...wmsRoutes(pipeline, raster, styles, service, options.fontsDir),
-    ...printRoutes(prints.service, [...pipeline.grids.values()], { maxPixels: prints.maxPixels }),
+    ...printRoutes(prints.service, raster, [...pipeline.grids.values()], prints.maxPixelsOf),
     {
       name: 'tilejson',
       pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,
-      handler: async ({ res, params, baseUrl, headers }) => {
-        sendJson(res, 200, await pipeline.getTileJson(params.tileset!, baseUrl), { ...headers, 'Cache-Control': 'public, max-age=60' });
+      handler: async ({ res, params, baseUrl, headers, access }) => {
+        const cacheControl = access.requireTileset(params.tileset!) ? 'public, max-age=60' : 'private, max-age=60';
+        sendJson(res, 200, await pipeline.getTileJson(params.tileset!, baseUrl), { ...headers, 'Cache-Control': cacheControl, Vary: 'Authorization, X-Api-Key' });
       },
     },
     {
       name: 'tilesets',
       pattern: /^\/tiles\/?$/,
-      handler: ({ res, baseUrl, headers }) => sendJson(res, 200, { tilesets: pipeline.listTilesets(baseUrl) }, headers),
+      handler: ({ res, baseUrl, headers, access }) =>
+        sendJson(res, 200, { tilesets: pipeline.listTilesets(baseUrl).filter((t) => access.mayTileset(t.id)) }, { ...headers, 'Cache-Control': 'private, no-cache' }),
     },
     ...fontRoutes(fonts),
     ...styleRoutes(styles, sprites, pipeline),
@@ -202,48 +251,94 @@ export function createHttpServer(
     },
   ];
 
+  /** One request's state the exchange is made of; the costly parts are made on first use. */
+  interface RequestState {
+    readonly req: IncomingMessage;
+    readonly res: ServerResponse;
+    readonly rawQuery: string;
+    readonly headers: Record<string, string>;
+    /** A key or token that came in the URL (/k/{key}/ or ?key=): links in the answer carry it on. */
+    urlKey: string | undefined;
+    /** Aborts the work when the client leaves or the deadline passes. */
+    abort: AbortController | undefined;
+  }
+
   /**
-   * The exchange a handler sees. Query, base URL and the disconnect signal are made on first
-   * use: a cached tile needs none of them, and every allocation counts at 10,000s of requests/s.
+   * The exchange a handler sees. Query, base URL, access and the abort signal are made on
+   * first use: a cached tile needs none of them, and every allocation counts at 10,000s of
+   * requests/s.
    */
-  function exchangeOf(req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, headers: Record<string, string>): Exchange {
+  function exchangeOf(state: RequestState, params: Record<string, string>): Exchange {
+    const { req, res, headers } = state;
     let query: URLSearchParams | undefined;
     let baseUrl: string | undefined;
-    let signal: AbortSignal | undefined;
+    let access: RequestAccess | undefined;
+    const queryOf = () => (query ??= new URLSearchParams(state.rawQuery));
     return {
       req,
       res,
       params,
       headers,
       get query() {
-        return (query ??= new URLSearchParams(rawQuery));
+        return queryOf();
       },
       get baseUrl() {
-        return (baseUrl ??= baseUrlOf(req, options.publicUrl));
+        if (baseUrl === undefined) {
+          const urlKey = state.urlKey ?? queryOf().get('key') ?? undefined;
+          baseUrl = baseUrlOf(req, options.publicUrl) + (urlKey ? keyLinkPrefix(urlKey) : '');
+        }
+        return baseUrl;
+      },
+      get access() {
+        return (access ??= new RequestAccess(policy, () => headerCredential(req) ?? state.urlKey ?? queryOf().get('key') ?? undefined));
       },
       get signal() {
-        if (!signal) {
-          // Aborted when the client goes away before the answer is complete.
-          const disconnect = new AbortController();
+        if (!state.abort) {
+          const abort = new AbortController();
           // A print hands one signal to every piece it renders, each listening.
-          setMaxListeners(0, disconnect.signal);
-          if (res.destroyed && !res.writableFinished) disconnect.abort(new EngineError('REQUEST_ABORTED', 'the client went away'));
-          else res.once('close', () => !res.writableFinished && disconnect.abort(new EngineError('REQUEST_ABORTED', 'the client went away')));
-          signal = disconnect.signal;
+          setMaxListeners(0, abort.signal);
+          if (res.destroyed && !res.writableFinished) abort.abort(new EngineError('REQUEST_ABORTED', 'the client went away'));
+          else res.once('close', () => !res.writableFinished && abort.abort(new EngineError('REQUEST_ABORTED', 'the client went away')));
+          state.abort = abort;
         }
-        return signal;
+        return state.abort.signal;
       },
     };
   }
 
   const fast = cache ? new FastTiles(cache) : undefined;
+  const policy = access;
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (fast && (req.method === 'GET' || req.method === 'HEAD') && req.url && fast.serve(req, res, req.url)) return metrics.countFastHit();
     const headers = baseHeaders(options.corsOrigin);
     const started = performance.now();
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    // A late write of abandoned work must not become an unhandled error event.
+    res.on('error', () => {});
+    if (draining) res.shouldKeepAlive = false;
     let routeName = 'none';
-    res.once('finish', () => metrics.observe(routeName, res.statusCode, (performance.now() - started) / 1000));
+    let release: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined };
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      release?.();
+      clearTimeout(timer);
+      if (draining && inFlight === 0) drained?.();
+    });
+    res.once('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.observe(routeName, res.statusCode, seconds);
+      if (options.accessLog) logger.info({ reqId: requestId, method: req.method, url: redactUrl(req.url ?? '/'), route: routeName, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
     try {
       if (req.method === 'OPTIONS') {
         res.writeHead(204, { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '86400' });
@@ -255,8 +350,9 @@ export function createHttpServer(
       }
       const url = req.url ?? '/';
       const q = url.indexOf('?');
-      const rawPath = q < 0 ? url : url.slice(0, q);
-      const rawQuery = q < 0 ? '' : url.slice(q + 1);
+      const { key: urlKey, path: rawPath } = splitKeyPrefix(q < 0 ? url : url.slice(0, q));
+      state.urlKey = urlKey;
+      (state as { rawQuery: string }).rawQuery = q < 0 ? '' : url.slice(q + 1);
       let path: string;
       try {
         path = decodeURIComponent(rawPath);
@@ -266,8 +362,24 @@ export function createHttpServer(
       const match = matchRoute(routes, path);
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
       routeName = match.route.name;
-      await match.route.handler(exchangeOf(req, res, match.params, rawQuery, headers));
+      if (limits.enabled && !UNLIMITED_ROUTES.has(routeName)) {
+        const admission = limits.admit(clientAddress(req, options.trustProxy));
+        if (!admission.ok) {
+          metrics.countLimited(admission.reason);
+          throw new EngineError('TOO_MANY_REQUESTS', admission.reason === 'rate' ? 'over the requests per second allowed to one client' : 'over the requests in flight allowed to one client', { retryAfterS: admission.retryAfterS });
+        }
+        release = admission.release;
+      }
+      timer = setTimeout(() => {
+        timedOut = true;
+        const error = new EngineError('REQUEST_TIMEOUT', `no answer within ${options.requestTimeoutMs} ms (limits.requestTimeoutMs)`);
+        state.abort?.abort(error);
+        if (res.headersSent) res.destroy();
+        else sendError(res, error, headers);
+      }, options.requestTimeoutMs);
+      await match.route.handler(exchangeOf(state, match.params));
     } catch (thrown) {
+      if (timedOut) return; // answered already; this is the abandoned work ending
       if (thrown instanceof OwsException) {
         sendOwsException(res, thrown, headers);
         return;
@@ -275,13 +387,14 @@ export function createHttpServer(
       const error = toEngineError(thrown);
       if (error.code === 'REQUEST_ABORTED') return; // nobody is listening any more
       if (error.status >= 500) {
-        logger.error({ err: error.cause ?? error, code: error.code, url: req.url }, error.message);
+        logger.error({ err: error.cause ?? error, code: error.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, error.message);
       }
       if (res.headersSent) {
         res.destroy();
         return;
       }
       if (error.code === 'METHOD_NOT_ALLOWED') headers.Allow = 'GET, HEAD, OPTIONS';
+      if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="sodertorn-tiles"';
       sendError(res, error, headers);
     }
   }
@@ -304,5 +417,26 @@ export function createHttpServer(
   // Bounded so a slow or stalled client cannot hold a socket forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
-  return server;
+  return {
+    server,
+    inFlight: () => inFlight,
+    get draining() {
+      return draining;
+    },
+    drain: async (graceMs) => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, graceMs).unref();
+        });
+      }
+      const unfinished = inFlight;
+      server.closeAllConnections();
+      await closed;
+      return { unfinished };
+    },
+  };
 }

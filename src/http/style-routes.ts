@@ -8,6 +8,7 @@ import { styleForClients } from '../styles/client-style.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
+import type { RequestAccess } from '../access/access-policy.ts';
 import type { Handler } from './exchange.ts';
 import { sendCacheable, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
@@ -17,29 +18,31 @@ const STYLE_CACHE_CONTROL = 'public, max-age=300';
 
 export function styleRoutes(styles: readonly LoadedStyle[], sprites: ReadonlyMap<string, SpriteSet>, pipeline: TilePipeline): Route<Handler>[] {
   const byId = new Map(styles.map((s) => [s.id, s]));
-  const styleOf = (id: string): LoadedStyle => {
+  const styleOf = (id: string, access: RequestAccess): LoadedStyle => {
     const style = byId.get(id);
-    if (!style) throw new EngineError('UNKNOWN_STYLE', `no style "${id.slice(0, 64)}"; styles: ${[...byId.keys()].join(', ')}`, { detail: { styles: [...byId.keys()] } });
+    if (!style) throw new EngineError('UNKNOWN_STYLE', `no style "${id.slice(0, 64)}"; styles: ${[...byId.keys()].filter((s) => access.mayStyle(s)).join(', ')}`);
+    access.requireStyle(style.id);
     return style;
   };
+  const cacheControlOf = (style: LoadedStyle, access: RequestAccess): string => (access.requireStyle(style.id) ? STYLE_CACHE_CONTROL : 'private, max-age=300');
   return [
     {
       name: 'styles',
       pattern: /^\/styles(?:\.json|\/?)$/,
-      handler: ({ res, baseUrl, headers }) =>
+      handler: ({ res, baseUrl, headers, access }) =>
         sendJson(
           res,
           200,
-          styles.map((s) => ({ version: 8, id: s.id, name: s.style.name ?? s.id, url: `${baseUrl}/styles/${encodeURIComponent(s.id)}/style.json` })),
-          { ...headers, 'Cache-Control': STYLE_CACHE_CONTROL },
+          styles.filter((s) => access.mayStyle(s.id)).map((s) => ({ version: 8, id: s.id, name: s.style.name ?? s.id, url: `${baseUrl}/styles/${encodeURIComponent(s.id)}/style.json` })),
+          { ...headers, 'Cache-Control': 'private, no-cache' },
         ),
     },
     {
       // The style as raster tiles, for clients that take a raster TileJSON (QGIS, Leaflet, MapLibre raster sources).
       name: 'style-tilejson',
       pattern: /^\/styles\/(?<id>[^/]+)\.json$/,
-      handler: async ({ res, params, baseUrl, headers }) => {
-        const style = styleOf(params.id!);
+      handler: async ({ res, params, baseUrl, headers, access }) => {
+        const style = styleOf(params.id!, access);
         const tilesetId = [...style.sources.values()][0];
         const data = tilesetId === undefined ? undefined : await pipeline.getTileJson(tilesetId, baseUrl);
         const id = encodeURIComponent(style.id);
@@ -57,29 +60,31 @@ export function styleRoutes(styles: readonly LoadedStyle[], sprites: ReadonlyMap
             ...(data ? { bounds: data.bounds, center: data.center } : {}),
             ...(data?.attribution ? { attribution: data.attribution } : {}),
           },
-          { ...headers, 'Cache-Control': STYLE_CACHE_CONTROL },
+          { ...headers, 'Cache-Control': cacheControlOf(style, access) },
         );
       },
     },
     {
       name: 'style',
       pattern: /^\/styles\/(?<id>[^/]+)\/style\.json$/,
-      handler: ({ req, res, params, baseUrl, headers }) => {
-        const style = styleOf(params.id!);
+      handler: ({ req, res, params, baseUrl, headers, access }) => {
+        const style = styleOf(params.id!, access);
         const body = Buffer.from(JSON.stringify(styleForClients(style.style, style.id, baseUrl)));
-        sendCacheable(req, res, body, 'application/json; charset=utf-8', { ...headers, 'Cache-Control': STYLE_CACHE_CONTROL });
+        // Links carry a key given in the URL: a shared cache must keep each caller's copy apart.
+        sendCacheable(req, res, body, 'application/json; charset=utf-8', { ...headers, 'Cache-Control': cacheControlOf(style, access) });
       },
     },
     {
       name: 'sprite',
       pattern: /^\/styles\/(?<id>[^/]+)\/sprite(?<scale>@2x)?\.(?<ext>json|png)$/,
-      handler: ({ req, res, params, headers }) => {
-        const style = styleOf(params.id!);
+      handler: ({ req, res, params, headers, access }) => {
+        const style = styleOf(params.id!, access);
         const set = style.spriteFolder === undefined ? undefined : sprites.get(style.spriteFolder);
         if (!set) throw new EngineError('UNKNOWN_SPRITE', `style "${style.id}" has no sprite of the engine`);
         const sheet = set[params.scale ? 2 : 1];
-        if (params.ext === 'png') sendCacheable(req, res, sheet.png, 'image/png', { ...headers, 'Cache-Control': STYLE_CACHE_CONTROL });
-        else sendCacheable(req, res, Buffer.from(JSON.stringify(sheet.json)), 'application/json; charset=utf-8', { ...headers, 'Cache-Control': STYLE_CACHE_CONTROL });
+        const cacheControl = cacheControlOf(style, access);
+        if (params.ext === 'png') sendCacheable(req, res, sheet.png, 'image/png', { ...headers, 'Cache-Control': cacheControl });
+        else sendCacheable(req, res, Buffer.from(JSON.stringify(sheet.json)), 'application/json; charset=utf-8', { ...headers, 'Cache-Control': cacheControl });
       },
     },
   ];

@@ -31,9 +31,10 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
   };
   const grids = [...new Map(styles.flatMap(gridsOf).map((g) => [g.id, g])).values()];
 
-  const capabilities = async ({ req, res, baseUrl, headers }: Exchange) => {
+  // A caller sees the layers it may read, nothing of the rest.
+  const capabilities = async ({ req, res, baseUrl, headers, access }: Exchange) => {
     const layers: WmsLayer[] = await Promise.all(
-      styles.map(async (style) => {
+      styles.filter((style) => access.mayStyle(style.id)).map(async (style) => {
         const tilesetId = [...style.sources.values()][0];
         const info = tilesetId ? await pipeline.resolve(tilesetId).source.describe() : undefined;
         const wgs84: Bbox = info?.bounds ?? [-180, -85, 180, 85];
@@ -46,7 +47,7 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
         };
       }),
     );
-    sendCacheable(req, res, Buffer.from(wmsCapabilitiesXml(service, layers, grids, baseUrl)), 'text/xml; charset=utf-8', { ...headers, 'Cache-Control': 'public, max-age=60' });
+    sendCacheable(req, res, Buffer.from(wmsCapabilitiesXml(service, layers, grids, baseUrl)), 'text/xml; charset=utf-8', { ...headers, 'Cache-Control': 'private, max-age=60' });
   };
 
   const handler: Handler = async (exchange) => {
@@ -54,6 +55,7 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
     try {
       const request = parseWmsKvp(exchange.query, grids, layerIds);
       if (request.request === 'GetCapabilities') return await capabilities(exchange);
+      exchange.access.requireStyle(request.layer);
       if (request.request === 'GetLegendGraphic') {
         const style = styles.find((s) => s.id === request.layer)!;
         return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': 'public, max-age=300' });

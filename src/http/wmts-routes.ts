@@ -20,35 +20,40 @@ async function asOws<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 /** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
-export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string) => string): Route<Handler>[] {
+export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string, isPublic?: boolean) => string): Route<Handler>[] {
   const stylesOf = (tilesetId: string) => [DEFAULT_STYLE, ...raster.stylesOver(tilesetId)];
-  const capabilities = async ({ res, baseUrl, headers }: Exchange) => {
+  // A caller sees the layers and styles it may read, nothing of the rest.
+  const capabilities = async ({ res, baseUrl, headers, access }: Exchange) => {
     const layers: WmtsLayer[] = await asOws(() =>
       Promise.all(
-        pipeline.all().map(async (tileset) => {
+        pipeline.all().filter((tileset) => access.mayTileset(tileset.config.id)).map(async (tileset) => {
           const levels = new Map<string, readonly [number, number]>();
           for (const grid of pipeline.grids.values()) {
             const range = tileset.source.supportsGrid(grid) ? pipeline.levelsOf(tileset, grid) : undefined;
             if (range) levels.set(grid.id, range);
           }
-          return { info: await tileset.source.describe(), styles: stylesOf(tileset.config.id), levels };
+          return { info: await tileset.source.describe(), styles: stylesOf(tileset.config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)), levels };
         }),
       ),
     );
     const xml = Buffer.from(wmtsCapabilitiesXml(service, layers, [...pipeline.grids.values()], baseUrl));
-    res.writeHead(200, { ...headers, 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': xml.length, 'Cache-Control': 'public, max-age=60' });
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': xml.length, 'Cache-Control': 'private, max-age=60' });
     res.end(res.req.method === 'HEAD' ? undefined : xml);
   };
 
-  const getTile = async ({ req, res, headers, signal }: Exchange, request: WmtsGetTile) => {
+  const getTile = async ({ req, res, headers, signal, access }: Exchange, request: WmtsGetTile) => {
     const address = { gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format };
+    let isPublic = true;
     const tile = await asOws(async () => {
       const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id));
+      isPublic = access.requireTileset(request.layer);
       if (!isRasterFormat(request.format)) return pipeline.getTile({ tilesetId: request.layer, ...address });
       if (stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
-      return raster.getTile({ name: style === DEFAULT_STYLE ? request.layer : style, ...address, signal });
+      const name = style === DEFAULT_STYLE ? request.layer : style;
+      isPublic = access.requireStyle(raster.resolveStyle(name).id) && isPublic;
+      return raster.getTile({ name, ...address, signal });
     });
-    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId) });
+    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) });
   };
 
   return [

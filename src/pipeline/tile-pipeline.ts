@@ -95,7 +95,8 @@ export class TilePipeline {
   resolve(tilesetId: string): Tileset {
     const tileset = this.tilesets.get(tilesetId);
     if (!tileset) {
-      const known = [...this.tilesets.keys()];
+      // Restricted tilesets are not advertised to whoever mistypes a name.
+      const known = [...this.tilesets.values()].filter((t) => t.config.access !== 'restricted').map((t) => t.config.id);
       throw new EngineError('UNKNOWN_TILESET', `no tileset "${tilesetId.slice(0, 64)}"; known: ${known.join(', ') || '(none)'}`, {
         detail: { tilesets: known },
       });
@@ -107,7 +108,8 @@ export class TilePipeline {
     const tileset = this.resolve(request.tilesetId);
     const { source } = tileset;
     const grid = this.resolveGrid(tileset, request.gridId);
-    if (!(request.format in VECTOR_FORMATS)) {
+    // Own keys only: `in` would take "constructor" or "toString" for a format.
+    if (!Object.hasOwn(VECTOR_FORMATS, request.format)) {
       const formats = Object.keys(VECTOR_FORMATS);
       throw new EngineError('UNKNOWN_FORMAT', `format "${request.format.slice(0, 16)}" is not served; use one of ${formats.join(', ')}`, {
         detail: { formats },

@@ -116,6 +116,12 @@ export class RenderPool {
     return this.pool.queueSize;
   }
 
+  /** Median and 99th percentile, in ms, of the time renders waited for a thread and ran (since start). */
+  timings(): { waitMs: { p50: number; p99: number }; runMs: { p50: number; p99: number } } {
+    const { waitTime, runTime } = this.pool.histogram;
+    return { waitMs: { p50: waitTime.p50, p99: waitTime.p99 }, runMs: { p50: runTime.p50, p99: runTime.p99 } };
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { createEngine, type Engine } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -18,7 +19,7 @@ type Overrides = { [K in keyof EngineConfig]?: Partial<EngineConfig[K]> | Engine
  * Starts a real engine on a free loopback port from the shipped config, with the test
  * database (or none, for the embedded mode) and the given overrides.
  */
-export async function startEngine(options: { database?: string | null; overrides?: Overrides } = {}): Promise<RunningEngine> {
+export async function startEngine(options: { database?: string | null; overrides?: Overrides; logger?: Logger } = {}): Promise<RunningEngine> {
   const base = loadConfig({});
   const database = options.database === undefined ? TEST_DATABASE_URL : options.database;
   const o = options.overrides ?? {};
@@ -34,8 +35,10 @@ export async function startEngine(options: { database?: string | null; overrides
     fonts: { ...base.fonts, ...(o.fonts as object) },
     cache: { ...base.cache, ...(o.cache as object) },
     print: { ...base.print, ...(o.print as object) },
+    access: { ...base.access, ...(o.access as object) },
+    limits: { ...base.limits, ...(o.limits as object) },
   };
-  const engine = await createEngine(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const engine = await createEngine(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const url = await engine.listen(0, '127.0.0.1');
   return { engine, url, close: () => engine.close() };
 }

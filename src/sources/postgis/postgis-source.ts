@@ -15,6 +15,9 @@ export function fieldTypeOf(pgType: string): FieldType {
   return 'String';
 }
 
+/** Told the time of every tile query: tileset, the layers the statement reads, seconds. */
+export type QueryObserver = (tileset: string, layers: string, seconds: number) => void;
+
 /** A tileset over PostGIS tables: one prepared ST_AsMVT statement per zoom's layer set. */
 export class PostgisSource implements TileSource {
   readonly id: string;
@@ -23,10 +26,14 @@ export class PostgisSource implements TileSource {
   private readonly queryOptions: MvtQueryOptions;
   /** Statement per grid and layer set, built once. */
   private readonly statements = new Map<string, TileStatement | null>();
+  /** The layer ids a statement reads, for the query-time metric. */
+  private readonly layersOf = new WeakMap<TileStatement, string>();
+  private readonly observeQuery: QueryObserver | undefined;
   private described: Promise<TilesetInfo> | undefined;
 
-  constructor(tileset: TilesetConfig, db: Database, tiles: EngineConfig['tiles']) {
+  constructor(tileset: TilesetConfig, db: Database, tiles: EngineConfig['tiles'], observeQuery?: QueryObserver) {
     this.id = tileset.id;
+    this.observeQuery = observeQuery;
     this.tileset = tileset;
     this.db = db;
     this.queryOptions = { extent: tiles.extent, buffer: tiles.buffer };
@@ -39,11 +46,13 @@ export class PostgisSource implements TileSource {
   /** The statement for a tile, or null when no layer is drawn at its zoom. */
   statementFor(tile: TileAddress): TileStatement | null {
     const zoom = styleZoom(tile.grid, tile.z);
-    const key = `${tile.grid.id}/${layersAtZoom(this.tileset.layers, zoom).map((l) => l.id).join(',')}`;
+    const layers = layersAtZoom(this.tileset.layers, zoom).map((l) => l.id).join(',');
+    const key = `${tile.grid.id}/${layers}`;
     let statement = this.statements.get(key);
     if (statement === undefined) {
       statement = tileStatement(this.tileset.layers, zoom, tile.grid, this.queryOptions);
       this.statements.set(key, statement);
+      if (statement) this.layersOf.set(statement, layers);
     }
     return statement;
   }
@@ -52,11 +61,13 @@ export class PostgisSource implements TileSource {
     const statement = this.statementFor(tile);
     if (statement === null) return new Uint8Array(0);
     const bbox = tileToBbox(tile.grid, tile.z, tile.x, tile.y);
+    const started = performance.now();
     const result = await this.db.query<{ mvt: Buffer | null }>(
       { ...statement, values: [bbox[0], bbox[1], bbox[2], bbox[3]] },
       `tile ${this.id}/${tile.z}/${tile.x}/${tile.y}`,
       signal,
     );
+    this.observeQuery?.(this.id, this.layersOf.get(statement) ?? '', (performance.now() - started) / 1000);
     return result.rows[0]?.mvt ?? new Uint8Array(0);
   }
 

@@ -1,0 +1,207 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/access/access-policy.ts';
+import { signToken } from '../../src/access/tokens.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+
+// The shipped config restricts the tileset fastighetsregister; the test also restricts
+// the style gra. Keys: one per grant, one for everything.
+const PROPERTY_KEY = 'property-key-0123456789abcdef';
+const GREY_KEY = 'grey-style-key-0123456789abcdef';
+const ALL_KEY = 'everything-key-0123456789abcdef';
+const TOKEN_SECRET = 'a-token-secret-of-at-least-32-characters!';
+
+const logLines: string[] = [];
+let running: RunningEngine;
+
+beforeAll(async () => {
+  const logger = pino({ level: 'info', redact: ['authorization', '*.authorization'] }, new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }));
+  running = await startEngine({
+    database: null,
+    logger,
+    overrides: {
+      server: { accessLog: true, logLevel: 'info' },
+      access: {
+        restrictedStyles: ['gra'],
+        tokenSecret: TOKEN_SECRET,
+        maxTokenTtlS: 3600,
+        keys: [
+          { name: 'planning', sha256: sha256Hex(PROPERTY_KEY), grants: ['fastighetsregister'] },
+          { name: 'grey', sha256: sha256Hex(GREY_KEY), grants: ['gra'] },
+          { name: 'ops', sha256: sha256Hex(ALL_KEY), grants: ['*'] },
+        ],
+      },
+    },
+  });
+});
+afterAll(() => running?.close());
+
+/** XYZ tile over Huddinge at z (fastighetsregister starts at 13). */
+function tileAt(z: number): string {
+  const [lon, lat] = [17.98, 59.235];
+  const n = 2 ** z;
+  const x = Math.floor(((lon + 180) / 360) * n);
+  const rad = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n);
+  return `${z}/${x}/${y}`;
+}
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${running.url}${path}`, { headers });
+const withKey = (path: string, key: string) => get(path, { 'X-Api-Key': key });
+
+const wmsMap = (layer: string) => `/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=${layer}&STYLES=&CRS=EPSG:3006&BBOX=6570000,665000,6572000,667000&WIDTH=64&HEIGHT=64&FORMAT=image/png`;
+const print = (style: string) => `/print?style=${style}&crs=EPSG:3006&bbox=665000,6570000,667000,6572000&width=64&height=64`;
+
+/** Every route that exposes a restricted tileset's data, or a restricted style's. */
+const PROPERTY_ROUTES = [
+  `/tiles/fastighetsregister/${tileAt(15)}.mvt`,
+  `/tiles/fastighetsregister/${tileAt(15)}.pbf`,
+  `/tiles/fastighetsregister/WebMercatorQuad/${tileAt(15)}.mvt`,
+  '/tiles/fastighetsregister/3006/10/1000/1000.mvt',
+  '/tiles/fastighetsregister.json',
+  `/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=fastighetsregister&STYLE=default&FORMAT=application/vnd.mapbox-vector-tile&TILEMATRIXSET=WebMercatorQuad&TILEMATRIX=15&TILEROW=${tileAt(15).split('/')[2]}&TILECOL=${tileAt(15).split('/')[1]}`,
+  `/wmts/1.0.0/fastighetsregister/default/WebMercatorQuad/15/${tileAt(15).split('/')[2]}/${tileAt(15).split('/')[1]}.mvt`,
+  '/ogcapi/collections/fastighetsregister',
+  '/ogcapi/collections/fastighetsregister/tiles',
+  '/ogcapi/collections/fastighetsregister/tiles/WebMercatorQuad',
+  `/ogcapi/collections/fastighetsregister/tiles/WebMercatorQuad/15/${tileAt(15).split('/')[2]}/${tileAt(15).split('/')[1]}`,
+];
+const GREY_ROUTES = [
+  `/tiles/gra/${tileAt(12)}.png`,
+  `/tiles/gra/${tileAt(12)}@2x.webp`,
+  '/tiles/gra/3006/6/40/40.png',
+  '/styles/gra/style.json',
+  '/styles/gra.json',
+  '/styles/gra/sprite.json',
+  '/styles/gra/sprite@2x.png',
+  `/wmts/1.0.0/sodertorn/gra/WebMercatorQuad/${tileAt(12).split('/')[0]}/${tileAt(12).split('/')[2]}/${tileAt(12).split('/')[1]}.png`,
+  wmsMap('gra'),
+  '/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=gra&FORMAT=image/png',
+  print('gra'),
+];
+
+describe('restricted tilesets and styles', () => {
+  it.each([...PROPERTY_ROUTES, ...GREY_ROUTES])('refuse %s without a key (401) and with a key that does not grant them (403)', async (path) => {
+    const anonymous = await get(path);
+    expect(anonymous.status).toBe(401);
+    const body = await anonymous.text();
+    expect(body).toMatch(/UNAUTHORIZED|restricted/);
+    const otherKey = PROPERTY_ROUTES.includes(path) ? GREY_KEY : PROPERTY_KEY;
+    const forbidden = await withKey(path, otherKey);
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.text()).not.toContain(otherKey);
+    const wrong = await withKey(path, 'not-a-key-at-all');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toMatch(/INVALID_CREDENTIAL|not known/);
+  });
+
+  it.each([...PROPERTY_ROUTES, ...GREY_ROUTES])('serve %s to a key that grants them', async (path) => {
+    const key = PROPERTY_ROUTES.includes(path) ? PROPERTY_KEY : GREY_KEY;
+    const res = await withKey(path, key);
+    await res.arrayBuffer();
+    expect([200, 204]).toContain(res.status);
+  });
+
+  it('mark restricted answers private, so a shared cache does not hand them on', async () => {
+    const res = await withKey(`/tiles/fastighetsregister/${tileAt(15)}.mvt`, PROPERTY_KEY);
+    expect(res.headers.get('cache-control')).toMatch(/^private/);
+    const open = await get(`/tiles/sodertorn/${tileAt(15)}.mvt`);
+    expect(open.headers.get('cache-control')).toMatch(/^public/);
+  });
+
+  it('never answer a restricted tile from the fast path to a caller without a key', async () => {
+    const path = `/tiles/fastighetsregister/${tileAt(16)}.mvt`;
+    for (let i = 0; i < 3; i++) expect((await withKey(path, PROPERTY_KEY)).status).not.toBe(401);
+    expect((await get(path)).status).toBe(401);
+    const viaUrl = `/k/${PROPERTY_KEY}${path}`;
+    for (let i = 0; i < 3; i++) expect((await get(viaUrl)).status).not.toBe(401);
+    expect((await get(path)).status).toBe(401);
+  });
+
+  it('leave public tilesets and styles open to all', async () => {
+    for (const path of [`/tiles/sodertorn/${tileAt(12)}.mvt`, `/tiles/grundkarta/${tileAt(12)}.png`, '/styles/grundkarta/style.json', wmsMap('grundkarta'), print('grundkarta')]) {
+      const res = await get(path);
+      await res.arrayBuffer();
+      expect(res.status, path).toBe(200);
+    }
+  });
+});
+
+describe('lists and capabilities show a caller what it may read', () => {
+  const lists: [string, (text: string) => boolean, (text: string) => boolean][] = [
+    ['/tiles', (t) => t.includes('"fastighetsregister"'), (t) => t.includes('"sodertorn"')],
+    ['/styles', (t) => t.includes('"gra"'), (t) => t.includes('"grundkarta"')],
+    ['/ogcapi/collections', (t) => t.includes('"fastighetsregister"'), (t) => t.includes('"sodertorn"')],
+    ['/wmts/1.0.0/WMTSCapabilities.xml', (t) => t.includes('<ows:Identifier>fastighetsregister</ows:Identifier>') || t.includes('>gra<'), (t) => t.includes('<ows:Identifier>sodertorn</ows:Identifier>')],
+    ['/wms?SERVICE=WMS&REQUEST=GetCapabilities', (t) => t.includes('<Name>gra</Name>'), (t) => t.includes('<Name>grundkarta</Name>')],
+  ];
+  it.each(lists)('%s', async (path, showsRestricted, showsPublic) => {
+    const anonymous = await (await get(path)).text();
+    expect(showsPublic(anonymous)).toBe(true);
+    expect(showsRestricted(anonymous)).toBe(false);
+    const all = await (await withKey(path, ALL_KEY)).text();
+    expect(showsPublic(all)).toBe(true);
+    expect(showsRestricted(all)).toBe(true);
+  });
+});
+
+describe('credentials', () => {
+  const path = '/tiles/fastighetsregister.json';
+  it.each([
+    ['Authorization: Bearer', () => get(path, { Authorization: `Bearer ${PROPERTY_KEY}` })],
+    ['X-Api-Key', () => get(path, { 'X-Api-Key': PROPERTY_KEY })],
+    ['?key=', () => get(`${path}?key=${PROPERTY_KEY}`)],
+    ['/k/{key}/ prefix', () => get(`/k/${PROPERTY_KEY}${path}`)],
+  ])('are taken from %s', async (_how, request) => {
+    expect((await request()).status).toBe(200);
+  });
+
+  it('given in the URL, are carried into the links of the answer (TileJSON, capabilities)', async () => {
+    const tilejson = (await (await get(`${path}?key=${PROPERTY_KEY}`)).json()) as { tiles: string[] };
+    expect(tilejson.tiles[0]).toContain(`/k/${PROPERTY_KEY}/tiles/fastighetsregister/`);
+    const tile = tilejson.tiles[0]!.replace('{z}/{x}/{y}', tileAt(15));
+    expect([200, 204]).toContain((await fetch(tile)).status);
+    const caps = await (await get(`/k/${ALL_KEY}/wms?SERVICE=WMS&REQUEST=GetCapabilities`)).text();
+    expect(caps).toContain(`/k/${ALL_KEY}/wms?`);
+    // Given in a header, they stay out of the links.
+    const viaHeader = (await (await withKey(path, PROPERTY_KEY)).json()) as { tiles: string[] };
+    expect(viaHeader.tiles[0]).not.toContain(PROPERTY_KEY);
+  });
+
+  it('accept a signed token until it expires, and refuse a forged or overlong one', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = signToken(TOKEN_SECRET, { sub: 'portal-user-7', grants: ['fastighetsregister'], exp: now + 600 });
+    expect((await get(path, { Authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await get('/styles/gra/style.json', { Authorization: `Bearer ${token}` })).status).toBe(403);
+    const expired = signToken(TOKEN_SECRET, { sub: 'u', grants: ['*'], exp: now - 1 });
+    const forged = signToken('another-secret-of-at-least-32-characters', { sub: 'u', grants: ['*'], exp: now + 600 });
+    const overlong = signToken(TOKEN_SECRET, { sub: 'u', grants: ['*'], exp: now + 7200 });
+    for (const bad of [expired, forged, overlong, `${token}x`, 'st1.e30.AAAA']) {
+      const res = await get(path, { Authorization: `Bearer ${bad}` });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('Bearer');
+      expect(await res.text()).toContain('INVALID_CREDENTIAL');
+    }
+  });
+
+  it('never reach the logs or error bodies', async () => {
+    const secretPaths = [`/k/${ALL_KEY}/tiles/nonexistent.json`, `/tiles/nonexistent.json?key=${ALL_KEY}`, `/k/${ALL_KEY}/no/such/route`];
+    for (const p of secretPaths) expect(await (await get(p)).text()).not.toContain(ALL_KEY);
+    await get('/tiles/nonexistent.json', { Authorization: `Bearer ${ALL_KEY}` });
+    await new Promise((r) => setTimeout(r, 50));
+    const logs = logLines.join('');
+    expect(logs).toContain('"reqId"');
+    expect(logs).toContain('/k/[redacted]/tiles/nonexistent.json');
+    for (const secret of [ALL_KEY, PROPERTY_KEY, GREY_KEY, TOKEN_SECRET]) expect(logs).not.toContain(secret);
+  });
+});
+
+describe('the shipped configuration', () => {
+  it('restricts the property register and holds no secret', () => {
+    const config = loadConfig({});
+    expect(config.tilesets.find((t) => t.id === 'fastighetsregister')?.access).toBe('restricted');
+    expect(config.access.tokenSecret).toBeUndefined();
+  });
+});

@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+
+let running: RunningEngine | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+const print = (params: Record<string, string>) => `/print?${new URLSearchParams({ style: 'grundkarta', crs: 'EPSG:3006', bbox: '660000,6560000,680000,6580000', ...params })}`;
+const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+describe('per-client limits', () => {
+  it('refuse requests over the in-flight limit with 429 and Retry-After, while probes still answer', async () => {
+    running = await startEngine({ database: null, overrides: { limits: { perClient: { maxConcurrent: 2, requestsPerS: 0, burst: 1 } } } });
+    // Uncached raster tiles: each holds its slot for a render.
+    const paths = Array.from({ length: 8 }, (_, i) => `/tiles/grundkarta/11/${1120 + i * 4}/${600}.png`);
+    const answers = await Promise.all([...paths.map((p) => fetch(`${running!.url}${p}`)), fetch(`${running.url}/health`), fetch(`${running.url}/ready`)]);
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.slice(-2)).toEqual([200, 200]);
+    const refused = answers.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect(await codeOf(refused[0]!)).toBe('TOO_MANY_REQUESTS');
+    const metrics = await (await fetch(`${running.url}/metrics`)).text();
+    expect(metrics).toMatch(/sodertorn_http_limited_total\{reason="concurrency"\} [1-9]/);
+    // Slots are given back: once the burst is over, a request goes through.
+    expect((await fetch(`${running.url}${paths[0]}`)).status).toBe(200);
+  });
+
+  it('refuse requests over the rate with 429 and say when to come back', async () => {
+    running = await startEngine({ database: null, overrides: { limits: { perClient: { maxConcurrent: 0, requestsPerS: 2, burst: 3 } } } });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${running.url}/tiles.json`.replace('.json', ''));
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(4);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await fetch(`${running.url}/tiles`)).status).toBe(200);
+  });
+});
+
+describe('request deadline', () => {
+  it('answers 503 REQUEST_TIMEOUT when the work runs over limits.requestTimeoutMs, and abandons it', async () => {
+    running = await startEngine({ database: null, overrides: { limits: { requestTimeoutMs: 150 } } });
+    const started = performance.now();
+    const res = await fetch(`${running.url}${print({ width: '3000', height: '3000', format: 'jpg' })}`);
+    expect(res.status).toBe(503);
+    expect(await codeOf(res)).toBe('REQUEST_TIMEOUT');
+    expect(performance.now() - started).toBeLessThan(3000);
+    // A streamed answer (PNG) has its status out already: the deadline cuts the connection.
+    await new Promise((r) => setTimeout(r, 1500));
+    const streamed = await fetch(`${running.url}${print({ width: '3000', height: '3000' })}`);
+    expect(streamed.status).toBe(200);
+    await expect(streamed.arrayBuffer()).rejects.toThrow();
+    // The abandoned print gives its slot back (print.maxConcurrent is 1): the next one runs.
+    await new Promise((r) => setTimeout(r, 1500));
+    const small = await fetch(`${running.url}${print({ width: '16', height: '16' })}`);
+    expect(small.status).toBe(200);
+  });
+});
+
+describe('print size per tileset', () => {
+  it('a tileset lowers the print size of the styles drawing it', async () => {
+    const base = loadConfig({});
+    const tilesets = base.tilesets.map((t) => (t.id === 'sodertorn' ? { ...t, maxPrintPixels: 10_000 } : t));
+    running = await startEngine({ database: null, overrides: { tilesets } });
+    const large = await fetch(`${running.url}${print({ width: '200', height: '200' })}`);
+    expect(large.status).toBe(413);
+    expect(await codeOf(large)).toBe('PRINT_TOO_LARGE');
+    const small = await fetch(`${running.url}${print({ width: '100', height: '100' })}`);
+    expect(small.status).toBe(200);
+  });
+});
