@@ -1,10 +1,10 @@
 // Prepares this machine for the test suite, as a newcomer's `npm test` needs it:
 // PostgreSQL running, PostGIS installed (apt, when root) and enabled in a dedicated
 // test database, GDAL's ogrinfo for the independent MVT decoder, Redis answering on
-// 127.0.0.1:6379 for the cache tier tests. Idempotent and quiet when everything is
-// already there.
+// 127.0.0.1:6379 for the cache tier tests, nginx for the multi-process test. Idempotent
+// and quiet when everything is already there.
 import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -21,11 +21,22 @@ function run(command) {
   execSync(command, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
+// Debian's policy hook: exit 101 tells invoke-rc.d (and deb-systemd-invoke) not to start a
+// package's service, so installing nginx or Varnish starts no daemon on port 80 or 6081;
+// the tests start their own instances on loopback ports.
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+
 function aptInstall(packages) {
   if (!isRoot) throw new Error(`missing ${packages.join(', ')}; install them (apt-get install ${packages.join(' ')}) or run as root`);
   if (!aptUpdated) run('apt-get update -qq');
   aptUpdated = true;
-  run(`apt-get install -y -qq ${packages.join(' ')}`);
+  const ownPolicy = !existsSync(POLICY_RC_D);
+  if (ownPolicy) writeFileSync(POLICY_RC_D, '#!/bin/sh\n# written by sodertorn-tiles scripts/test-setup.mjs while it installs packages\nexit 101\n', { mode: 0o755 });
+  try {
+    run(`apt-get install -y -qq ${packages.join(' ')}`);
+  } finally {
+    if (ownPolicy) rmSync(POLICY_RC_D, { force: true });
+  }
 }
 
 const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
@@ -73,7 +84,8 @@ await db.end();
 // Real clients and validators the tests run: GDAL, OWSLib (Debian's python3, not a
 // pyenv one), xmllint and the offline OGC schemas shipped with python3-mapproxy, and
 // Debian's chromium for the viewer test (playwright's own browser download cannot reach its host),
-// and Varnish for the purge test (a real HTTP cache in front of the engine).
+// Varnish for the purge test (a real HTTP cache in front of the engine), and nginx for the
+// multi-process test (the shipped deploy/nginx.conf in front of three engine processes).
 const missing = [
   ['ogrinfo', 'gdal-bin'],
   ['xmllint', 'libxml2-utils'],
@@ -82,6 +94,7 @@ if (!existsSync('/usr/share/python3-mapproxy/test/schemas/wmts/1.0/wmtsGetCapabi
 if (spawnSync('/usr/bin/python3', ['-c', 'import owslib']).status !== 0) missing.push('python3-owslib');
 if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
 if (!existsSync('/usr/sbin/varnishd')) missing.push('varnish');
+if (!existsSync('/usr/sbin/nginx')) missing.push('nginx');
 if (missing.length) aptInstall(missing);
 
 // Redis for the cache tier tests (they use database 15 and a key prefix of their own).
@@ -95,4 +108,4 @@ if (!redisAnswers()) {
 }
 const redisInfo = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'info', 'server'], { encoding: 'utf8' }).stdout ?? '';
 const redisVersion = /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown version';
-log(`ready: ${TEST_DB} with PostGIS ${version}; Redis ${redisVersion} on 127.0.0.1:6379; GDAL, xmllint, OGC schemas, OWSLib, chromium and Varnish present`);
+log(`ready: ${TEST_DB} with PostGIS ${version}; Redis ${redisVersion} on 127.0.0.1:6379; GDAL, xmllint, OGC schemas, OWSLib, chromium, Varnish and nginx present`);
