@@ -107,6 +107,8 @@ beforeAll(async () => {
     database: { ...shipped.database, poolSize: 4 },
     // One render thread each: three processes share the 2 cores of this machine.
     render: { ...shipped.render, workers: 1 },
+    // Behind the proxy, per-client limits go by the address nginx appends to X-Forwarded-For.
+    limits: { ...shipped.limits, trustProxy: true },
     cache: { ...shipped.cache, memory: { enabled: true, maxBytes: 64 * 1024 * 1024 }, redis: { ...shipped.cache.redis, keyPrefix: KEY_PREFIX } },
   };
   const configFile = join(mkdtempSync(join(tmpdir(), 'multiprocess-')), 'engine.json');
@@ -191,6 +193,8 @@ describe('three engine processes sharing PostgreSQL and Redis behind the shipped
     expect(traced.headers['x-request-id']).toBe('multiprocess-test-1');
     const untraced = await getRaw(`${proxyUrl}${VECTOR}`);
     expect(String(untraced.headers['x-request-id'])).toMatch(/^[0-9a-f]{32}$/);
+    const unfit = await getRaw(`${proxyUrl}${VECTOR}`, { 'X-Request-Id': 'not an id; <script>' });
+    expect(String(unfit.headers['x-request-id'])).toMatch(/^[0-9a-f]{32}$/);
     // Per-replica counters are scraped from the replicas, not through the proxy.
     expect((await fetch(`${proxyUrl}/metrics`)).status).toBe(404);
   });
