@@ -19,6 +19,8 @@ export interface ConfigEnv {
   LOG_LEVEL?: string;
   REDIS_URL?: string;
   ACCESS_TOKEN_SECRET?: string;
+  /** "true": client addresses from X-Forwarded-For (limits.trustProxy), behind the proxy you run. */
+  TRUST_PROXY?: string;
 }
 
 export const DEFAULT_CONFIG_PATH = 'config/sodertorn.yaml';
@@ -54,6 +56,12 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
+function parseBoolean(name: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${value.slice(0, 20)}"`);
+}
+
 /** Loads the config file (CONFIG or the default path) and applies environment overrides. */
 export function loadConfig(env: ConfigEnv = process.env as ConfigEnv): EngineConfig {
   const path = env.CONFIG ?? DEFAULT_CONFIG_PATH;
@@ -68,6 +76,7 @@ export function loadConfig(env: ConfigEnv = process.env as ConfigEnv): EngineCon
       ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
     },
     database: { ...doc.database, ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}) },
+    ...(env.TRUST_PROXY ? { limits: { ...doc.limits, trustProxy: parseBoolean('TRUST_PROXY', env.TRUST_PROXY) } } : {}),
     ...(env.ACCESS_TOKEN_SECRET ? { access: { ...doc.access, tokenSecret: env.ACCESS_TOKEN_SECRET } } : {}),
     ...(env.REDIS_URL ? { cache: { ...doc.cache, redis: { ...(doc.cache?.redis as object | undefined), url: env.REDIS_URL } } } : {}),
   };
