@@ -124,11 +124,15 @@ export function parseWmsKvp(query: URLSearchParams, grids: readonly TileGrid[], 
   // WMS 1.3.0 gives the BBOX in the CRS's axis order: northing first for SWEREF 99.
   const bbox: Bbox = crs.order === 'NE' ? [b, a, d, c] : [a, b, c, d];
   if (!(bbox[0] < bbox[2] && bbox[1] < bbox[3])) throw new WmsException('InvalidParameterValue', 'BBOX minimum must be below its maximum on both axes');
+  // -1e308,…,1e308 are numbers, but the extent between them overflows to Infinity.
+  if (!Number.isFinite(bbox[2] - bbox[0]) || !Number.isFinite(bbox[3] - bbox[1])) throw new WmsException('InvalidParameterValue', 'BBOX must span a finite extent');
 
   const width = size(query, 'WIDTH');
   const height = size(query, 'HEIGHT');
   const formatName = required(query, 'FORMAT');
-  const format = FORMATS[formatName.split(';')[0]!.trim()];
+  const mediaType = formatName.split(';')[0]!.trim();
+  // Own keys only: FORMAT=constructor must not find Object.prototype.constructor.
+  const format = Object.hasOwn(FORMATS, mediaType) ? FORMATS[mediaType] : undefined;
   if (!format) throw new WmsException('InvalidFormat', `FORMAT ${formatName.slice(0, 32)} is not served; use ${Object.keys(FORMATS).join(', ')}`);
   return { request: 'GetMap', layer, grid, bbox, width, height, format, pixelRatio: dpiOf(query) / DEFAULT_DPI };
 }

@@ -77,7 +77,8 @@ export function parseWmtsKvp(query: URLSearchParams): WmtsRequest {
   const layer = required(params, 'LAYER');
   const style = params.get('STYLE') ?? required(params, 'STYLE');
   const mediaType = required(params, 'FORMAT');
-  const format = WMTS_FORMATS[mediaType];
+  // Own keys only: FORMAT=constructor must not find Object.prototype.constructor.
+  const format = Object.hasOwn(WMTS_FORMATS, mediaType) ? WMTS_FORMATS[mediaType] : undefined;
   if (!format) {
     throw new OwsException('InvalidParameterValue', `format "${mediaType.slice(0, 64)}" is not served; formats: ${Object.keys(WMTS_FORMATS).join(', ')}`, 'FORMAT');
   }

@@ -110,6 +110,14 @@ export function parsePrintRequest(query: URLSearchParams, grids: readonly TileGr
     const cell = (scale * MM_PER_INCH) / 1000 / dpi;
     bbox = [cx - (cell * widthPx!) / 2, cy - (cell * heightPx!) / 2, cx + (cell * widthPx!) / 2, cy + (cell * heightPx!) / 2];
   }
+  // Coordinates near the float limits overflow the page's extent to Infinity, or shrink its
+  // pixel to nothing (5e-324 wide): neither can be drawn nor described by a world file.
+  const pixelSize = (bbox[2] - bbox[0]) / widthPx!;
+  if (!bbox.every(Number.isFinite) || !(bbox[0] < bbox[2] && bbox[1] < bbox[3]) || !(pixelSize > 0 && Number.isFinite(pixelSize))) {
+    throw bad(`the page's extent is not a finite area (${bboxRaw !== null ? 'bbox' : 'center and scale'} give ${bbox.map((v) => String(v).slice(0, 24)).join(',')}); give coordinates of the grid's CRS`, {
+      parameter: bboxRaw !== null ? 'bbox' : 'center',
+    });
+  }
   const bearing = positive(query.get('bearing'), 'bearing', -360, 360) ?? 0;
   return { styleId, grid, bbox, widthPx: widthPx!, heightPx: heightPx!, dpi, bearing: ((bearing % 360) + 360) % 360, format };
 }
