@@ -3,7 +3,7 @@
  * `npm run bench:guard` (CI): a short run of the ratio benchmarks on the test database
  * that fails only on a gross regression; the bounds sit well above the targets because
  * these shared 2-core machines are noisy.
- * `--only NAME` (overhead, throughput, render, metatile, reference, cache, print) runs one benchmark of the full
+ * `--only NAME` (overhead, throughput, render, metatile, reference, cache, print, production) runs one benchmark of the full
  * set and writes bench/results/NAME.json, leaving latest.json alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,11 +14,12 @@ import { runCacheBench } from './cache.ts';
 import { runModTileBench } from './peers/mod-tile.ts';
 import { runMetatileBench } from './metatile.ts';
 import { runPrintBench } from './print.ts';
+import { runProductionBench } from './production.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
-const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print'] as const;
+const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print', 'production'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
@@ -106,6 +107,13 @@ async function main(): Promise<void> {
     const print = await runPrintBench(databaseUrl);
     results.print = print;
     for (const p of print.prints) console.log(`print ${p.paper} at 300 dpi (${p.widthPx}×${p.heightPx} px, ${Math.round(p.bytes / 1e6)} MB PNG): ${p.seconds} s, peak RSS ${p.peakRssMb} MB (before: ${print.baselineRssMb} MB)`);
+  }
+
+  if (runs('production')) {
+    const production = await runProductionBench(databaseUrl, { connections: 32, durationS: 5, rounds: 3 });
+    results.production = production;
+    const p = production;
+    console.log(`production: cached public tile ${p.publicTile.requestsPerS} req/s (${p.publicTile.ratioToBare}× bare node:http ${p.bareRequestsPerS}); restricted tile with key ${p.restrictedTileWithKey.requestsPerS} req/s (${p.restrictedTileWithKey.ratioToBare}× bare, ${p.restrictedTileWithKey.ratioToPublic}× public); through nginx ${p.throughNginx.requestsPerS} req/s (${p.throughNginx.ratioToDirect}× direct, p99 ${p.throughNginx.p99Ms} vs ${p.throughNginx.directP99Ms} ms)`);
   }
 
   mkdirSync('bench/results', { recursive: true });

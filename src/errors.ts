@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   UNKNOWN_GRID: { status: 404, description: 'No tile grid (tile matrix set) has this id, or the tileset is not served in it.' },
   UNKNOWN_FORMAT: { status: 404, description: 'The tile format (file extension) is not served for this tileset.' },
   NOT_FOUND: { status: 404, description: 'No route matches the path.' },
+  BAD_REQUEST: { status: 400, description: 'The HTTP request itself is malformed (bytes the HTTP parser refuses).' },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers exceed what the server reads (about 16 KB).' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'Only GET, HEAD and OPTIONS are served.' },
   DATABASE_UNAVAILABLE: { status: 503, description: 'PostgreSQL cannot be reached; the engine retries by itself.' },
   QUERY_TIMEOUT: { status: 503, description: 'The tile query ran over its time limit (statement_timeout).' },

@@ -20,7 +20,7 @@ export function ensureWrk(): void {
 
 
 /** Runs wrk against a base URL, cycling through the given paths (round robin per thread). */
-export function runWrk(baseUrl: string, paths: readonly string[], options: { connections: number; durationS: number; threads?: number }): WrkResult {
+export function runWrk(baseUrl: string, paths: readonly string[], options: { connections: number; durationS: number; threads?: number; headers?: Record<string, string> }): WrkResult {
   const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
   const script = join(dir, 'paths.lua');
   writeFileSync(
@@ -29,7 +29,8 @@ export function runWrk(baseUrl: string, paths: readonly string[], options: { con
       `local i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n` +
       `done = function(summary, latency, requests)\n  io.write(string.format("P50 %d\\nP99 %d\\nNON2XX %d\\n", latency:percentile(50), latency:percentile(99), summary.errors.status))\nend\n`,
   );
-  const out = execFileSync('wrk', [`-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.durationS}s`, '-s', script, baseUrl], { encoding: 'utf8' });
+  const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  const out = execFileSync('wrk', [`-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.durationS}s`, ...headers, '-s', script, baseUrl], { encoding: 'utf8' });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const total = /(\d+) requests in/.exec(out);
   if (!rps || !total) throw new Error(`cannot read wrk output:\n${out}`);

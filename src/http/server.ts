@@ -414,6 +414,17 @@ export function createHttpServer(
   }
 
   const server = createServer((req, res) => void handle(req, res));
+  // Requests the HTTP parser refuses get the same JSON errors as the rest, not an empty body.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({
+      error: tooLarge
+        ? { code: 'REQUEST_HEADERS_TOO_LARGE', message: 'the request line and headers are too large' }
+        : { code: 'BAD_REQUEST', message: 'the HTTP request is malformed' },
+    });
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   // Bounded so a slow or stalled client cannot hold a socket forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

@@ -20,7 +20,7 @@ import type { Route } from './router.ts';
 /** The WMS exception an engine error becomes, keeping its status. */
 function wmsExceptionOf(error: EngineError): WmsException {
   const code = error.status === 400 || error.status === 413 ? 'InvalidParameterValue' : 'NoApplicableCode';
-  return new WmsException(code, error.message, error.status);
+  return new WmsException(code, error.message, error.status, error.retryAfterS);
 }
 
 export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles: readonly LoadedStyle[], service: EngineConfig['service'], fontsDir: string): Route<Handler>[] {
@@ -76,7 +76,14 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
       const error = thrown instanceof WmsException ? thrown : thrown instanceof EngineError ? (thrown.code === 'REQUEST_ABORTED' ? undefined : wmsExceptionOf(thrown)) : undefined;
       if (!error) throw thrown;
       const body = Buffer.from(wmsExceptionXml(error));
-      res.writeHead(error.status, { ...headers, 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+      res.writeHead(error.status, {
+        ...headers,
+        'Content-Type': 'text/xml; charset=utf-8',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-store',
+        ...(error.retryAfterS === undefined ? {} : { 'Retry-After': String(error.retryAfterS) }),
+        ...(error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="sodertorn-tiles"' } : {}),
+      });
       res.end(body);
     }
   };

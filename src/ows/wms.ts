@@ -18,10 +18,13 @@ export type WmsExceptionCode = 'InvalidFormat' | 'InvalidCRS' | 'LayerNotDefined
 export class WmsException extends Error {
   readonly code: WmsExceptionCode;
   readonly status: number;
-  constructor(code: WmsExceptionCode, message: string, status = 400) {
+  /** Seconds to wait before retrying (503 answers). */
+  readonly retryAfterS: number | undefined;
+  constructor(code: WmsExceptionCode, message: string, status = 400, retryAfterS?: number) {
     super(message);
     this.code = code;
     this.status = status;
+    this.retryAfterS = retryAfterS;
   }
 }
 

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -62,6 +63,22 @@ describe('bad requests get clear errors', () => {
     expect(e.status).toBe(405);
     expect(e.code).toBe('METHOD_NOT_ALLOWED');
     expect(e.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it.each([
+    ['a raw non-ASCII byte in the path', (path: string) => Buffer.concat([Buffer.from('GET /tiles/ok'), Buffer.from([0xe4]), Buffer.from(`nd${path}/1/0/0.mvt HTTP/1.1\r\nHost: x\r\n\r\n`)]), 400, 'BAD_REQUEST'],
+    ['headers over 16 KB', () => Buffer.from(`GET /tiles HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'REQUEST_HEADERS_TOO_LARGE'],
+  ])('answers a request the HTTP parser refuses (%s) with a JSON error', async (_what, request, status, code) => {
+    const { port } = new URL(running.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(request('')));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code } });
   });
 
   it('documents every error code it can answer with', () => {

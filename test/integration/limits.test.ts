@@ -67,6 +67,18 @@ describe('request deadline', () => {
   });
 });
 
+describe('bounded render queue', () => {
+  it('answers WMS GetMap over the queue with a 503 exception report and Retry-After', async () => {
+    running = await startEngine({ database: null, overrides: { render: { workers: 1, maxQueue: 0, metatile: 1 } } });
+    const map = (i: number) => `/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&STYLES=&CRS=EPSG:3006&BBOX=${6560000 + i * 3000},660000,${6563000 + i * 3000},663000&WIDTH=1024&HEIGHT=1024&FORMAT=image/png`;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => fetch(`${running!.url}${map(i)}`)));
+    const busy = answers.filter((r) => r.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(Number(busy[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await busy[0]!.text()).toContain('<ServiceException');
+  });
+});
+
 describe('print size per tileset', () => {
   it('a tileset lowers the print size of the styles drawing it', async () => {
     const base = loadConfig({});
