@@ -10,10 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../cache/invalidation/changelog-sql.ts';
-import { installChangeLog } from '../cache/invalidation/install-triggers.ts';
-import { trackedTables } from '../cache/invalidation/tracked-tables.ts';
-import { loadConfig } from '../src/config/load-config.ts';
+import { ensureChangeLog } from './lib/bench-db.ts';
 import { startEngineProcess } from './lib/engine-process.ts';
 import { median, percentile, round } from './lib/stats.ts';
 import { ensureWrk, runWrk } from './lib/wrk.ts';
@@ -43,13 +40,8 @@ async function fetchBytes(url: string): Promise<Buffer> {
 
 export async function runCacheBench(databaseUrl: string, options: { connections: number; durationS: number; rounds: number }): Promise<CacheBenchResult> {
   ensureWrk();
+  await ensureChangeLog(databaseUrl);
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const client = await db.connect();
-  try {
-    await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables: trackedTables(loadConfig({}).tilesets) });
-  } finally {
-    client.release();
-  }
   const engine = await startEngineProcess({ DATABASE_URL: databaseUrl });
   try {
     const body = await fetchBytes(`${engine.url}${TILE}`);

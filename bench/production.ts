@@ -13,6 +13,7 @@ import { sha256Hex } from '../src/access/access-policy.ts';
 import { loopbackNginxConf } from '../test/helpers/nginx-conf.ts';
 import { startNginx } from '../test/helpers/nginx.ts';
 import { startBareServer } from './cache.ts';
+import { ensureChangeLog } from './lib/bench-db.ts';
 import { startEngineProcess } from './lib/engine-process.ts';
 import { round } from './lib/stats.ts';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.ts';
@@ -56,6 +57,7 @@ function measure(targets: Record<string, () => WrkResult>, rounds: number): Reco
 
 export async function runProductionBench(databaseUrl: string, options: { connections: number; durationS: number; rounds: number }): Promise<ProductionBenchResult> {
   ensureWrk();
+  await ensureChangeLog(databaseUrl);
   const doc = parse(readFileSync('config/sodertorn.yaml', 'utf8')) as Record<string, Record<string, unknown>>;
   doc.access = { ...doc.access, keys: [{ name: 'bench', sha256: sha256Hex(KEY), grants: ['fastighetsregister'] }] };
   const dir = mkdtempSync(join(tmpdir(), 'production-bench-'));

@@ -1,5 +1,9 @@
 import { execSync } from 'node:child_process';
 import pg from 'pg';
+import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/changelog-sql.ts';
+import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
+import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { generateBaseMap } from '../../src/demo/generate.ts';
 import { loadBaseMap } from '../../src/demo/load-postgis.ts';
 
@@ -33,4 +37,15 @@ export async function ensureBenchDatabase(name: string, data: { seed: number; bu
     await pool.end();
   }
   return url.toString();
+}
+
+/** Installs the change-log triggers on the shipped config's tables: without them the engine does not trust its cache. */
+export async function ensureChangeLog(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables: trackedTables(loadConfig({}).tilesets) });
+  } finally {
+    await client.end();
+  }
 }

@@ -14,6 +14,7 @@ import { RASTER_FORMATS } from '../render/render-task.ts';
 import type { FontLibrary } from '../fonts/font-library.ts';
 import type { Exchange, Handler } from './exchange.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
+import { Deadlines } from './deadlines.ts';
 import { FastTiles } from './fast-tiles.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { fontRoutes } from './font-routes.ts';
@@ -172,7 +173,10 @@ export function createHttpServer(
     }
     const tileHeaders = { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) };
     // Only public tiles take the fast path: it answers before anyone is authenticated.
-    if (fast && isPublic && tile.key && req.url) fast.remember(req.url, tile.key, tile.contentType, tileHeaders);
+    if (fast && isPublic && tile.key && req.url) {
+      const { 'X-Request-Id': _ownId, ...shared } = tileHeaders as Record<string, string>; // each slow-path answer has its own
+      fast.remember(req.url, tile.key, tile.contentType, shared);
+    }
     await sendTile(req, res, tile, tileHeaders);
   };
 
@@ -309,6 +313,7 @@ export function createHttpServer(
   const fast = cache ? new FastTiles(cache) : undefined;
   const policy = access;
   let inFlight = 0;
+  const deadlines = new Deadlines(Math.min(250, Math.max(10, options.requestTimeoutMs / 8)));
   let draining = false;
   let drained: (() => void) | undefined;
 
@@ -318,26 +323,28 @@ export function createHttpServer(
     const started = performance.now();
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
-    res.setHeader('X-Request-Id', requestId);
+    // In the answer's header object rather than setHeader: merging the two costs Node ~10 % here.
+    headers['X-Request-Id'] = requestId;
     // A late write of abandoned work must not become an unhandled error event.
     res.on('error', () => {});
     if (draining) res.shouldKeepAlive = false;
     let routeName = 'none';
     let release: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let unwatch: (() => void) | undefined;
     let timedOut = false;
     const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined };
     inFlight++;
+    // One listener for all the bookkeeping: 'close' follows 'finish' when the answer was sent whole.
     res.once('close', () => {
       inFlight--;
       release?.();
-      clearTimeout(timer);
+      unwatch?.();
+      if (res.writableFinished) {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.observe(routeName, res.statusCode, seconds);
+        if (options.accessLog) logger.info({ reqId: requestId, method: req.method, url: redactUrl(req.url ?? '/'), route: routeName, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+      }
       if (draining && inFlight === 0) drained?.();
-    });
-    res.once('finish', () => {
-      const seconds = (performance.now() - started) / 1000;
-      metrics.observe(routeName, res.statusCode, seconds);
-      if (options.accessLog) logger.info({ reqId: requestId, method: req.method, url: redactUrl(req.url ?? '/'), route: routeName, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
     });
     try {
       if (req.method === 'OPTIONS') {
@@ -370,13 +377,16 @@ export function createHttpServer(
         }
         release = admission.release;
       }
-      timer = setTimeout(() => {
-        timedOut = true;
-        const error = new EngineError('REQUEST_TIMEOUT', `no answer within ${options.requestTimeoutMs} ms (limits.requestTimeoutMs)`);
-        state.abort?.abort(error);
-        if (res.headersSent) res.destroy();
-        else sendError(res, error, headers);
-      }, options.requestTimeoutMs);
+      unwatch = deadlines.add({
+        at: started + options.requestTimeoutMs,
+        expire: () => {
+          timedOut = true;
+          const error = new EngineError('REQUEST_TIMEOUT', `no answer within ${options.requestTimeoutMs} ms (limits.requestTimeoutMs)`);
+          state.abort?.abort(error);
+          if (res.headersSent) res.destroy();
+          else sendError(res, error, headers);
+        },
+      });
       await match.route.handler(exchangeOf(state, match.params));
     } catch (thrown) {
       if (timedOut) return; // answered already; this is the abandoned work ending
