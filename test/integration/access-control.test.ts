@@ -1,10 +1,19 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/access/access-policy.ts';
 import { signToken } from '../../src/access/tokens.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { runPython } from '../helpers/ogc-clients.ts';
+
+const run = promisify(execFile);
 
 // The shipped config restricts the tileset fastighetsregister; the test also restricts
 // the style gra. Keys: one per grant, one for everything.
@@ -195,6 +204,44 @@ describe('credentials', () => {
     expect(logs).toContain('"reqId"');
     expect(logs).toContain('/k/[redacted]/tiles/nonexistent.json');
     for (const secret of [ALL_KEY, PROPERTY_KEY, GREY_KEY, TOKEN_SECRET]) expect(logs).not.toContain(secret);
+  });
+});
+
+describe('desktop GIS clients with a key in the URL', () => {
+  const gdalEnv = { ...process.env, GDAL_ENABLE_WMS_CACHE: 'NO', GDAL_HTTP_TIMEOUT: '20' };
+
+  it('GDAL draws a restricted style through WMTS, following the capabilities links that carry the key', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gdal-wmts-key-')), 'map.png');
+    const source = `WMTS:${running.url}/k/${GREY_KEY}/wmts/1.0.0/WMTSCapabilities.xml,layer=sodertorn,style=gra,tilematrixset=3006`;
+    await run('gdal_translate', ['-of', 'PNG', '-projwin', '665000', '6572000', '667000', '6570000', '-projwin_srs', 'EPSG:3006', '-outsize', '64', '64', source, out], { env: gdalEnv });
+    const { width, height } = await sharp(readFileSync(out)).metadata();
+    expect([width, height]).toEqual([64, 64]);
+    // Drawn, not blank: a tile refused for want of a key would leave the window empty.
+    const stats = await sharp(readFileSync(out)).stats();
+    expect(stats.isOpaque).toBe(true);
+    expect(Math.max(...stats.channels.slice(0, 3).map((c) => c.stdev))).toBeGreaterThan(1);
+    // Without the key the style is not there to choose.
+    await expect(run('gdal_translate', ['-of', 'PNG', '-outsize', '8', '8', source.replace(`/k/${GREY_KEY}`, ''), `${out}.2.png`], { env: gdalEnv })).rejects.toThrow();
+  });
+
+  it('OWSLib lists the restricted tileset and fetches its tiles with the key, and neither without it', async () => {
+    const [z, x, y] = tileAt(15).split('/');
+    const listing = (url: string) =>
+      runPython<{ layers: string[]; status: number | null }>(`
+import json
+from owslib.wmts import WebMapTileService
+w = WebMapTileService(${JSON.stringify(url)})
+status = None
+if 'fastighetsregister' in w.contents:
+    tile = w.gettile(layer='fastighetsregister', tilematrixset='WebMercatorQuad', tilematrix='${z}', row=${y}, column=${x}, format='application/vnd.mapbox-vector-tile')
+    status = 200 if tile is not None else None
+print(json.dumps({'layers': sorted(w.contents), 'status': status}))`);
+    const keyed = await listing(`${running.url}/k/${PROPERTY_KEY}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities`);
+    expect(keyed.layers).toContain('fastighetsregister');
+    expect(keyed.status).toBe(200);
+    const anonymous = await listing(`${running.url}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities`);
+    expect(anonymous.layers).not.toContain('fastighetsregister');
+    expect(anonymous.layers).toContain('sodertorn');
   });
 });
 
