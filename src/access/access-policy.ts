@@ -5,6 +5,7 @@
  * and WMS maps show that tileset's data.
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { EngineError } from '../errors.ts';
 import { TOKEN_PREFIX, verifyToken } from './tokens.ts';
 
@@ -19,6 +20,8 @@ export interface ApiKey {
 export interface Principal {
   readonly name: string;
   readonly grants: ReadonlySet<string>;
+  /** When the credential stops standing for this caller (a token's expiry), seconds since the epoch. */
+  readonly expiresS: number;
 }
 
 export interface AccessOptions {
@@ -33,9 +36,14 @@ export interface AccessOptions {
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** Credentials remembered after a successful check, so hot restricted tiles skip hashing and HMAC. */
+const REMEMBERED_CREDENTIALS = 10_000;
+
 export class AccessPolicy {
   private readonly options: AccessOptions;
   private readonly keysByHash: ReadonlyMap<string, ApiKey>;
+  /** Only successes: a flood of made-up keys cannot fill it. Tokens are kept until they expire. */
+  private readonly known = new LRUCache<string, Principal>({ max: REMEMBERED_CREDENTIALS });
 
   constructor(options: AccessOptions) {
     this.options = options;
@@ -50,11 +58,24 @@ export class AccessPolicy {
       const check = verifyToken(secret, credential, nowS);
       if (!check.ok) throw invalid(`the token is ${check.reason === 'expired' ? 'expired' : 'not valid'}`);
       if (check.claims.exp - nowS > this.options.maxTokenTtlS) throw invalid('the token expires later than access.maxTokenTtlS allows');
-      return { name: `token:${check.claims.sub}`, grants: new Set(check.claims.grants) };
+      return { name: `token:${check.claims.sub}`, grants: new Set(check.claims.grants), expiresS: check.claims.exp };
     }
     const key = this.keysByHash.get(sha256Hex(credential));
     if (!key) throw invalid('the API key is not known');
-    return { name: `key:${key.name}`, grants: new Set(key.grants) };
+    return { name: `key:${key.name}`, grants: new Set(key.grants), expiresS: Infinity };
+  }
+
+  /** The caller a credential stands for, or undefined when it stands for nobody; remembered. */
+  callerOf(credential: string, nowS: number): Principal | undefined {
+    const known = this.known.get(credential);
+    if (known && known.expiresS > nowS) return known;
+    try {
+      const principal = this.authenticate(credential, nowS);
+      this.known.set(credential, principal);
+      return principal;
+    } catch {
+      return undefined;
+    }
   }
 
   isPublicTileset(id: string): boolean {

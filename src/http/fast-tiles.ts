@@ -12,8 +12,19 @@ import type { TieredCache } from '../../cache/tiered-cache.ts';
 import type { TileKey } from '../../cache/tile-key.ts';
 import { acceptsGzip, clientHas, etagOf } from './respond.ts';
 
+/** What a restricted tile needs the caller to be granted. */
+export interface TileGuard {
+  readonly kind: 'tileset' | 'style';
+  readonly id: string;
+}
+
+/** Whether the caller of a request may read a guarded tile; false sends it down the slow path, which explains why. */
+export type GuardCheck = (req: IncomingMessage, url: string, guard: TileGuard) => boolean;
+
 interface Remembered {
   readonly key: TileKey;
+  /** Set for restricted tiles: checked on every request before the tile is sent. */
+  readonly guard: TileGuard | undefined;
   /** Full 200 headers of the last body served for this URL (ETag, length), reused while it stays the same body. */
   last?: { readonly body: Uint8Array; readonly gzip: boolean; readonly headers: Readonly<Record<string, string>> };
   /** Protobuf is gzipped for clients that accept it; images are compressed already. */
@@ -30,22 +41,25 @@ const gzipped = new WeakMap<Uint8Array, Buffer>();
 export class FastTiles {
   private readonly cache: TieredCache;
   private readonly urls = new LRUCache<string, Remembered>({ max: MAX_URLS });
+  private readonly mayServe: GuardCheck;
 
-  constructor(cache: TieredCache) {
+  constructor(cache: TieredCache, mayServe: GuardCheck) {
     this.cache = cache;
+    this.mayServe = mayServe;
   }
 
   /** Records what a URL (path without query) resolved to, once the slow path has served it. */
-  remember(url: string, key: TileKey, contentType: string, headers: Record<string, string>): void {
+  remember(url: string, key: TileKey, contentType: string, headers: Record<string, string>, guard?: TileGuard): void {
     if (url.includes('?')) return;
     const compressible = contentType.startsWith('application/');
-    this.urls.set(url, { key, compressible, headers: { ...headers, 'Content-Type': contentType, ...(compressible ? { Vary: 'Accept-Encoding' } : {}) } });
+    this.urls.set(url, { key, guard, compressible, headers: { ...headers, 'Content-Type': contentType, ...(compressible ? { Vary: 'Accept-Encoding' } : {}) } });
   }
 
   /** Answers the request from the memory tier and returns true, or returns false to take the slow path. */
   serve(req: IncomingMessage, res: ServerResponse, url: string): boolean {
     const remembered = this.urls.get(url);
     if (!remembered) return false;
+    if (remembered.guard && !this.mayServe(req, url, remembered.guard)) return false;
     const body = this.cache.peekMemory(remembered.key);
     if (!body) return false;
     if (body.length === 0) {

@@ -15,7 +15,7 @@ import type { FontLibrary } from '../fonts/font-library.ts';
 import type { Exchange, Handler } from './exchange.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import { Deadlines } from './deadlines.ts';
-import { FastTiles } from './fast-tiles.ts';
+import { FastTiles, type GuardCheck, type TileGuard } from './fast-tiles.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { fontRoutes } from './font-routes.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
@@ -160,10 +160,13 @@ export function createHttpServer(
     };
     let tile;
     let isPublic: boolean;
+    let guard: TileGuard;
     if (isRasterFormat(format!)) {
-      isPublic = exchange.access.requireStyle(raster.resolveStyle(tileset!).id);
+      guard = { kind: 'style', id: raster.resolveStyle(tileset!).id };
+      isPublic = exchange.access.requireStyle(guard.id);
       tile = await raster.getTile(request);
     } else if (Object.hasOwn(VECTOR_FORMATS, format!) && scale === undefined) {
+      guard = { kind: 'tileset', id: tileset! };
       isPublic = exchange.access.requireTileset(tileset!);
       tile = await pipeline.getTile(request);
     } else {
@@ -172,10 +175,10 @@ export function createHttpServer(
       });
     }
     const tileHeaders = { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) };
-    // Only public tiles take the fast path: it answers before anyone is authenticated.
-    if (fast && isPublic && tile.key && req.url) {
+    // A restricted tile takes the fast path only with its guard: the caller is checked on every request.
+    if (fast && tile.key && req.url) {
       const { 'X-Request-Id': _ownId, ...shared } = tileHeaders as Record<string, string>; // each slow-path answer has its own
-      fast.remember(req.url, tile.key, tile.contentType, shared);
+      fast.remember(req.url, tile.key, tile.contentType, shared, isPublic ? undefined : guard);
     }
     await sendTile(req, res, tile, tileHeaders);
   };
@@ -310,8 +313,15 @@ export function createHttpServer(
     };
   }
 
-  const fast = cache ? new FastTiles(cache) : undefined;
   const policy = access;
+  // The fast path's check of a restricted tile: the credential from the headers or the URL's /k/ prefix, remembered once valid.
+  const mayServe: GuardCheck = (req, url, guard) => {
+    const credential = headerCredential(req) ?? splitKeyPrefix(url).key;
+    if (credential === undefined) return false;
+    const caller = policy.callerOf(credential, Math.floor(Date.now() / 1000));
+    return caller !== undefined && (guard.kind === 'tileset' ? policy.mayTileset(caller, guard.id) : policy.mayStyle(caller, guard.id));
+  };
+  const fast = cache ? new FastTiles(cache, mayServe) : undefined;
   let inFlight = 0;
   const deadlines = new Deadlines(Math.min(250, Math.max(10, options.requestTimeoutMs / 8)));
   let draining = false;

@@ -120,13 +120,23 @@ describe('restricted tilesets and styles', () => {
     expect(open.headers.get('cache-control')).toMatch(/^public/);
   });
 
-  it('never answer a restricted tile from the fast path to a caller without a key', async () => {
+  it('answer hot restricted tiles from the fast path only to callers granted them', async () => {
+    const fastHits = async () => Number(/sodertorn_fast_path_tiles_total (\d+)/.exec(await (await get('/metrics')).text())![1]);
     const path = `/tiles/fastighetsregister/${tileAt(16)}.mvt`;
-    for (let i = 0; i < 3; i++) expect((await withKey(path, PROPERTY_KEY)).status).not.toBe(401);
-    expect((await get(path)).status).toBe(401);
+    const before = await fastHits();
+    for (let i = 0; i < 3; i++) expect((await withKey(path, PROPERTY_KEY)).status).toBe(200);
     const viaUrl = `/k/${PROPERTY_KEY}${path}`;
-    for (let i = 0; i < 3; i++) expect((await get(viaUrl)).status).not.toBe(401);
+    for (let i = 0; i < 3; i++) expect((await get(viaUrl)).status).toBe(200);
+    expect(await fastHits()).toBeGreaterThanOrEqual(before + 3);
     expect((await get(path)).status).toBe(401);
+    expect((await withKey(path, GREY_KEY)).status).toBe(403);
+    expect((await withKey(path, 'not-a-key-at-all')).status).toBe(401);
+    expect((await get(`/k/${GREY_KEY}${path}`)).status).toBe(403);
+    // A token is honoured there until it expires, not a second longer.
+    const token = signToken(TOKEN_SECRET, { sub: 'brief', grants: ['fastighetsregister'], exp: Math.floor(Date.now() / 1000) + 2 });
+    for (let i = 0; i < 2; i++) expect((await get(path, { Authorization: `Bearer ${token}` })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await get(path, { Authorization: `Bearer ${token}` })).status).toBe(401);
   });
 
   it('leave public tilesets and styles open to all', async () => {
