@@ -4,7 +4,9 @@
 /* global maplibregl */
 (async () => {
   const status = document.getElementById('status');
-  const [styles, config] = await Promise.all([fetchJson('/styles'), fetchJson('/viewer/config.json')]);
+  // Opened as /k/{key}/, the viewer asks for everything with the key: restricted styles and tilesets show.
+  const base = location.origin + (/^\/k\/[^/]+/.exec(location.pathname)?.[0] ?? '');
+  const [styles, config] = await Promise.all([fetchJson(`${base}/styles`), fetchJson(`${base}/viewer/config.json`)]);
   const params = new URLSearchParams(location.hash.slice(1));
   let styleId = styles.some((s) => s.id === params.get('style')) ? params.get('style') : config.defaultStyle;
 
@@ -22,7 +24,7 @@
     sources: {
       raster: {
         type: 'raster',
-        tiles: [`${location.origin}/tiles/${encodeURIComponent(id)}/{z}/{x}/{y}${devicePixelRatio > 1 ? '@2x' : ''}.png`],
+        tiles: [`${base}/tiles/${encodeURIComponent(id)}/{z}/{x}/{y}${devicePixelRatio > 1 ? '@2x' : ''}.png`],
         tileSize: 256,
         maxzoom: config.maxzoom,
         attribution: config.attribution,
@@ -102,7 +104,7 @@
   window.viewer = { vectorMap, get rasterMap() { return rasterMap; }, setMode };
 
   function styleUrl(id) {
-    return `${location.origin}/styles/${encodeURIComponent(id)}/style.json`;
+    return `${base}/styles/${encodeURIComponent(id)}/style.json`;
   }
 })().catch((error) => {
   document.getElementById('status').textContent = `Kartan kunde inte laddas: ${error.message}`;

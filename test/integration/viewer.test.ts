@@ -3,6 +3,7 @@ import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../bench/lib/chromium.ts';
+import { sha256Hex } from '../../src/access/access-policy.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 
 /**
@@ -10,13 +11,15 @@ import { startEngine, type RunningEngine } from '../helpers/engine.ts';
  * MapLibre GL JS (no network beyond loopback), draws the demo data with labels, switches
  * styles, zooms to municipalities, shows tile boundaries and the engine's raster tiles.
  */
+const VIEWER_KEY = 'viewer-key-0123456789abcdefghij';
 let running: RunningEngine;
 let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  running = await startEngine();
+  // The print style is restricted here, opened by a key: the viewer must show it only with the key.
+  running = await startEngine({ overrides: { access: { restrictedStyles: ['utskrift'], keys: [{ name: 'viewer', sha256: sha256Hex(VIEWER_KEY), grants: ['utskrift'] }] } } });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 900, height: 600 } });
   page.on('console', (message) => {
@@ -175,5 +178,28 @@ describe('the map viewer in chromium', () => {
     const rasterCenter = await page.evaluate(() => (globalThis as unknown as { viewer: { rasterMap: { getCenter(): { lng: number } } } }).viewer.rasterMap.getCenter().lng);
     expect(rasterCenter).toBeCloseTo(HUDDINGE[0], 3);
     expect(problems).toEqual([]);
+  });
+
+  it('opened as /k/{key}/, offers the restricted style the key grants and loads it with the key', async () => {
+    const anonymousStyles = await page.$$eval('#style option', (options) => options.map((o) => (o as unknown as { value: string }).value));
+    expect(anonymousStyles).not.toContain('utskrift');
+    const keyed = await browser.newPage({ viewport: { width: 600, height: 400 } });
+    const requests: string[] = [];
+    keyed.on('request', (r) => requests.push(r.url()));
+    const failures: string[] = [];
+    keyed.on('response', (r) => r.status() >= 400 && failures.push(`${r.status()} ${r.url()}`));
+    try {
+      await keyed.goto(`${running.url}/k/${VIEWER_KEY}/#style=utskrift`);
+      await keyed.waitForFunction(() => (globalThis as unknown as { viewer?: { vectorMap: { loaded(): boolean } } }).viewer?.vectorMap.loaded() === true, undefined, { timeout: 30_000 });
+      expect(await keyed.$$eval('#style option', (options) => options.map((o) => (o as unknown as { value: string }).value))).toContain('utskrift');
+      expect(await keyed.$eval('#style', (select) => (select as unknown as { value: string }).value)).toBe('utskrift');
+      expect(failures).toEqual([]);
+      // Tiles, glyphs and sprites of the style came through the key's links.
+      const data = requests.filter((u) => /\/(tiles|fonts|styles)\//.test(u));
+      expect(data.some((u) => u.includes('/tiles/'))).toBe(true);
+      expect(data.filter((u) => !u.includes(`/k/${VIEWER_KEY}/`))).toEqual([]);
+    } finally {
+      await keyed.close();
+    }
   });
 });
