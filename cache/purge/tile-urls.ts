@@ -125,9 +125,10 @@ export function* tilePaths(r: LevelRange, model: UrlModel): Generator<string> {
 
 /**
  * A regular expression (PCRE and JavaScript alike) matching the path and query of
- * exactly the range's tile URLs under a base path ('' or '/api'), with any query string.
+ * exactly the range's tile URLs under a base path ('' or '/api'), with any query string,
+ * and as asked for with a key in the path (`/k/{key}/…`, see src/access/credentials.ts).
  */
 export function tilePathPattern(r: LevelRange, model: UrlModel, basePath: string): string {
   const shapes = shapesOf(r, model).map((shape) => shape.map((part) => partPattern(part, r)).join(''));
-  return `^${textPattern(basePath)}(?:${shapes.join('|')})(?:\\?.*)?$`;
+  return `^${textPattern(basePath)}(?:/k/[^/]+)?(?:${shapes.join('|')})(?:\\?.*)?$`;
 }

@@ -89,7 +89,9 @@ describe('tile URLs of a level range', () => {
     for (const p of inside) {
       expect(re.test(`/api${p}`), p).toBe(true);
       expect(re.test(`/api${p}?v=2`), p).toBe(true);
+      expect(re.test(`/api/k/some-key${p}`), `${p} asked for with a key in the path`).toBe(true);
       expect(re.test(p), `${p} without the base path`).toBe(false);
+      expect(re.test(`/api/x/some-key${p}`), `${p} under another prefix`).toBe(false);
     }
     const others = [
       ...outside,
