@@ -358,7 +358,8 @@ export function createHttpServer(
     });
     try {
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '86400' });
+        // '*' does not cover Authorization (Fetch standard): named, so web maps can send keys and tokens.
+        res.writeHead(204, { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': 'Authorization, X-Api-Key, *', 'Access-Control-Max-Age': '86400' });
         res.end();
         return;
       }

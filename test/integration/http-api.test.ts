@@ -73,6 +73,8 @@ describe('HTTP API', () => {
     const pre = await fetch(`${running.url}${busyPath}.mvt`, { method: 'OPTIONS', headers: { Origin: 'https://x', 'Access-Control-Request-Method': 'GET' } });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-methods')).toContain('GET');
+    // A web map sending a key or token from another origin: Authorization must be named, '*' does not cover it.
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/\bAuthorization\b.*\bX-Api-Key\b/);
   });
 
   it('answers HEAD with headers only', async () => {
