@@ -180,6 +180,24 @@ describe('the map viewer in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('lets a web map on another origin send its key in the Authorization header (CORS preflight)', async () => {
+    const other = await browser.newPage();
+    try {
+      const { port } = new URL(running.url);
+      await other.goto(`http://localhost:${port}/viewer/viewer.css`); // another origin than 127.0.0.1
+      const statuses = await other.evaluate(
+        async ({ url, key }) => {
+          const get = (headers: Record<string, string>) => fetch(`${url}/styles/utskrift/style.json`, { headers, cache: 'no-store' }).then((r) => r.status, (e: Error) => e.message);
+          return [await get({ Authorization: `Bearer ${key}` }), await get({ 'X-Api-Key': key }), await get({})];
+        },
+        { url: running.url, key: VIEWER_KEY },
+      );
+      expect(statuses).toEqual([200, 200, 401]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('opened as /k/{key}/, offers the restricted style the key grants and loads it with the key', async () => {
     const anonymousStyles = await page.$$eval('#style option', (options) => options.map((o) => (o as unknown as { value: string }).value));
     expect(anonymousStyles).not.toContain('utskrift');
