@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { EngineError } from '../errors.ts';
+import type { ClientLimitOptions } from './client-limits.ts';
 import { TOKEN_PREFIX, verifyToken } from './tokens.ts';
 
 export interface ApiKey {
@@ -15,11 +16,14 @@ export interface ApiKey {
   /** Hex SHA-256 of the key: the configuration holds no secret. */
   readonly sha256: string;
   readonly grants: readonly string[];
+  /** The key's own per-client limits, over the defaults. */
+  readonly limits?: Partial<ClientLimitOptions> | undefined;
 }
 
 export interface Principal {
   readonly name: string;
   readonly grants: ReadonlySet<string>;
+  readonly limits?: Partial<ClientLimitOptions> | undefined;
   /** When the credential stops standing for this caller (a token's expiry), seconds since the epoch. */
   readonly expiresS: number;
 }
@@ -62,7 +66,7 @@ export class AccessPolicy {
     }
     const key = this.keysByHash.get(sha256Hex(credential));
     if (!key) throw invalid('the API key is not known');
-    return { name: `key:${key.name}`, grants: new Set(key.grants), expiresS: Infinity };
+    return { name: `key:${key.name}`, grants: new Set(key.grants), expiresS: Infinity, limits: key.limits };
   }
 
   /** The caller a credential stands for, or undefined when it stands for nobody; remembered. */

@@ -2,7 +2,8 @@
  * Per-client limits in front of the routes: requests in flight at once, and a token
  * bucket of requests per second. Hot tiles answered from memory by the fast path are
  * not counted: they cost neither the database nor the renderer this protects.
- * A client is its key/token name when it sends one, else its address.
+ * A client is its key or token (by name) when it sends a valid one, else its address: staff
+ * behind one office NAT each get their own share by their keys.
  */
 import { LRUCache } from 'lru-cache';
 
@@ -40,9 +41,9 @@ export class ClientLimits {
     return this.options.maxConcurrent > 0 || this.options.requestsPerS > 0;
   }
 
-  /** Admits a request of a client, or says why not; call release() when its answer is done. */
-  admit(client: string): Admission {
-    const { maxConcurrent, requestsPerS, burst } = this.options;
+  /** Admits a request of a client, or says why not; call release() when its answer is done. `own`: this client's limits over the defaults. */
+  admit(client: string, own?: Partial<ClientLimitOptions>): Admission {
+    const { maxConcurrent, requestsPerS, burst } = own ? { ...this.options, ...own } : this.options;
     const now = this.now();
     let state = this.clients.get(client);
     if (!state) this.clients.set(client, (state = { inFlight: 0, tokens: burst, refilledAtMs: now }));

@@ -232,6 +232,15 @@ export const configSchema = z
                 sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the 64 hex digits of the key\'s SHA-256'),
                 /** Tileset and style ids the key opens; '*' opens all. */
                 grants: z.array(z.string().min(1)).min(1),
+                /** This key's own limits.perClient (a client with a key is counted by its key, not its address). */
+                limits: z
+                  .object({
+                    maxConcurrent: z.number().int().min(0).max(100_000).optional(),
+                    requestsPerS: z.number().min(0).max(1_000_000).optional(),
+                    burst: z.number().int().min(1).max(1_000_000).optional(),
+                  })
+                  .strict()
+                  .optional(),
               })
               .strict(),
           )

@@ -381,7 +381,9 @@ export function createHttpServer(
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
       routeName = match.route.name;
       if (limits.enabled && !UNLIMITED_ROUTES.has(routeName)) {
-        const admission = limits.admit(clientAddress(req, options.trustProxy));
+        const credential = headerCredential(req) ?? urlKey ?? (state.rawQuery.includes('key=') ? (new URLSearchParams(state.rawQuery).get('key') ?? undefined) : undefined);
+        const caller = credential === undefined ? undefined : policy.callerOf(credential, Math.floor(Date.now() / 1000));
+        const admission = caller ? limits.admit(caller.name, caller.limits) : limits.admit(`ip:${clientAddress(req, options.trustProxy)}`);
         if (!admission.ok) {
           metrics.countLimited(admission.reason);
           throw new EngineError('TOO_MANY_REQUESTS', admission.reason === 'rate' ? 'over the requests per second allowed to one client' : 'over the requests in flight allowed to one client', { retryAfterS: admission.retryAfterS });

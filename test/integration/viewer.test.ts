@@ -187,7 +187,7 @@ describe('the map viewer in chromium', () => {
       await other.goto(`http://localhost:${port}/viewer/viewer.css`); // another origin than 127.0.0.1
       const statuses = await other.evaluate(
         async ({ url, key }) => {
-          const get = (headers: Record<string, string>) => fetch(`${url}/styles/utskrift/style.json`, { headers, cache: 'no-store' }).then((r) => r.status, (e: Error) => e.message);
+          const get = (headers: Record<string, string>) => fetch(`${url}/styles/utskrift/style.json`, { headers, ...({ cache: 'no-store' } as object) }).then((r) => r.status, (e: Error) => e.message);
           return [await get({ Authorization: `Bearer ${key}` }), await get({ 'X-Api-Key': key }), await get({})];
         },
         { url: running.url, key: VIEWER_KEY },
