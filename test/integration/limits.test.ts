@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/access/access-policy.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 
@@ -28,6 +29,25 @@ describe('per-client limits', () => {
     expect(metrics).toMatch(/sodertorn_http_limited_total\{reason="concurrency"\} [1-9]/);
     // Slots are given back: once the burst is over, a request goes through.
     expect((await fetch(`${running.url}${paths[0]}`)).status).toBe(200);
+  });
+
+  it('count a client with a key by its key, under the limits of that key, not by its address', async () => {
+    const key = 'limits-key-0123456789abcdefghijk';
+    running = await startEngine({
+      database: null,
+      overrides: {
+        limits: { perClient: { maxConcurrent: 1, requestsPerS: 0, burst: 1 } },
+        access: { keys: [{ name: 'office', sha256: sha256Hex(key), grants: ['sodertorn'], limits: { maxConcurrent: 16 } }] },
+      },
+    });
+    const burst = (z: number, headers: Record<string, string>) =>
+      Promise.all(Array.from({ length: 6 }, (_, i) => fetch(`${running!.url}/tiles/grundkarta/${z}/${(1120 + i * 4) * 2 ** (z - 11)}/${600 * 2 ** (z - 11)}.png`, { headers }).then((r) => r.status)));
+    const anonymous = await burst(11, {});
+    expect(anonymous.filter((s) => s === 429).length).toBeGreaterThan(0);
+    // The same address with a key: its own share, under its own limit.
+    expect(await burst(12, { 'X-Api-Key': key })).toEqual([200, 200, 200, 200, 200, 200]);
+    // A made-up key counts as the address.
+    expect((await burst(13, { 'X-Api-Key': 'made-up' })).filter((s) => s === 429).length).toBeGreaterThan(0);
   });
 
   it('refuse requests over the rate with 429 and say when to come back', async () => {
