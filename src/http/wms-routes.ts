@@ -9,6 +9,8 @@ import { EngineError } from '../errors.ts';
 import { wgs84ToGridBbox } from '../grids/grid-projection.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
 import { legendEntries, legendPng } from '../ows/wms-legend.ts';
+import { geoTiff } from '../print/geotiff.ts';
+import { worldTerms } from '../print/print-request.ts';
 import { parseWmsKvp, wmsCapabilitiesXml, WmsException, wmsExceptionXml, type WmsLayer } from '../ows/wms.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
@@ -67,11 +69,15 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
         widthPx: request.width,
         heightPx: request.height,
         pixelRatio: request.pixelRatio,
-        format: request.format,
+        format: request.format === 'tiff' ? 'raw' : request.format,
         signal: exchange.signal,
       });
-      res.writeHead(200, { ...headers, 'Content-Type': map.contentType, 'Content-Length': map.body.length, 'Cache-Control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : map.body);
+      const body =
+        request.format === 'tiff'
+          ? geoTiff(map.body, request.width, request.height, { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms({ bbox: request.bbox, widthPx: request.width, heightPx: request.height }) })
+          : map.body;
+      res.writeHead(200, { ...headers, 'Content-Type': request.format === 'tiff' ? 'image/tiff' : map.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
     } catch (thrown) {
       const error = thrown instanceof WmsException ? thrown : thrown instanceof EngineError ? (thrown.code === 'REQUEST_ABORTED' ? undefined : wmsExceptionOf(thrown)) : undefined;
       if (!error) throw thrown;

@@ -39,11 +39,18 @@ export type WmsRequest =
       readonly bbox: Bbox;
       readonly width: number;
       readonly height: number;
-      readonly format: RasterFormat;
+      readonly format: WmsMapFormat;
       readonly pixelRatio: number;
     };
 
-const FORMATS: Record<string, RasterFormat> = Object.fromEntries(Object.entries(RASTER_FORMATS).map(([ext, mime]) => [mime, ext as RasterFormat]));
+/** What GetMap draws: a raster tile format, or a GeoTIFF (the map with its georeference inside). */
+export type WmsMapFormat = RasterFormat | 'tiff';
+
+const FORMATS: Record<string, WmsMapFormat> = {
+  ...Object.fromEntries(Object.entries(RASTER_FORMATS).map(([ext, mime]) => [mime, ext as RasterFormat])),
+  'image/tiff': 'tiff',
+  'image/geotiff': 'tiff',
+};
 
 /** A CRS a client may name: a grid and the axis order of its BBOX. */
 export interface WmsCrs {

@@ -4,6 +4,7 @@
  * 1:10 000 a 300-dpi page shows the map the screen shows at 1:10 000, with lines and
  * labels sized for paper (the pixel ratio is DPI / 96). Pure.
  */
+import type { WorldTerms } from './geotiff.ts';
 import { EngineError } from '../errors.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
 import type { RasterFormat } from '../render/render-task.ts';
@@ -16,7 +17,7 @@ export type Paper = keyof typeof PAPER_MM;
 export const CSS_DPI = 96;
 const MM_PER_INCH = 25.4;
 
-export type PrintFormat = RasterFormat | 'pdf' | 'wld';
+export type PrintFormat = RasterFormat | 'pdf' | 'tiff' | 'wld';
 
 export interface PrintRequest {
   readonly styleId: string;
@@ -66,7 +67,7 @@ export function parsePrintRequest(query: URLSearchParams, grids: readonly TileGr
   const grid = grids.find((g) => `EPSG:${g.srid}` === crs || String(g.srid) === crs);
   if (!grid) throw bad(`crs ${crs.slice(0, 32)} is not served; use ${grids.map((g) => `EPSG:${g.srid}`).join(', ')}`);
   const format = (query.get('format') ?? 'png') as PrintFormat;
-  if (!['png', 'jpg', 'webp', 'pdf', 'wld'].includes(format)) throw bad(`format ${format.slice(0, 16)} is not served; use png, jpg, webp, pdf or wld`);
+  if (!['png', 'jpg', 'webp', 'pdf', 'tiff', 'wld'].includes(format)) throw bad(`format ${format.slice(0, 16)} is not served; use png, jpg, webp, pdf, tiff (GeoTIFF) or wld`);
   const dpi = positive(query.get('dpi'), 'dpi', 24, 1200) ?? CSS_DPI;
 
   const paperName = query.get('paper');
@@ -127,6 +128,11 @@ export function parsePrintRequest(query: URLSearchParams, grids: readonly TileGr
  * centre of the top-left pixel), rotation terms included for a page with a bearing.
  */
 export function worldFile(request: Pick<PrintRequest, 'bbox' | 'widthPx' | 'heightPx'> & { bearing?: number }): string {
+  return worldTerms(request).map((v) => (Math.abs(v) < 1e-12 ? '0' : v.toFixed(10).replace(/\.?0+$/, ''))).join('\n') + '\n';
+}
+
+/** The world file's six terms as numbers (exact zeros where the page is north up). */
+export function worldTerms(request: Pick<PrintRequest, 'bbox' | 'widthPx' | 'heightPx'> & { bearing?: number }): WorldTerms {
   const [x0, y0, x1, y1] = request.bbox;
   const cell = (x1 - x0) / request.widthPx;
   const a = ((request.bearing ?? 0) * Math.PI) / 180;
@@ -135,6 +141,6 @@ export function worldFile(request: Pick<PrintRequest, 'bbox' | 'widthPx' | 'heig
   const row: [number, number] = [-cell * Math.sin(a), -cell * Math.cos(a)];
   const [cx, cy] = [(x0 + x1) / 2, (y0 + y1) / 2];
   const [ox, oy] = [0.5 - request.widthPx / 2, 0.5 - request.heightPx / 2];
-  const lines = [col[0], col[1], row[0], row[1], cx + ox * col[0] + oy * row[0], cy + ox * col[1] + oy * row[1]];
-  return lines.map((v) => (Math.abs(v) < 1e-12 ? '0' : v.toFixed(10).replace(/\.?0+$/, ''))).join('\n') + '\n';
+  const terms = [col[0], col[1], row[0], row[1], cx + ox * col[0] + oy * row[0], cy + ox * col[1] + oy * row[1]] as const;
+  return terms.map((v) => (Math.abs(v) < 1e-12 ? 0 : v)) as unknown as WorldTerms;
 }

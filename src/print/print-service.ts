@@ -11,7 +11,8 @@ import { EngineError } from '../errors.ts';
 import type { Bbox } from '../grids/tile-grid.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import { printPieces } from './print-pieces.ts';
-import { CSS_DPI, type PrintRequest } from './print-request.ts';
+import { geoTiff } from './geotiff.ts';
+import { CSS_DPI, worldTerms, type PrintRequest } from './print-request.ts';
 import { PngStream } from './png-stream.ts';
 
 export interface PrintOptions {
@@ -71,6 +72,13 @@ export class PrintService {
         const left = Math.floor((turned.info.width - request.widthPx) / 2);
         const top = Math.floor((turned.info.height - request.heightPx) / 2);
         image = sharp(turned.data, { raw: { width: turned.info.width, height: turned.info.height, channels: 4 } }).extract({ left, top, width: request.widthPx, height: request.heightPx });
+      }
+      if (request.format === 'tiff') {
+        const rgba = await image.raw().toBuffer();
+        const tiff = geoTiff(rgba, request.widthPx, request.heightPx, { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms(request) });
+        start('image/tiff');
+        out.end(tiff);
+        return;
       }
       const encoded =
         request.format === 'jpg'

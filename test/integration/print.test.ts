@@ -1,9 +1,15 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { engineAndDatabase, startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { waterPoint, WATER } from '../helpers/map-pixels.ts';
 
+const run = promisify(execFile);
 const suite = engineAndDatabase();
 let lake: [number, number];
 beforeAll(async () => {
@@ -34,6 +40,27 @@ describe('prints', () => {
     expect(wld[3]).toBeCloseTo(-0.84667, 4);
     expect(wld[4]! + (page.width / 2) * wld[0]!).toBeCloseTo(lake[0], 0);
     expect(wld[5]! + (page.height / 2) * wld[3]!).toBeCloseTo(lake[1], 0);
+  }, 60_000);
+
+  it('makes a GeoTIFF that GDAL places where the world file does, north up or turned, with the same pixels as the PNG', async () => {
+    for (const bearing of ['0', '90']) {
+      const params = { center: lake.join(','), scale: '10000', width: '400', height: '300', bearing };
+      const res = await print(suite.engine, { ...params, format: 'tiff' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/tiff');
+      const file = join(mkdtempSync(join(tmpdir(), 'print-tiff-')), 'page.tif');
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      const info = JSON.parse((await run('gdalinfo', ['-json', file])).stdout) as { size: number[]; geoTransform: number[]; coordinateSystem: { wkt: string } };
+      expect(info.size).toEqual([400, 300]);
+      expect(info.coordinateSystem.wkt).toContain('ID["EPSG",3006]');
+      const [a, d, b, e, c, f] = (await (await print(suite.engine, { ...params, format: 'wld' })).text()).trim().split('\n').map(Number);
+      // GDAL's transform starts at the top-left corner; the world file at that pixel's centre.
+      const expected = [c! - a! / 2 - b! / 2, a!, b!, f! - d! / 2 - e! / 2, d!, e!];
+      info.geoTransform.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+      const tiff = await sharp(file).raw().toBuffer();
+      const png = await rgba(await print(suite.engine, params));
+      expect(pixelmatch(tiff, png.data, undefined, 400, 300, { threshold: 0.05 })).toBe(0);
+    }
   }, 60_000);
 
   it('makes a one-page PDF of the paper size holding the page', async () => {

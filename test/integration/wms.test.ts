@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +70,23 @@ describe('WMS 1.3.0', () => {
     expect(stdout).toMatch(/SUBDATASET_\d+_NAME=WMS:.*LAYERS=grundkarta/);
   });
 
+  it('answers FORMAT=image/tiff with a GeoTIFF that GDAL places in the CRS asked for', async () => {
+    // BBOX northing (latitude) first, as WMS 1.3.0 has these CRSs.
+    for (const [crs, bbox, height, srid, transform] of [
+      ['EPSG:3006', '6569000,670000,6571000,672000', '200', 3006, [670000, 10, 0, 6571000, 0, -10]],
+      ['EPSG:4326', '59.2,17.9,59.3,18.1', '100', 4326, [17.9, 0.001, 0, 59.3, 0, -0.001]],
+    ] as const) {
+      const res = await getMap({ CRS: crs, BBOX: bbox, WIDTH: '200', HEIGHT: height, FORMAT: 'image/tiff' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/tiff');
+      const file = join(mkdtempSync(join(tmpdir(), 'wms-tiff-')), 'map.tif');
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      const info = JSON.parse((await run('gdalinfo', ['-json', file])).stdout) as { geoTransform: number[]; coordinateSystem: { wkt: string } };
+      expect(info.coordinateSystem.wkt).toContain(`ID["EPSG",${srid}]`);
+      info.geoTransform.forEach((v, i) => expect(v).toBeCloseTo(transform[i]!, 6));
+    }
+  });
+
   it('draws labels and lines larger at a higher DPI, over the same extent', async () => {
     const [x, y] = await lakePoint(3006);
     const bbox = [y - 1000, x - 1000, y + 1000, x + 1000].join(',');
@@ -87,7 +104,7 @@ describe('WMS 1.3.0', () => {
     ['a missing BBOX', { CRS: 'EPSG:3006', WIDTH: '10', HEIGHT: '10' }, 400, 'MissingParameterValue'],
     ['an unknown CRS', { CRS: 'EPSG:4258', BBOX: '1,2,3,4', WIDTH: '10', HEIGHT: '10' }, 400, 'InvalidCRS'],
     ['an unknown layer', { LAYERS: 'ortofoto', CRS: 'EPSG:3006', BBOX: '1,2,3,4', WIDTH: '10', HEIGHT: '10' }, 404, 'LayerNotDefined'],
-    ['an unknown format', { CRS: 'EPSG:3006', BBOX: '6560000,670000,6561000,671000', WIDTH: '10', HEIGHT: '10', FORMAT: 'image/tiff' }, 400, 'InvalidFormat'],
+    ['an unknown format', { CRS: 'EPSG:3006', BBOX: '6560000,670000,6561000,671000', WIDTH: '10', HEIGHT: '10', FORMAT: 'image/gif' }, 400, 'InvalidFormat'],
     ['an inverted BBOX', { CRS: 'EPSG:3006', BBOX: '6561000,670000,6560000,671000', WIDTH: '10', HEIGHT: '10' }, 400, 'InvalidParameterValue'],
     ['a map too wide', { CRS: 'EPSG:3006', BBOX: '6560000,670000,6561000,671000', WIDTH: '20000', HEIGHT: '10' }, 413, 'InvalidParameterValue'],
     ['a DPI out of range', { CRS: 'EPSG:3006', BBOX: '6560000,670000,6561000,671000', WIDTH: '10', HEIGHT: '10', DPI: '5000' }, 400, 'InvalidParameterValue'],
