@@ -5,7 +5,6 @@
  * config (deploy/nginx.conf) in front of the engine against the engine alone.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -17,6 +16,7 @@ import { ensureChangeLog } from './lib/bench-db.ts';
 import { startEngineProcess } from './lib/engine-process.ts';
 import { round } from './lib/stats.ts';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.ts';
+import { freePort } from '../test/helpers/free-port.ts';
 
 const PUBLIC_TILE = '/tiles/sodertorn/16/36041/19305.mvt';
 const RESTRICTED_TILE = '/tiles/fastighetsregister/16/36041/19305.mvt';
@@ -27,17 +27,6 @@ export interface ProductionBenchResult {
   readonly publicTile: { requestsPerS: number; ratioToBare: number };
   readonly restrictedTileWithKey: { requestsPerS: number; ratioToBare: number; ratioToPublic: number };
   readonly throughNginx: { requestsPerS: number; ratioToDirect: number; p99Ms: number; directP99Ms: number };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function fetchOk(url: string, headers: Record<string, string> = {}): Promise<Buffer> {

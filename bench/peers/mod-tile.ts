@@ -9,7 +9,6 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { startBareServer } from '../cache.ts';
 import { startEngineProcess } from '../lib/engine-process.ts';
 import { round } from '../lib/stats.ts';
 import { ensureWrk, runWrk, type WrkResult } from '../lib/wrk.ts';
+import { freePort } from '../../test/helpers/free-port.ts';
 
 /** Huddinge centre at XYZ z16, the tile of the cached-tile benchmark in bench/cache.ts. */
 const TILE = { z: 16, x: 36041, y: 19305 } as const;
@@ -80,16 +80,6 @@ function ensureModTile(): void {
 function versions(): string {
   const out = execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version}\\n', 'apache2', 'libapache2-mod-tile', 'renderd', 'libmapnik3.1'], { encoding: 'utf8' });
   return out.trim().split('\n').join(', ');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
 
 const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

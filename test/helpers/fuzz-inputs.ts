@@ -8,6 +8,34 @@ import fc from 'fast-check';
 /** Parameters of a KVP request, in order; keys may repeat. */
 export type Pairs = readonly (readonly [string, string])[];
 
+/** A valid WMS GetMap of Huddinge in EPSG:3006 (northing first), of the given size. */
+export function wmsGetMap(width: number, height: number): [string, string][] {
+  return [
+    ['SERVICE', 'WMS'],
+    ['VERSION', '1.3.0'],
+    ['REQUEST', 'GetMap'],
+    ['LAYERS', 'grundkarta'],
+    ['STYLES', ''],
+    ['CRS', 'EPSG:3006'],
+    ['BBOX', '6565000,670000,6573000,678000'],
+    ['WIDTH', String(width)],
+    ['HEIGHT', String(height)],
+    ['FORMAT', 'image/png'],
+  ];
+}
+
+/** Valid WMS requests besides GetMap, as the fuzzers mutate them. */
+export const WMS_LEGEND: Pairs = [
+  ['SERVICE', 'WMS'],
+  ['REQUEST', 'GetLegendGraphic'],
+  ['LAYER', 'gra'],
+  ['FORMAT', 'image/png'],
+];
+export const WMS_CAPABILITIES: Pairs = [
+  ['SERVICE', 'WMS'],
+  ['REQUEST', 'GetCapabilities'],
+];
+
 /** Seed from FUZZ_SEED (to replay a failure fast-check reported), else fast-check's own. */
 export function fuzzParameters(numRuns: number): fc.Parameters<unknown> {
   const seed = process.env.FUZZ_SEED;

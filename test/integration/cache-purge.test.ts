@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,6 +10,7 @@ import { createPointTable } from '../helpers/point-table.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile } from '../helpers/mvt.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The purge hook: an UPDATE that commits reaches the HTTP cache in front of the engine (a
@@ -58,14 +58,6 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 async function purgeStats(engine: RunningEngine): Promise<{ sent: number; failed: number; lastError?: { message: string } }> {
   const health = (await (await fetch(`${engine.url}/health`)).json()) as { cache: { purge: never } };
   return health.cache.purge;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRIDS } from '../../src/grids/grids.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, PROTOTYPE_KEYS, queryArb, segmentArb, toWire, wireJunkArb } from '../helpers/fuzz-inputs.ts';
+import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, PROTOTYPE_KEYS, queryArb, segmentArb, toWire, wireJunkArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap } from '../helpers/fuzz-inputs.ts';
 
 /** Longest an answer may take: renders here are tiny, a queue answers 503 long before. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -238,30 +238,9 @@ describe('fuzzed HTTP requests', () => {
 
   it('WMS: /wms?…', async () => {
     // Small maps: a mutated size is a refusal, an accepted map a quick render.
-    const getMap: Pairs = [
-      ['SERVICE', 'WMS'],
-      ['VERSION', '1.3.0'],
-      ['REQUEST', 'GetMap'],
-      ['LAYERS', 'grundkarta'],
-      ['STYLES', ''],
-      ['CRS', 'EPSG:3006'],
-      ['BBOX', '6565000,670000,6573000,678000'],
-      ['WIDTH', '64'],
-      ['HEIGHT', '48'],
-      ['FORMAT', 'image/png'],
-    ];
+    const getMap: Pairs = wmsGetMap(64, 48);
     const getMap84: Pairs = getMap.map(([k, v]) => (k === 'CRS' ? [k, 'CRS:84'] : k === 'BBOX' ? [k, '17.9,59.1,18.1,59.3'] : k === 'FORMAT' ? [k, 'image/jpeg'] : [k, v]));
-    const legend: Pairs = [
-      ['SERVICE', 'WMS'],
-      ['REQUEST', 'GetLegendGraphic'],
-      ['LAYER', 'gra'],
-      ['FORMAT', 'image/png'],
-    ];
-    const capabilities: Pairs = [
-      ['SERVICE', 'WMS'],
-      ['REQUEST', 'GetCapabilities'],
-    ];
-    const query = fc.oneof({ arbitrary: nearValidArb([getMap, getMap84, legend, capabilities]), weight: 5 }, { arbitrary: junkPairsArb(getMap.map(([k]) => k)), weight: 1 });
+    const query = fc.oneof({ arbitrary: nearValidArb([getMap, getMap84, WMS_LEGEND, WMS_CAPABILITIES]), weight: 5 }, { arbitrary: junkPairsArb(getMap.map(([k]) => k)), weight: 1 });
     const paths = fc.oneof({ arbitrary: fc.tuple(fc.constantFrom('/wms', '/wms/'), queryArb(query)).map(([p, q]) => `${p}?${q}`), weight: 6 }, { arbitrary: wireJunkArb.map((j) => `/wms?${j}`), weight: 1 });
     await fuzz('wms', paths, 80);
     expectReached('wms');

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -13,6 +12,7 @@ import { decodeTile, getRaw } from '../helpers/mvt.ts';
 import { loopbackNginxConf } from '../helpers/nginx-conf.ts';
 import { startNginx, type RunningNginx } from '../helpers/nginx.ts';
 import { startEngineGroup, type EngineProcess } from '../helpers/process-group.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * Scaling out as compose.yaml does it, on loopback: three engine processes over one PostgreSQL
@@ -68,17 +68,6 @@ async function tilesAnswered(url: string): Promise<number> {
 async function tile(url: string): Promise<{ status: number; etag: string; body: Buffer }> {
   const res = await getRaw(url);
   return { status: res.status, etag: String(res.headers.etag), body: res.body };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls check (a throw counts as not yet) until it holds; gone() names a reason to stop waiting. */

@@ -17,7 +17,7 @@ import { parseWmtsKvp, WMTS_FORMATS } from '../../src/ows/wmts-request.ts';
 import { parseTileCoordinates } from '../../src/pipeline/tile-coordinates.ts';
 import { parsePrintRequest, type PrintRequest } from '../../src/print/print-request.ts';
 import { RASTER_FORMATS } from '../../src/render/render-task.ts';
-import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, valueArb } from '../helpers/fuzz-inputs.ts';
+import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, valueArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap } from '../helpers/fuzz-inputs.ts';
 
 /**
  * Longest one parse may take. The inputs are at most a few KB, and a parse is microseconds;
@@ -135,32 +135,10 @@ describe('parseWmtsKvp', () => {
 
 describe('parseWmsKvp', () => {
   const LAYERS = ['gra', 'grundkarta', 'utskrift'];
-  const getMap: Pairs = [
-    ['SERVICE', 'WMS'],
-    ['VERSION', '1.3.0'],
-    ['REQUEST', 'GetMap'],
-    ['LAYERS', 'grundkarta'],
-    ['STYLES', ''],
-    ['CRS', 'EPSG:3006'],
-    ['BBOX', '6565000,670000,6573000,678000'],
-    ['WIDTH', '800'],
-    ['HEIGHT', '600'],
-    ['FORMAT', 'image/png'],
-    ['DPI', '150'],
-  ];
+  const getMap: Pairs = [...wmsGetMap(800, 600), ['DPI', '150']];
   const getMap84: Pairs = getMap.map(([k, v]) => (k === 'CRS' ? [k, 'CRS:84'] : k === 'BBOX' ? [k, '17.5,59,18.5,59.5'] : k === 'DPI' ? ['FORMAT_OPTIONS', 'dpi:300'] : [k, v]));
-  const legend: Pairs = [
-    ['SERVICE', 'WMS'],
-    ['REQUEST', 'GetLegendGraphic'],
-    ['LAYER', 'gra'],
-    ['FORMAT', 'image/png'],
-  ];
-  const capabilities: Pairs = [
-    ['SERVICE', 'WMS'],
-    ['REQUEST', 'GetCapabilities'],
-  ];
   const inputs = fc.oneof(
-    { arbitrary: nearValidArb([getMap, getMap84, legend, capabilities]).map(queryOf), weight: 4 },
+    { arbitrary: nearValidArb([getMap, getMap84, WMS_LEGEND, WMS_CAPABILITIES]).map(queryOf), weight: 4 },
     { arbitrary: junkPairsArb(getMap.map(([k]) => k)).map(queryOf), weight: 1 },
     { arbitrary: rawQueryArb.map((q) => new URLSearchParams(q)), weight: 1 },
   );
