@@ -8,6 +8,22 @@ import fc from 'fast-check';
 /** Parameters of a KVP request, in order; keys may repeat. */
 export type Pairs = readonly (readonly [string, string])[];
 
+/** A valid WMTS GetTile of a vector tile of the sodertorn tileset. */
+export function wmtsGetTile(tileMatrixSet: string, z: number, row: number, col: number): [string, string][] {
+  return [
+    ['SERVICE', 'WMTS'],
+    ['REQUEST', 'GetTile'],
+    ['VERSION', '1.0.0'],
+    ['LAYER', 'sodertorn'],
+    ['STYLE', 'default'],
+    ['FORMAT', 'application/vnd.mapbox-vector-tile'],
+    ['TILEMATRIXSET', tileMatrixSet],
+    ['TILEMATRIX', String(z)],
+    ['TILEROW', String(row)],
+    ['TILECOL', String(col)],
+  ];
+}
+
 /** A valid WMS GetMap of Huddinge in EPSG:3006 (northing first), of the given size. */
 export function wmsGetMap(width: number, height: number): [string, string][] {
   return [

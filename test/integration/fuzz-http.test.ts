@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRIDS } from '../../src/grids/grids.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, PROTOTYPE_KEYS, queryArb, segmentArb, toWire, wireJunkArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap } from '../helpers/fuzz-inputs.ts';
+import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, PROTOTYPE_KEYS, queryArb, segmentArb, toWire, wireJunkArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
 
 /** Longest an answer may take: renders here are tiny, a queue answers 503 long before. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -209,18 +209,7 @@ describe('fuzzed HTTP requests', () => {
   }, 90_000);
 
   it('WMTS: KVP at /wmts? and RESTful at /wmts/1.0.0/…', async () => {
-    const getTile: Pairs = [
-      ['SERVICE', 'WMTS'],
-      ['REQUEST', 'GetTile'],
-      ['VERSION', '1.0.0'],
-      ['LAYER', 'sodertorn'],
-      ['STYLE', 'default'],
-      ['FORMAT', 'application/vnd.mapbox-vector-tile'],
-      ['TILEMATRIXSET', '3006'],
-      ['TILEMATRIX', '5'],
-      ['TILEROW', '10'],
-      ['TILECOL', '12'],
-    ];
+    const getTile: Pairs = wmtsGetTile('3006', 5, 10, 12);
     const capabilities: Pairs = [
       ['SERVICE', 'WMTS'],
       ['REQUEST', 'GetCapabilities'],

@@ -17,7 +17,7 @@ import { parseWmtsKvp, WMTS_FORMATS } from '../../src/ows/wmts-request.ts';
 import { parseTileCoordinates } from '../../src/pipeline/tile-coordinates.ts';
 import { parsePrintRequest, type PrintRequest } from '../../src/print/print-request.ts';
 import { RASTER_FORMATS } from '../../src/render/render-task.ts';
-import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, valueArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap } from '../helpers/fuzz-inputs.ts';
+import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, valueArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
 
 /**
  * Longest one parse may take. The inputs are at most a few KB, and a parse is microseconds;
@@ -76,18 +76,7 @@ const queryOf = (pairs: Pairs) => new URLSearchParams(pairs as [string, string][
 const rawQueryArb = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('&&&', '=', '==&=', '%', 'a=%E0%A4%A', '%00=%00', 'SERVICE'));
 
 describe('parseWmtsKvp', () => {
-  const getTile: Pairs = [
-    ['SERVICE', 'WMTS'],
-    ['REQUEST', 'GetTile'],
-    ['VERSION', '1.0.0'],
-    ['LAYER', 'sodertorn'],
-    ['STYLE', 'default'],
-    ['FORMAT', 'application/vnd.mapbox-vector-tile'],
-    ['TILEMATRIXSET', 'WebMercatorQuad'],
-    ['TILEMATRIX', '14'],
-    ['TILEROW', '4826'],
-    ['TILECOL', '9010'],
-  ];
+  const getTile: Pairs = wmtsGetTile('WebMercatorQuad', 14, 4826, 9010);
   const getCapabilities: Pairs = [
     ['SERVICE', 'WMTS'],
     ['REQUEST', 'GetCapabilities'],
