@@ -409,9 +409,9 @@ export function createHttpServer(
       }
       const error = toEngineError(thrown);
       if (error.code === 'REQUEST_ABORTED') return; // nobody is listening any more
-      if (error.status >= 500) {
-        logger.error({ err: error.cause ?? error, code: error.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, error.message);
-      }
+      // 503s are load and outages the engine rides out (logged once elsewhere); other 5xx are bugs, with their stack.
+      if (error.status === 503) logger.warn({ code: error.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, error.message);
+      else if (error.status >= 500) logger.error({ err: error.cause ?? error, code: error.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, error.message);
       if (res.headersSent) {
         res.destroy();
         return;

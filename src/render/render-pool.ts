@@ -31,6 +31,7 @@ function workerFile(): URL {
  */
 export class RenderPool {
   private readonly pool: Piscina;
+  private closing = false;
   private readonly options: RenderPoolOptions;
   private readonly glyphSource: GlyphRangeSource | undefined;
   private rendered = 0;
@@ -94,6 +95,8 @@ export class RenderPool {
     } catch (error) {
       if (timeout.aborted) throw new EngineError('RENDER_TIMEOUT', `the render ran over ${this.options.timeoutMs} ms`, { retryAfterS: 1, cause: error });
       if (signal?.aborted) throw new EngineError('REQUEST_ABORTED', 'the client went away', { cause: error });
+      // Renders cut by close() on shutdown are the drain's doing, not a failed render.
+      if (this.closing) throw new EngineError('SHUTTING_DOWN', 'the engine is stopping', { retryAfterS: 1, cause: error });
       if (/queue is at limit/i.test(String((error as Error)?.message))) {
         throw new EngineError('OVERLOADED', `more than ${this.options.maxQueue} renders are waiting`, { retryAfterS: 1, cause: error });
       }
@@ -123,6 +126,7 @@ export class RenderPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.pool.destroy();
   }
 }
