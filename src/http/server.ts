@@ -124,6 +124,8 @@ export function createHttpServer(
   logger: Logger,
   health: HealthCheck,
 ): HttpFront {
+  // The access policy; `exchange.access` is one request's view of it.
+  const policy = access;
   // Per tileset: its own max-age (and stale-while-revalidate) or the server's.
   const cacheControls = new Map<string, string>();
   // Restricted tiles are private: a shared cache must not hand them to someone without a key.
@@ -163,11 +165,12 @@ export function createHttpServer(
     let guard: TileGuard;
     if (isRasterFormat(format!)) {
       guard = { kind: 'style', id: raster.resolveStyle(tileset!).id };
-      isPublic = exchange.access.requireStyle(guard.id);
+      // Public data asks nothing of the request (no per-request access object on the hot path).
+      isPublic = policy.isPublicStyle(guard.id) || exchange.access.requireStyle(guard.id);
       tile = await raster.getTile(request);
     } else if (Object.hasOwn(VECTOR_FORMATS, format!) && scale === undefined) {
       guard = { kind: 'tileset', id: tileset! };
-      isPublic = exchange.access.requireTileset(tileset!);
+      isPublic = policy.isPublicTileset(guard.id) || exchange.access.requireTileset(guard.id);
       tile = await pipeline.getTile(request);
     } else {
       throw new EngineError('UNKNOWN_FORMAT', `format "${format!.slice(0, 16)}${scale ? ` @${scale.slice(0, 4)}x` : ''}" is not served; use one of ${tileFormats.join(', ')} (@2x for raster)`, {
@@ -176,7 +179,8 @@ export function createHttpServer(
     }
     const tileHeaders = { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) };
     // A restricted tile takes the fast path only with its guard: the caller is checked on every request.
-    if (fast && tile.key && req.url) {
+    // URLs with a query are never remembered: no copy of the headers for them.
+    if (fast && tile.key && req.url && !req.url.includes('?')) {
       const { 'X-Request-Id': _ownId, ...shared } = tileHeaders as Record<string, string>; // each slow-path answer has its own
       fast.remember(req.url, tile.key, tile.contentType, shared, isPublic ? undefined : guard);
     }
@@ -313,7 +317,6 @@ export function createHttpServer(
     };
   }
 
-  const policy = access;
   // The fast path's check of a restricted tile: the credential from the headers or the URL's /k/ prefix, remembered once valid.
   const mayServe: GuardCheck = (req, url, guard) => {
     const credential = headerCredential(req) ?? splitKeyPrefix(url).key;
