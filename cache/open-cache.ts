@@ -102,7 +102,7 @@ export async function openCache(options: {
 
   const purger = config.purge && Purger.fromConfig(config.purge, { publicUrl: options.publicUrl, defaultStyle: options.defaultStyle, logger });
   let listener: ChangeListener | undefined;
-  const cache = await TieredCache.open(tiers, bounds.latest, { logger, retainMs, trusted: () => listener?.connected ?? false });
+  const cache = await TieredCache.open(tiers, bounds.latest, { logger, retainMs, trusted: () => listener?.connected ?? false, rewarm: config.rewarm });
   listener = new ChangeListener({
     url: databaseUrl,
     channel: config.channel,

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { RecentChanges } from './recent-changes.ts';
 import type { CacheTier } from './tier.ts';
 import { MemoryTier } from './tiers/memory-tier.ts';
-import type { LevelRange, TileKey } from './tile-key.ts';
+import { inRange, type LevelRange, type TileKey } from './tile-key.ts';
 
 /** Counts for metrics and /health. */
 export interface CacheStats {
@@ -23,6 +23,8 @@ export interface CacheStats {
   bypassed: number;
   invalidations: number;
   removed: number;
+  /** Hot tiles produced again right after a change removed them. */
+  rewarmed: number;
   /** Commit-to-invalidation lag of the last change applied, ms. */
   lastLagMs: number | undefined;
 }
@@ -33,7 +35,12 @@ export interface TieredCacheOptions {
   readonly retainMs: number;
   /** False while the change feed cannot be trusted (listener disconnected or replaying): reads bypass the cache. */
   readonly trusted?: () => boolean;
+  /** Hot tiles a change removes are produced again at once (see onRewarm): which count as hot, and how many per change. */
+  readonly rewarm?: { readonly window: number; readonly maxTiles: number };
 }
+
+/** Produces tiles again, in the background; errors are its own to log. */
+export type Rewarmer = (keys: readonly TileKey[]) => void;
 
 export class TieredCache {
   readonly stats: CacheStats;
@@ -42,6 +49,8 @@ export class TieredCache {
   private readonly recent: RecentChanges;
   private readonly logger: Logger;
   private readonly trusted: () => boolean;
+  private readonly rewarm: { readonly window: number; readonly maxTiles: number } | undefined;
+  private rewarmer: Rewarmer | undefined;
   private applied: number;
 
   private constructor(tiers: readonly CacheTier[], applied: number, options: TieredCacheOptions) {
@@ -50,8 +59,9 @@ export class TieredCache {
     this.recent = new RecentChanges(options.retainMs);
     this.logger = options.logger;
     this.trusted = options.trusted ?? (() => true);
+    this.rewarm = options.rewarm && options.rewarm.maxTiles > 0 ? options.rewarm : undefined;
     this.applied = applied;
-    this.stats = { hits: Object.fromEntries(tiers.map((t) => [t.name, 0])), misses: 0, stored: 0, stale: 0, bypassed: 0, invalidations: 0, removed: 0, lastLagMs: undefined };
+    this.stats = { hits: Object.fromEntries(tiers.map((t) => [t.name, 0])), misses: 0, stored: 0, stale: 0, bypassed: 0, invalidations: 0, removed: 0, rewarmed: 0, lastLagMs: undefined };
   }
 
   /**
@@ -137,6 +147,7 @@ export class TieredCache {
   async apply(seq: number, ranges: readonly LevelRange[], committedAt?: Date): Promise<void> {
     if (seq <= this.applied && ranges.length === 0) return;
     this.recent.add(seq, ranges);
+    const hot = this.hotTilesIn(ranges);
     await Promise.all(
       this.tiers.map(async (tier) => {
         try {
@@ -156,6 +167,23 @@ export class TieredCache {
     this.applied = Math.max(this.applied, seq);
     this.stats.invalidations++;
     if (committedAt) this.stats.lastLagMs = Date.now() - committedAt.getTime();
+    // Produced after the change is applied, so what is stored is the new content.
+    if (hot.length > 0 && this.rewarmer) {
+      this.stats.rewarmed += hot.length;
+      this.rewarmer(hot);
+    }
+  }
+
+  /** Sets who produces the hot tiles a change removes (the pipelines, made after the cache). */
+  onRewarm(rewarmer: Rewarmer): void {
+    this.rewarmer = rewarmer;
+  }
+
+  /** The most recently used memory-tier tiles the ranges touch: the ones someone is looking at now. */
+  private hotTilesIn(ranges: readonly LevelRange[]): TileKey[] {
+    const memory = this.tiers.find((t): t is MemoryTier => t instanceof MemoryTier);
+    if (!this.rewarm || !this.rewarmer || !memory || ranges.length === 0) return [];
+    return memory.recentKeys(this.rewarm.window).filter((k) => ranges.some((r) => inRange(k, r))).slice(0, this.rewarm.maxTiles);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import { HttpMetrics } from './http/metrics.ts';
 import { createViewer } from './http/viewer-routes.ts';
 import { PrintService } from './print/print-service.ts';
 import { RasterPipeline } from './pipeline/raster-pipeline.ts';
+import { createRewarmer } from './pipeline/rewarm.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { RenderPool } from './render/render-pool.ts';
 import { renderWorkerData } from './render/render-task.ts';
@@ -116,6 +117,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache);
   pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
   const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache);
+  tileCache.cache?.onRewarm(createRewarmer(pipeline, raster, logger));
   const health = async () => ({
     ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
     renders: { completed: pool.renderCount, queued: pool.queueSize },

@@ -68,6 +68,16 @@ export class MemoryTier implements CacheTier {
     return removed;
   }
 
+  /** The keys of the `limit` most recently used entries, most recent first. */
+  recentKeys(limit: number): TileKey[] {
+    const keys: TileKey[] = [];
+    for (const held of this.lru.values()) {
+      if (keys.length >= limit) break;
+      keys.push(held.key);
+    }
+    return keys;
+  }
+
   async appliedSeq(): Promise<number | undefined> {
     return this.applied;
   }

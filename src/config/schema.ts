@@ -179,6 +179,18 @@ export const configSchema = z
         /** How long applied changes are remembered, so a production that raced one is not stored; above the longest production. */
         raceWindowS: z.number().int().min(1).max(3600).default(120),
         /**
+         * Hot tiles a change removes are produced again at once, in the background, so the
+         * people looking at them get a cached tile with the new content: of the `window` most
+         * recently used tiles in memory, at most `maxTiles` per change (0 turns it off).
+         */
+        rewarm: z
+          .object({
+            window: z.number().int().min(1).max(100_000).default(2000),
+            maxTiles: z.number().int().min(0).max(10_000).default(32),
+          })
+          .strict()
+          .prefault({}),
+        /**
          * Optional purge of an HTTP cache in front of the engine (Varnish, a CDN): the tiles
          * a change invalidates are purged there too, right after the engine's own tiers,
          * in commit order, without holding them up. Over PostGIS only; off when unset.

@@ -91,6 +91,7 @@ export class HttpMetrics {
     stat('sodertorn_cache_misses_total', 'Cache lookups that found nothing', (s) => s.misses);
     stat('sodertorn_cache_invalidations_total', 'Change-log batches applied to the cache', (s) => s.invalidations);
     stat('sodertorn_cache_tiles_removed_total', 'Cached tiles removed by invalidation', (s) => s.removed);
+    stat('sodertorn_cache_tiles_rewarmed_total', 'Hot tiles produced again right after a change removed them', (s) => s.rewarmed);
     new Gauge({
       name: 'sodertorn_cache_invalidation_lag_seconds',
       help: 'Commit-to-invalidation lag of the last change applied',

@@ -103,6 +103,35 @@ describe('the tile cache over PostGIS', () => {
     }
   });
 
+  it('produces the hot tiles a change removed again at once: the next viewer gets a cached tile with the new content', async () => {
+    const engine = await engineWith({});
+    const rasterPath = '/tiles/prick/16/36053/19310.png';
+    try {
+      expect(await names(engine, TILE_HERE)).toEqual(['här']);
+      expect((await fetch(`${engine.url}${rasterPath}`)).status).toBe(200);
+      const before = (await health(engine)).cache as unknown as { stored: number; rewarmed: number; hits: Record<string, number> };
+      await rename(1, 'varm');
+      // Both tiles were among the most recently used: both are produced again (the raster one as its whole metatile).
+      for (let i = 0; i < 100; i++) {
+        const now = (await health(engine)).cache as unknown as { stored: number; rewarmed: number };
+        if (now.rewarmed >= before.rewarmed + 2 && now.stored >= before.stored + 2) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const after = (await health(engine)).cache as unknown as { stored: number; rewarmed: number; hits: Record<string, number> };
+      // The two tiles and the other tiles of the raster one's metatile, all just stored, hence recently used.
+      expect(after.rewarmed).toBeGreaterThanOrEqual(before.rewarmed + 2);
+      expect(await names(engine, TILE_HERE)).toEqual(['varm']);
+      expect((await fetch(`${engine.url}${rasterPath}`)).status).toBe(200);
+      // Served from memory, not produced on demand.
+      const served = (await health(engine)).cache as unknown as { stored: number; hits: Record<string, number> };
+      expect(served.hits.memory).toBe(after.hits.memory! + 2);
+      expect(served.stored).toBe(after.stored);
+    } finally {
+      await engine.close();
+      await rename(1, 'här');
+    }
+  });
+
   it('stays fresh when the listening connection is killed while changes commit', async () => {
     const engine = await engineWith({});
     try {
@@ -163,7 +192,8 @@ describe('the tile cache over PostGIS', () => {
   });
 
   it('produces a cold tile once for 1,000 concurrent requests', async () => {
-    const engine = await engineWith({});
+    // One client asking 1,000 at once: lift the per-client limit, single flight is what is tested.
+    const engine = await startEngine({ overrides: { tilesets: [tileset], limits: { perClient: { maxConcurrent: 0, requestsPerS: 0, burst: 1 } }, render: { stylesDir, defaultStyle: undefined } } });
     try {
       const before = (await health(engine)).cache.stored;
       const statuses = await Promise.all(Array.from({ length: 1000 }, async () => (await fetch(`${engine.url}${TILE_FAR}`)).status));

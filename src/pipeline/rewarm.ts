@@ -1,0 +1,52 @@
+/**
+ * Produces again the hot tiles a change removed from the cache, one at a time in the
+ * background, through the same pipelines (and single flight) as requests: the next viewer
+ * of an edited area gets a cached tile with the new content. Bounded: a burst of edits
+ * queues at most MAX_QUEUED tiles, the rest are produced on demand as before.
+ */
+import type { Logger } from 'pino';
+import type { Rewarmer } from '../../cache/tiered-cache.ts';
+import { keyString, type TileKey } from '../../cache/tile-key.ts';
+import type { RasterPipeline } from './raster-pipeline.ts';
+import type { TilePipeline } from './tile-pipeline.ts';
+
+const MAX_QUEUED = 256;
+
+export function createRewarmer(pipeline: TilePipeline, raster: RasterPipeline, logger: Logger): Rewarmer {
+  const queue: TileKey[] = [];
+  const queued = new Set<string>();
+  let running = false;
+
+  const produce = (key: TileKey): Promise<unknown> => {
+    const address = { gridId: key.grid, z: String(key.z), x: String(key.x), y: String(key.y) };
+    if (key.kind === 'vector') return pipeline.getTile({ tilesetId: key.name, ...address, format: key.variant });
+    // Raster variants are `{scale}.{format}`: `1.png`, `2.webp`.
+    const [scale, format] = key.variant.split('.') as [string, string];
+    return raster.getTile({ name: key.name, ...address, format, ...(scale === '1' ? {} : { scale }) });
+  };
+
+  const drain = async (): Promise<void> => {
+    running = true;
+    while (queue.length > 0) {
+      const key = queue.shift()!;
+      queued.delete(keyString(key));
+      try {
+        await produce(key);
+      } catch (error) {
+        // Produced on demand instead; nobody waits for this one.
+        logger.debug({ err: (error as Error).message, tile: key }, 'could not produce an invalidated hot tile again');
+      }
+    }
+    running = false;
+  };
+
+  return (keys) => {
+    for (const key of keys) {
+      const id = keyString(key);
+      if (queue.length >= MAX_QUEUED || queued.has(id)) continue;
+      queued.add(id);
+      queue.push(key);
+    }
+    if (!running) void drain();
+  };
+}
