@@ -8,6 +8,7 @@ import type { EngineConfig } from '../config/schema.ts';
 import { EngineError } from '../errors.ts';
 import { wgs84ToGridBbox } from '../grids/grid-projection.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
+import { featureInfoBody } from '../ows/wms-feature-info.ts';
 import { legendEntries, legendPng } from '../ows/wms-legend.ts';
 import { geoTiff } from '../print/geotiff.ts';
 import { worldTerms } from '../print/print-request.ts';
@@ -58,6 +59,24 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
       const request = parseWmsKvp(exchange.query, grids, layerIds);
       if (request.request === 'GetCapabilities') return await capabilities(exchange);
       exchange.access.requireStyle(request.layer);
+      if (request.request === 'GetFeatureInfo') {
+        const features = await raster.featuresAt({
+          styleId: request.layer,
+          gridId: request.grid.id,
+          bbox: request.bbox,
+          widthPx: request.width,
+          heightPx: request.height,
+          pixelRatio: request.pixelRatio,
+          i: request.i,
+          j: request.j,
+          count: request.featureCount,
+          signal: exchange.signal,
+        });
+        const body = Buffer.from(featureInfoBody(features, request.infoFormat, request.layer));
+        res.writeHead(200, { ...headers, 'Content-Type': `${request.infoFormat}; charset=utf-8`, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
       if (request.request === 'GetLegendGraphic') {
         const style = styles.find((s) => s.id === request.layer)!;
         return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': 'public, max-age=300' });

@@ -13,7 +13,7 @@ export const WMS_MAX_SIZE = 4096;
 /** DPI a WMS map is drawn at unless the client says otherwise (CSS pixels, as the styles are written). */
 const DEFAULT_DPI = 96;
 
-export type WmsExceptionCode = 'InvalidFormat' | 'InvalidCRS' | 'LayerNotDefined' | 'StyleNotDefined' | 'MissingParameterValue' | 'InvalidParameterValue' | 'OperationNotSupported' | 'NoApplicableCode';
+export type WmsExceptionCode = 'InvalidFormat' | 'InvalidCRS' | 'LayerNotDefined' | 'LayerNotQueryable' | 'InvalidPoint' | 'StyleNotDefined' | 'MissingParameterValue' | 'InvalidParameterValue' | 'OperationNotSupported' | 'NoApplicableCode';
 
 export class WmsException extends Error {
   readonly code: WmsExceptionCode;
@@ -28,10 +28,26 @@ export class WmsException extends Error {
   }
 }
 
-export type WmsRequest =
-  | { readonly request: 'GetCapabilities' }
-  | { readonly request: 'GetLegendGraphic'; readonly layer: string }
-  | {
+/** GetFeatureInfo answers: GeoJSON, plain text, an HTML table. */
+export const INFO_FORMATS = ['application/json', 'text/plain', 'text/html'] as const;
+export type InfoFormat = (typeof INFO_FORMATS)[number];
+
+/** The features under a pixel of a map: the map's own parameters plus where and how to answer. */
+export type WmsFeatureInfo = Omit<WmsGetMap, 'request' | 'format'> & {
+  readonly request: 'GetFeatureInfo';
+  /** Column and row of the pixel, from the top left. */
+  readonly i: number;
+  readonly j: number;
+  readonly infoFormat: InfoFormat;
+  readonly featureCount: number;
+};
+
+/** Most features one GetFeatureInfo lists. */
+export const WMS_MAX_FEATURE_COUNT = 50;
+
+export type WmsRequest = { readonly request: 'GetCapabilities' } | { readonly request: 'GetLegendGraphic'; readonly layer: string } | WmsGetMap | WmsFeatureInfo;
+
+export type WmsGetMap = {
       readonly request: 'GetMap';
       readonly layer: string;
       readonly grid: TileGrid;
@@ -111,7 +127,35 @@ export function parseWmsKvp(query: URLSearchParams, grids: readonly TileGrid[], 
     if (format !== 'image/png') throw new WmsException('InvalidFormat', `legends are image/png, not ${format.slice(0, 32)}`);
     return { request: 'GetLegendGraphic', layer };
   }
-  if (request !== 'GetMap') throw new WmsException('OperationNotSupported', `REQUEST ${request.slice(0, 32)} is not supported; use GetCapabilities, GetMap or GetLegendGraphic`, 501);
+  if (request === 'GetFeatureInfo') return parseFeatureInfo(query, grids, layers);
+  if (request !== 'GetMap') throw new WmsException('OperationNotSupported', `REQUEST ${request.slice(0, 32)} is not supported; use GetCapabilities, GetMap, GetFeatureInfo or GetLegendGraphic`, 501);
+  return parseGetMap(query, grids, layers, true);
+}
+
+/** GetFeatureInfo: the map request part (FORMAT optional), QUERY_LAYERS, I, J, INFO_FORMAT, FEATURE_COUNT. */
+function parseFeatureInfo(query: URLSearchParams, grids: readonly TileGrid[], layers: readonly string[]): WmsFeatureInfo {
+  const { request: _map, format: _format, ...map } = parseGetMap(query, grids, layers, false);
+  const queryLayers = required(query, 'QUERY_LAYERS').split(',');
+  if (queryLayers.length !== 1 || queryLayers[0] !== map.layer) throw new WmsException('LayerNotQueryable', `QUERY_LAYERS must be the layer of LAYERS (${map.layer.slice(0, 64)})`);
+  const pixel = (name: string, max: number): number => {
+    const raw = required(query, name);
+    if (!/^\d{1,6}$/.test(raw) || Number(raw) >= max) throw new WmsException('InvalidPoint', `${name} must be a pixel of the map: an integer from 0 to ${max - 1}, got "${raw.slice(0, 16)}"`);
+    return Number(raw);
+  };
+  const i = pixel('I', map.width);
+  const j = pixel('J', map.height);
+  const infoFormatName = required(query, 'INFO_FORMAT');
+  const infoFormat = INFO_FORMATS.find((f) => f === infoFormatName.split(';')[0]!.trim().toLowerCase());
+  if (!infoFormat) throw new WmsException('InvalidFormat', `INFO_FORMAT ${infoFormatName.slice(0, 32)} is not served; use ${INFO_FORMATS.join(', ')}`);
+  const countRaw = param(query, 'FEATURE_COUNT') ?? '1';
+  if (!/^\d{1,3}$/.test(countRaw) || Number(countRaw) < 1 || Number(countRaw) > WMS_MAX_FEATURE_COUNT) {
+    throw new WmsException('InvalidParameterValue', `FEATURE_COUNT must be an integer from 1 to ${WMS_MAX_FEATURE_COUNT}, got "${countRaw.slice(0, 16)}"`);
+  }
+  return { request: 'GetFeatureInfo', ...map, i, j, infoFormat, featureCount: Number(countRaw) };
+}
+
+/** The map part of GetMap and GetFeatureInfo; FORMAT is required by GetMap only. */
+function parseGetMap(query: URLSearchParams, grids: readonly TileGrid[], layers: readonly string[], formatRequired: boolean): WmsGetMap {
   const version = param(query, 'VERSION');
   if (version !== undefined && version !== '1.3.0') throw new WmsException('InvalidParameterValue', `VERSION ${version.slice(0, 16)} is not served; use 1.3.0`);
 
@@ -139,7 +183,7 @@ export function parseWmsKvp(query: URLSearchParams, grids: readonly TileGrid[], 
 
   const width = size(query, 'WIDTH');
   const height = size(query, 'HEIGHT');
-  const formatName = required(query, 'FORMAT');
+  const formatName = formatRequired ? required(query, 'FORMAT') : (param(query, 'FORMAT') || 'image/png');
   const mediaType = formatName.split(';')[0]!.trim();
   // Own keys only: FORMAT=constructor must not find Object.prototype.constructor.
   const format = Object.hasOwn(FORMATS, mediaType) ? FORMATS[mediaType] : undefined;
@@ -201,6 +245,7 @@ export function wmsCapabilitiesXml(service: EngineConfig['service'], layers: rea
         {},
         element('GetCapabilities', {}, textElement('Format', 'text/xml'), http),
         element('GetMap', {}, ...Object.keys(FORMATS).map((f) => textElement('Format', f)), http),
+        element('GetFeatureInfo', {}, ...INFO_FORMATS.map((f) => textElement('Format', f)), http),
       ),
       element('Exception', {}, textElement('Format', 'XML')),
       element(
@@ -212,7 +257,7 @@ export function wmsCapabilitiesXml(service: EngineConfig['service'], layers: rea
         ...layers.map((l) =>
           element(
             'Layer',
-            { queryable: '0', opaque: '1' },
+            { queryable: '1', opaque: '1' },
             textElement('Name', l.name),
             textElement('Title', l.title),
             l.abstract ? textElement('Abstract', l.abstract) : null,

@@ -1,3 +1,4 @@
+import { featuresAt, type FoundFeature } from './feature-info.ts';
 import { SingleFlight } from '../../cache/single-flight.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
@@ -28,6 +29,8 @@ export interface RasterRequest {
 
 /** Vector tiles one view may need: bounds the work of a single GetMap or print render. */
 const MAX_VIEW_TILES = 400;
+/** CSS pixels around a GetFeatureInfo point within which a feature counts as under it. */
+const FEATURE_INFO_TOLERANCE_PX = 4;
 /** CSS pixels of data fetched around a view, so lines and symbols crossing its edge are drawn. */
 const VIEW_MARGIN_PX = 64;
 
@@ -186,6 +189,25 @@ export class RasterPipeline {
       request.signal,
     );
     return { body: body!, contentType: request.format === 'raw' ? 'application/octet-stream' : RASTER_FORMATS[request.format], tilesetId: primary.config.id };
+  }
+
+  /**
+   * The features the style draws at a pixel of a map of any extent (WMS GetFeatureInfo):
+   * from the same data level renderView draws that map from, within a few pixels.
+   */
+  async featuresAt(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; i: number; j: number; count: number; signal?: AbortSignal }): Promise<FoundFeature[]> {
+    const style = this.resolveStyle(request.styleId);
+    const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.styleId);
+    const grid = this.tiles.resolveGrid(primary, request.gridId);
+    const levels = this.tiles.levelsOf(primary, grid) ?? [0, 0];
+    const { bbox } = request;
+    const cellSize = (bbox[2] - bbox[0]) / (request.widthPx / request.pixelRatio);
+    const point = [bbox[0] + ((request.i + 0.5) * (bbox[2] - bbox[0])) / request.widthPx, bbox[3] - ((request.j + 0.5) * (bbox[3] - bbox[1])) / request.heightPx] as const;
+    const tolerance = FEATURE_INFO_TOLERANCE_PX * cellSize;
+    const around: Bbox = [point[0] - tolerance, point[1] - tolerance, point[0] + tolerance, point[1] + tolerance];
+    const tiles = await this.sourceTilesUnder(style, grid, around, levelAtCellSize(grid, cellSize, levels), request.signal);
+    const zoom = zoomAtCellSize(grid, cellSize) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX);
+    return featuresAt(style.style.layers, tiles, point, tolerance, zoom, request.count);
   }
 
   /**

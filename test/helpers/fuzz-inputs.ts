@@ -40,6 +40,11 @@ export function wmsGetMap(width: number, height: number): [string, string][] {
   ];
 }
 
+/** A valid GetFeatureInfo at a pixel of that GetMap. */
+export function wmsFeatureInfo(getMap: Pairs): Pairs {
+  return [...getMap.map(([k, v]): [string, string] => (k === 'REQUEST' ? [k, 'GetFeatureInfo'] : [k, v])), ['QUERY_LAYERS', 'grundkarta'], ['I', '10'], ['J', '12'], ['INFO_FORMAT', 'application/json'], ['FEATURE_COUNT', '3']];
+}
+
 /** Valid WMS requests besides GetMap, as the fuzzers mutate them. */
 export const WMS_LEGEND: Pairs = [
   ['SERVICE', 'WMS'],

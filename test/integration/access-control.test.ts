@@ -88,6 +88,7 @@ const GREY_ROUTES = [
   `/wmts/1.0.0/sodertorn/gra/WebMercatorQuad/${tileAt(12).split('/')[0]}/${tileAt(12).split('/')[2]}/${tileAt(12).split('/')[1]}.png`,
   wmsMap('gra'),
   '/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=gra&FORMAT=image/png',
+  `${wmsMap('gra').replace('GetMap', 'GetFeatureInfo')}&QUERY_LAYERS=gra&I=5&J=5&INFO_FORMAT=application/json`,
   print('gra'),
 ];
 

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRIDS } from '../../src/grids/grids.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, PROTOTYPE_KEYS, queryArb, segmentArb, toWire, wireJunkArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
+import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, PROTOTYPE_KEYS, queryArb, segmentArb, toWire, wireJunkArb, WMS_CAPABILITIES, WMS_LEGEND, wmsFeatureInfo, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
 
 /** Longest an answer may take: renders here are tiny, a queue answers 503 long before. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -229,7 +229,7 @@ describe('fuzzed HTTP requests', () => {
     // Small maps: a mutated size is a refusal, an accepted map a quick render.
     const getMap: Pairs = wmsGetMap(64, 48);
     const getMap84: Pairs = getMap.map(([k, v]) => (k === 'CRS' ? [k, 'CRS:84'] : k === 'BBOX' ? [k, '17.9,59.1,18.1,59.3'] : k === 'FORMAT' ? [k, 'image/jpeg'] : [k, v]));
-    const query = fc.oneof({ arbitrary: nearValidArb([getMap, getMap84, WMS_LEGEND, WMS_CAPABILITIES]), weight: 5 }, { arbitrary: junkPairsArb(getMap.map(([k]) => k)), weight: 1 });
+    const query = fc.oneof({ arbitrary: nearValidArb([getMap, getMap84, WMS_LEGEND, WMS_CAPABILITIES, wmsFeatureInfo(getMap)]), weight: 5 }, { arbitrary: junkPairsArb(getMap.map(([k]) => k)), weight: 1 });
     const paths = fc.oneof({ arbitrary: fc.tuple(fc.constantFrom('/wms', '/wms/'), queryArb(query)).map(([p, q]) => `${p}?${q}`), weight: 6 }, { arbitrary: wireJunkArb.map((j) => `/wms?${j}`), weight: 1 });
     await fuzz('wms', paths, 80);
     expectReached('wms');

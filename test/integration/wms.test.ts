@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { engineAndDatabase } from '../helpers/engine.ts';
-import { validateXml } from '../helpers/ogc-clients.ts';
+import { runPython, validateXml } from '../helpers/ogc-clients.ts';
 import { rgbAt, waterPoint, WATER } from '../helpers/map-pixels.ts';
 
 const run = promisify(execFile);
@@ -85,6 +85,63 @@ describe('WMS 1.3.0', () => {
       expect(info.coordinateSystem.wkt).toContain(`ID["EPSG",${srid}]`);
       info.geoTransform.forEach((v, i) => expect(v).toBeCloseTo(transform[i]!, 6));
     }
+  });
+
+  it('answers GetFeatureInfo with what the style draws at the pixel: the lake, a building above the land under it', async () => {
+    const info = async (x: number, y: number, extra: Record<string, string> = {}) => {
+      const query = new URLSearchParams({
+        SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetFeatureInfo', LAYERS: 'grundkarta', QUERY_LAYERS: 'grundkarta', STYLES: '', CRS: 'EPSG:3006',
+        // 200 × 200 px of 1 m around the point, northing first; the point is pixel (100, 100).
+        BBOX: [y - 100, x - 100, y + 100, x + 100].join(','), WIDTH: '200', HEIGHT: '200', I: '100', J: '100', INFO_FORMAT: 'application/json', ...extra,
+      });
+      return fetch(`${suite.engine.url}/wms?${query}`);
+    };
+    const [lx, ly] = await lakePoint(3006);
+    const lake = (await (await info(lx, ly)).json()) as { features: { properties: Record<string, unknown> }[] };
+    expect(lake.features).toHaveLength(1);
+    expect(lake.features[0]!.properties).toMatchObject({ layer: 'vatten', typ: 'sjö' });
+
+    const { rows } = await suite.db.query<{ id: number; andamal: string; x: number; y: number }>(
+      `SELECT id, andamal, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT id, andamal, ST_PointOnSurface(geom) AS p FROM byggnad ORDER BY ST_Area(geom) DESC LIMIT 1) b`,
+    );
+    const building = rows[0]!;
+    const res = await info(building.x, building.y, { FEATURE_COUNT: '5' });
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const found = ((await res.json()) as { features: { id: number; properties: Record<string, unknown> }[] }).features;
+    expect(found[0]).toMatchObject({ id: Number(building.id), properties: { layer: 'byggnad', andamal: building.andamal } });
+    expect(found.length).toBeGreaterThan(1); // and what lies under it
+    const text = await (await info(building.x, building.y, { INFO_FORMAT: 'text/plain' })).text();
+    expect(text).toContain(`Layer 'byggnad'`);
+    expect(text).toContain(`andamal = '${building.andamal}'`);
+    const html = await (await info(building.x, building.y, { INFO_FORMAT: 'text/html' })).text();
+    expect(html).toContain('<caption>byggnad');
+  });
+
+  it('refuses GetFeatureInfo outside the map, of another layer or in an unknown format, with WMS exceptions', async () => {
+    const base = { SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetFeatureInfo', LAYERS: 'grundkarta', QUERY_LAYERS: 'grundkarta', STYLES: '', CRS: 'EPSG:3006', BBOX: '6569000,670000,6571000,672000', WIDTH: '100', HEIGHT: '100', I: '5', J: '5', INFO_FORMAT: 'text/plain' };
+    for (const [change, code] of [
+      [{ I: '100' }, 'InvalidPoint'],
+      [{ QUERY_LAYERS: 'gra' }, 'LayerNotQueryable'],
+      [{ INFO_FORMAT: 'application/vnd.ogc.gml' }, 'InvalidFormat'],
+      [{ FEATURE_COUNT: '0' }, 'InvalidParameterValue'],
+    ] as const) {
+      const res = await fetch(`${suite.engine.url}/wms?${new URLSearchParams({ ...base, ...change })}`);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain(`code="${code}"`);
+    }
+  });
+
+  it('OWSLib finds GetFeatureInfo in the capabilities and reads what is under a pixel', async () => {
+    const [x, y] = await lakePoint(3006);
+    const result = await runPython<{ queryable: number; operations: string[]; text: string }>(`
+import json
+from owslib.wms import WebMapService
+w = WebMapService(${JSON.stringify(`${suite.engine.url}/wms`)}, version='1.3.0')
+r = w.getfeatureinfo(layers=['grundkarta'], srs='EPSG:3006', bbox=(${x - 100}, ${y - 100}, ${x + 100}, ${y + 100}), size=(200, 200), format='image/png', query_layers=['grundkarta'], info_format='text/plain', xy=(100, 100))
+print(json.dumps({'queryable': w['grundkarta'].queryable, 'operations': [o.name for o in w.operations], 'text': r.read().decode()}))`);
+    expect(result.queryable).toBe(1);
+    expect(result.operations).toContain('GetFeatureInfo');
+    expect(result.text).toContain("typ = 'sjö'");
   });
 
   it('draws labels and lines larger at a higher DPI, over the same extent', async () => {

@@ -12,12 +12,12 @@ import { parseFontstack, parseGlyphRange } from '../../src/fonts/fontstack.ts';
 import { GRIDS } from '../../src/grids/grids.ts';
 import { zoomRange } from '../../src/grids/tile-grid.ts';
 import { OwsException } from '../../src/ows/ows-exception.ts';
-import { parseWmsKvp, WMS_MAX_SIZE, WmsException } from '../../src/ows/wms.ts';
+import { INFO_FORMATS, parseWmsKvp, WMS_MAX_FEATURE_COUNT, WMS_MAX_SIZE, WmsException } from '../../src/ows/wms.ts';
 import { parseWmtsKvp, WMTS_FORMATS } from '../../src/ows/wmts-request.ts';
 import { parseTileCoordinates } from '../../src/pipeline/tile-coordinates.ts';
 import { parsePrintRequest, type PrintRequest } from '../../src/print/print-request.ts';
 import { RASTER_FORMATS } from '../../src/render/render-task.ts';
-import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, valueArb, WMS_CAPABILITIES, WMS_LEGEND, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
+import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, valueArb, WMS_CAPABILITIES, WMS_LEGEND, wmsFeatureInfo, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
 
 /**
  * Longest one parse may take. The inputs are at most a few KB, and a parse is microseconds;
@@ -127,7 +127,7 @@ describe('parseWmsKvp', () => {
   const getMap: Pairs = [...wmsGetMap(800, 600), ['DPI', '150']];
   const getMap84: Pairs = getMap.map(([k, v]) => (k === 'CRS' ? [k, 'CRS:84'] : k === 'BBOX' ? [k, '17.5,59,18.5,59.5'] : k === 'DPI' ? ['FORMAT_OPTIONS', 'dpi:300'] : [k, v]));
   const inputs = fc.oneof(
-    { arbitrary: nearValidArb([getMap, getMap84, WMS_LEGEND, WMS_CAPABILITIES]).map(queryOf), weight: 4 },
+    { arbitrary: nearValidArb([getMap, getMap84, WMS_LEGEND, WMS_CAPABILITIES, wmsFeatureInfo(getMap)]).map(queryOf), weight: 4 },
     { arbitrary: junkPairsArb(getMap.map(([k]) => k)).map(queryOf), weight: 1 },
     { arbitrary: rawQueryArb.map((q) => new URLSearchParams(q)), weight: 1 },
   );
@@ -142,7 +142,12 @@ describe('parseWmsKvp', () => {
         expect(LAYERS).toContain(request.layer);
         if (request.request === 'GetLegendGraphic') return;
         expect(GRIDS).toContain(request.grid);
-        expect(Object.keys(RASTER_FORMATS)).toContain(request.format);
+        if (request.request === 'GetMap') expect([...Object.keys(RASTER_FORMATS), 'tiff']).toContain(request.format);
+        else {
+          expect(INFO_FORMATS).toContain(request.infoFormat);
+          expect(request.i >= 0 && request.i < request.width && request.j >= 0 && request.j < request.height, 'the point is a pixel of the map').toBe(true);
+          expect(request.featureCount >= 1 && request.featureCount <= WMS_MAX_FEATURE_COUNT).toBe(true);
+        }
         for (const side of [request.width, request.height]) {
           expect(Number.isInteger(side)).toBe(true);
           expect(side).toBeGreaterThanOrEqual(1);
