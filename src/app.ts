@@ -5,6 +5,7 @@ import type { EngineConfig } from './config/schema.ts';
 import type { ServedModel } from '../cache/invalidation/affected-tiles.ts';
 import { AccessPolicy } from './access/access-policy.ts';
 import { ClientLimits } from './access/client-limits.ts';
+import { SharedRate } from './access/shared-rate.ts';
 import { openCache } from '../cache/open-cache.ts';
 import { FontLibrary } from './fonts/font-library.ts';
 import { GRIDS } from './grids/grids.ts';
@@ -138,7 +139,15 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     isRestrictedTileset: (id) => tilesets.get(id)?.config.access === 'restricted',
     tilesetsOfStyle: tilesetIdsOf,
   });
-  const limits = new ClientLimits(config.limits.perClient);
+  // Without Redis at start, each process limits on its own rather than not serving.
+  const sharedRate =
+    config.limits.perClient.shared && config.cache.redis.url && config.limits.perClient.requestsPerS > 0
+      ? await SharedRate.open({ url: config.cache.redis.url, prefix: config.cache.redis.keyPrefix, logger }).catch((error: unknown) => {
+          logger.error({ err: (error as Error).message }, 'shared rate limits: Redis unavailable; each process limits on its own');
+          return undefined;
+        })
+      : undefined;
+  const limits = new ClientLimits(config.limits.perClient, undefined, sharedRate);
   let draining = false;
   const readiness = async () => {
     if (draining) return { ready: false, draining: true };
@@ -179,6 +188,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
       const { unfinished } = await front.drain(graceMs);
       if (unfinished > 0) logger.warn({ unfinished, graceMs }, 'requests still running after the shutdown grace were cut');
       await pool.close();
+      await sharedRate?.close();
       await tileCache.close();
       await db?.close();
     },

@@ -6,6 +6,7 @@
  * behind one office NAT each get their own share by their keys.
  */
 import { LRUCache } from 'lru-cache';
+import type { SharedRate } from './shared-rate.ts';
 
 export interface ClientLimitOptions {
   /** Slow-path requests one client may have in flight; 0 = no limit. */
@@ -31,38 +32,72 @@ export class ClientLimits {
   private readonly options: ClientLimitOptions;
   private readonly clients = new LRUCache<string, ClientState>({ max: MAX_CLIENTS });
   private readonly now: () => number;
+  /** Rates shared by every process through Redis; the local bucket decides when it cannot. */
+  private readonly shared: SharedRate | undefined;
 
-  constructor(options: ClientLimitOptions, now: () => number = () => performance.now()) {
+  constructor(options: ClientLimitOptions, now: () => number = () => performance.now(), shared?: SharedRate) {
     this.options = options;
     this.now = now;
+    this.shared = shared;
   }
 
   get enabled(): boolean {
     return this.options.maxConcurrent > 0 || this.options.requestsPerS > 0;
   }
 
+  /** Whether admissions go to Redis (then use admitShared). */
+  get isShared(): boolean {
+    return this.shared !== undefined;
+  }
+
   /** Admits a request of a client, or says why not; call release() when its answer is done. `own`: this client's limits over the defaults. */
   admit(client: string, own?: Partial<ClientLimitOptions>): Admission {
-    const { maxConcurrent, requestsPerS, burst } = own ? { ...this.options, ...own } : this.options;
-    const now = this.now();
+    const limits = own ? { ...this.options, ...own } : this.options;
+    const state = this.stateOf(client, limits.burst);
+    if (limits.maxConcurrent > 0 && state.inFlight >= limits.maxConcurrent) return { ok: false, reason: 'concurrency', retryAfterS: 1 };
+    const refused = this.takeLocalToken(state, limits);
+    return refused ?? this.enter(state);
+  }
+
+  /** As admit, the rate counted across every process sharing the Redis (concurrency stays per process). */
+  async admitShared(client: string, own?: Partial<ClientLimitOptions>): Promise<Admission> {
+    const limits = own ? { ...this.options, ...own } : this.options;
+    const state = this.stateOf(client, limits.burst);
+    if (limits.maxConcurrent > 0 && state.inFlight >= limits.maxConcurrent) return { ok: false, reason: 'concurrency', retryAfterS: 1 };
+    const admission = this.enter(state); // holds the slot while Redis decides
+    if (limits.requestsPerS <= 0) return admission;
+    const verdict = (await this.shared?.admit(client, limits.requestsPerS, limits.burst)) ?? (this.takeLocalToken(state, limits) ? { ok: false as const, retryAfterS: 1 } : { ok: true as const });
+    if (verdict.ok) return admission;
+    if (admission.ok) admission.release();
+    return { ok: false, reason: 'rate', retryAfterS: verdict.retryAfterS };
+  }
+
+  private stateOf(client: string, burst: number): ClientState {
     let state = this.clients.get(client);
-    if (!state) this.clients.set(client, (state = { inFlight: 0, tokens: burst, refilledAtMs: now }));
-    if (maxConcurrent > 0 && state.inFlight >= maxConcurrent) return { ok: false, reason: 'concurrency', retryAfterS: 1 };
-    if (requestsPerS > 0) {
-      state.tokens = Math.min(burst, state.tokens + ((now - state.refilledAtMs) / 1000) * requestsPerS);
-      state.refilledAtMs = now;
-      if (state.tokens < 1) return { ok: false, reason: 'rate', retryAfterS: Math.max(1, Math.ceil((1 - state.tokens) / requestsPerS)) };
-      state.tokens -= 1;
-    }
+    if (!state) this.clients.set(client, (state = { inFlight: 0, tokens: burst, refilledAtMs: this.now() }));
+    return state;
+  }
+
+  /** Takes a token from the process's own bucket; the refusal when there is none. */
+  private takeLocalToken(state: ClientState, { requestsPerS, burst }: ClientLimitOptions): Admission | undefined {
+    if (requestsPerS <= 0) return undefined;
+    const now = this.now();
+    state.tokens = Math.min(burst, state.tokens + ((now - state.refilledAtMs) / 1000) * requestsPerS);
+    state.refilledAtMs = now;
+    if (state.tokens < 1) return { ok: false, reason: 'rate', retryAfterS: Math.max(1, Math.ceil((1 - state.tokens) / requestsPerS)) };
+    state.tokens -= 1;
+    return undefined;
+  }
+
+  private enter(state: ClientState): Admission {
     state.inFlight++;
-    const admitted = state;
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
-        admitted.inFlight--;
+        state.inFlight--;
       },
     };
   }

@@ -280,6 +280,8 @@ export const configSchema = z
             /** Sustained requests per second per client (cached hot tiles excepted); 0 = no limit. */
             requestsPerS: z.number().min(0).max(1_000_000).default(0),
             burst: z.number().int().min(1).max(1_000_000).default(200),
+            /** Count the rate across every process sharing cache.redis.url (REDIS_URL); in flight stays per process. */
+            shared: z.boolean().default(false),
           })
           .strict()
           .prefault({}),
@@ -342,6 +344,10 @@ export const configSchema = z
   .refine((c) => new Set(c.tilesets.map((t) => t.id)).size === c.tilesets.length, {
     message: 'tileset ids must be unique',
     path: ['tilesets'],
+  })
+  .refine((c) => !c.limits.perClient.shared || c.cache.redis.url, {
+    message: 'shared per-client limits count in Redis: set cache.redis.url (REDIS_URL)',
+    path: ['limits', 'perClient', 'shared'],
   })
   .refine((c) => !c.cache.purge || c.cache.purge.mode === 'ban' || c.cache.purge.publicUrl || c.server.publicUrl, {
     message: 'purge and cdn modes send absolute tile URLs: set cache.purge.publicUrl or server.publicUrl (PUBLIC_URL)',

@@ -386,12 +386,15 @@ export function createHttpServer(
       if (limits.enabled && !UNLIMITED_ROUTES.has(routeName)) {
         const credential = headerCredential(req) ?? urlKey ?? (state.rawQuery.includes('key=') ? (new URLSearchParams(state.rawQuery).get('key') ?? undefined) : undefined);
         const caller = credential === undefined ? undefined : policy.callerOf(credential, Math.floor(Date.now() / 1000));
-        const admission = caller ? limits.admit(caller.name, caller.limits) : limits.admit(`ip:${clientAddress(req, options.trustProxy)}`);
+        const client = caller ? caller.name : `ip:${clientAddress(req, options.trustProxy)}`;
+        const admission = limits.isShared ? await limits.admitShared(client, caller?.limits) : limits.admit(client, caller?.limits);
         if (!admission.ok) {
           metrics.countLimited(admission.reason);
           throw new EngineError('TOO_MANY_REQUESTS', admission.reason === 'rate' ? 'over the requests per second allowed to one client' : 'over the requests in flight allowed to one client', { retryAfterS: admission.retryAfterS });
         }
         release = admission.release;
+        // Gone while the shared limiter decided: its 'close' has passed, give the slot back now.
+        if (res.destroyed || res.closed) return release();
       }
       unwatch = deadlines.add({
         at: started + options.requestTimeoutMs,

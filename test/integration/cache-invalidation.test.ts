@@ -193,7 +193,7 @@ describe('the tile cache over PostGIS', () => {
 
   it('produces a cold tile once for 1,000 concurrent requests', async () => {
     // One client asking 1,000 at once: lift the per-client limit, single flight is what is tested.
-    const engine = await startEngine({ overrides: { tilesets: [tileset], limits: { perClient: { maxConcurrent: 0, requestsPerS: 0, burst: 1 } }, render: { stylesDir, defaultStyle: undefined } } });
+    const engine = await startEngine({ overrides: { tilesets: [tileset], limits: { perClient: { maxConcurrent: 0, requestsPerS: 0, burst: 1, shared: false } }, render: { stylesDir, defaultStyle: undefined } } });
     try {
       const before = (await health(engine)).cache.stored;
       const statuses = await Promise.all(Array.from({ length: 1000 }, async () => (await fetch(`${engine.url}${TILE_FAR}`)).status));

@@ -14,7 +14,7 @@ const codeOf = async (res: Response) => ((await res.json()) as { error: { code: 
 
 describe('per-client limits', () => {
   it('refuse requests over the in-flight limit with 429 and Retry-After, while probes still answer', async () => {
-    running = await startEngine({ database: null, overrides: { limits: { perClient: { maxConcurrent: 2, requestsPerS: 0, burst: 1 } } } });
+    running = await startEngine({ database: null, overrides: { limits: { perClient: { maxConcurrent: 2, requestsPerS: 0, burst: 1, shared: false } } } });
     // Uncached raster tiles: each holds its slot for a render.
     const paths = Array.from({ length: 8 }, (_, i) => `/tiles/grundkarta/11/${1120 + i * 4}/${600}.png`);
     const answers = await Promise.all([...paths.map((p) => fetch(`${running!.url}${p}`)), fetch(`${running.url}/health`), fetch(`${running.url}/ready`)]);
@@ -36,7 +36,7 @@ describe('per-client limits', () => {
     running = await startEngine({
       database: null,
       overrides: {
-        limits: { perClient: { maxConcurrent: 1, requestsPerS: 0, burst: 1 } },
+        limits: { perClient: { maxConcurrent: 1, requestsPerS: 0, burst: 1, shared: false } },
         access: { keys: [{ name: 'office', sha256: sha256Hex(key), grants: ['sodertorn'], limits: { maxConcurrent: 16 } }] },
       },
     });
@@ -51,7 +51,7 @@ describe('per-client limits', () => {
   });
 
   it('refuse requests over the rate with 429 and say when to come back', async () => {
-    running = await startEngine({ database: null, overrides: { limits: { perClient: { maxConcurrent: 0, requestsPerS: 2, burst: 3 } } } });
+    running = await startEngine({ database: null, overrides: { limits: { perClient: { maxConcurrent: 0, requestsPerS: 2, burst: 3, shared: false } } } });
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 8; i++) {
@@ -64,6 +64,30 @@ describe('per-client limits', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     await new Promise((r) => setTimeout(r, 600));
     expect((await fetch(`${running.url}/tiles`)).status).toBe(200);
+  });
+});
+
+describe('shared rate limits', () => {
+  it('count a client across every process sharing Redis, and fall back to each process when Redis is away', async () => {
+    const redis = { url: 'redis://127.0.0.1:6379/15', keyPrefix: `limits${process.pid}-${Date.now()}:` };
+    const perClient = { maxConcurrent: 0, requestsPerS: 0.5, burst: 4, shared: true };
+    const second = await startEngine({ database: null, overrides: { cache: { redis }, limits: { perClient } } });
+    running = await startEngine({ database: null, overrides: { cache: { redis }, limits: { perClient } } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await fetch(`${(i % 2 ? second : running).url}/tiles`)).status);
+      // A burst of 4 between both processes, not 4 each.
+      expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+      expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
+    } finally {
+      await second.close();
+    }
+    await running.close();
+    // Redis away: the engine starts and each process keeps its own bucket.
+    running = await startEngine({ database: null, overrides: { cache: { redis: { url: 'redis://127.0.0.1:1/0', keyPrefix: 'x:' } }, limits: { perClient: { ...perClient, burst: 2 } } } });
+    const alone: number[] = [];
+    for (let i = 0; i < 4; i++) alone.push((await fetch(`${running.url}/tiles`)).status);
+    expect(alone).toEqual([200, 200, 429, 429]);
   });
 });
 
