@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
 import { tileStatement } from '../src/sources/postgis/mvt-query.ts';
-import { startEngineProcess } from './lib/engine-process.ts';
+import { assertUncached, startEngineProcess } from './lib/engine-process.ts';
 import { benchTiles, type BenchTile } from './lib/bench-tiles.ts';
 import { median, msSince, round } from './lib/stats.ts';
 
@@ -45,6 +45,7 @@ export async function runPipelineOverhead(databaseUrl: string, options: { rounds
   const config = { ...base, database: { ...base.database, url: databaseUrl } };
   const engine = await startEngineProcess({ DATABASE_URL: databaseUrl });
   const url = engine.url;
+  await assertUncached(url);
   const tileset = config.tilesets.find((t) => t.id === 'sodertorn')!;
   // The baseline: a pool of the same size, the same prepared statement text, warmed alike.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: config.database.poolSize });

@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
 import { tileStatement } from '../src/sources/postgis/mvt-query.ts';
-import { startEngineProcess } from './lib/engine-process.ts';
+import { assertUncached, startEngineProcess } from './lib/engine-process.ts';
 import { benchTiles } from './lib/bench-tiles.ts';
 import { round } from './lib/stats.ts';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.ts';
@@ -56,6 +56,7 @@ export async function runThroughput(databaseUrl: string, options: { connections:
 
   const engine = await startEngineProcess({ DATABASE_URL: databaseUrl });
   const url = engine.url;
+  await assertUncached(url);
   try {
     const paths = tiles.map((t) => `/tiles/sodertorn/${t.z}/${t.x}/${t.y}.mvt`);
     runWrk(url, paths, { connections: options.connections, durationS: 3 }); // warm-up, discarded

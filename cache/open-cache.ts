@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from '../src/config/schema.ts';
 import { affectedRangesOf, type ServedModel } from './invalidation/affected-tiles.ts';
 import { ChangeListener, latestSeq } from './invalidation/change-listener.ts';
+import { TRIGGER_NAMES } from './invalidation/changelog-sql.ts';
+import { qualifyTable } from './invalidation/tracked-tables.ts';
 import { Purger } from './purge/purger.ts';
 import type { CacheTier } from './tier.ts';
 import { TieredCache } from './tiered-cache.ts';
@@ -43,15 +45,23 @@ async function openTiers(config: EngineConfig['cache'], logger: Logger): Promise
   return tiers;
 }
 
-/** The newest and oldest sequences of the change log, or undefined when it does not exist (triggers not installed). */
-async function changeLogBounds(url: string): Promise<{ latest: number; oldest: number } | undefined> {
+/**
+ * The newest and oldest sequences of the change log, or undefined when it does not exist;
+ * and the served tables that lack its triggers (their edits would not invalidate anything).
+ */
+async function changeLogBounds(url: string, tables: readonly string[]): Promise<{ latest: number; oldest: number; untracked: string[] } | undefined> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     const exists = await client.query<{ ok: boolean }>(`SELECT to_regclass('sodertorn_tiles.changelog') IS NOT NULL AS ok`);
     if (!exists.rows[0]?.ok) return undefined;
     const oldest = await client.query<{ seq: string | null }>('SELECT min(seq) AS seq FROM sodertorn_tiles.changelog');
-    return { latest: await latestSeq(client), oldest: Number(oldest.rows[0]?.seq ?? 0) };
+    const untracked = await client.query<{ name: string }>(
+      `SELECT t.name FROM unnest($1::text[]) AS t(name)
+       WHERE (SELECT count(DISTINCT tgname) FROM pg_trigger WHERE tgrelid = to_regclass(t.name) AND tgname = ANY($2::text[])) < cardinality($2::text[])`,
+      [tables, Object.values(TRIGGER_NAMES)],
+    );
+    return { latest: await latestSeq(client), oldest: Number(oldest.rows[0]?.seq ?? 0), untracked: untracked.rows.map((r) => r.name) };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -78,18 +88,26 @@ export async function openCache(options: {
     return { cache, status: () => ({ enabled: true, tiers: cache.tierNames, invalidation: 'none (embedded files)', ...cache.stats }), close: () => cache.close() };
   }
 
-  let bounds: { latest: number; oldest: number } | undefined;
+  let bounds: { latest: number; oldest: number; untracked: string[] } | undefined;
+  const tables = [...new Set(options.model().tilesets.flatMap((t) => t.layers.map((l) => qualifyTable(l.table))))];
   try {
-    bounds = await changeLogBounds(databaseUrl);
+    bounds = await changeLogBounds(databaseUrl, tables);
   } catch (error) {
     // The database is down: fresh tiers start at 0, and the listener replays the log when it connects.
     logger.warn({ err: (error as Error).message }, 'change log not readable at start; the cache is used once the listener has replayed it');
-    bounds = { latest: 0, oldest: 0 };
+    bounds = { latest: 0, oldest: 0, untracked: [] };
   }
   if (!bounds) {
     logger.warn('no change log in the database (run `sodertorn-tiles install-triggers`): tile cache off, since nothing would invalidate it');
     await closeTiers();
     return { cache: undefined, status: () => ({ enabled: false, reason: 'change log missing: run install-triggers' }), close: async () => undefined };
+  }
+  if (bounds.untracked.length > 0) {
+    // Edits of such a table would leave its tiles cached: no cache rather than a stale one.
+    const reason = `change-log triggers missing on ${bounds.untracked.join(', ')}: run install-triggers`;
+    logger.warn({ tables: bounds.untracked }, `tile cache off: ${reason}`);
+    await closeTiers();
+    return { cache: undefined, status: () => ({ enabled: false, reason }), close: async () => undefined };
   }
   // A persistent tier behind the oldest logged change cannot replay what it missed: start it empty.
   for (const tier of tiers) {

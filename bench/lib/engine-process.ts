@@ -41,3 +41,9 @@ export function startEngineProcess(env: Record<string, string>): Promise<EngineP
     });
   });
 }
+
+/** Fails an uncached benchmark whose engine caches tiles (its database has the change log, so the cache is on). */
+export async function assertUncached(engineUrl: string): Promise<void> {
+  const health = (await (await fetch(`${engineUrl}/health`)).json()) as { cache?: { enabled?: boolean } };
+  if (health.cache?.enabled) throw new Error('the engine caches tiles here (the database has the change log): an uncached benchmark would measure the cache; run install-triggers --uninstall on it');
+}

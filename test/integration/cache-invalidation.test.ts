@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/changelog-sql.ts';
+import { installChangeLog, uninstallChangeLog } from '../../cache/invalidation/install-triggers.ts';
+import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
 import type { EngineConfig } from '../../src/config/schema.ts';
 import { createPointTable, HERE } from '../helpers/point-table.ts';
 import { startEngineProcess } from '../../bench/lib/engine-process.ts';
@@ -129,6 +132,30 @@ describe('the tile cache over PostGIS', () => {
     } finally {
       await engine.close();
       await rename(1, 'här');
+    }
+  });
+
+  it('stays off, saying why, when a served table lacks the change-log triggers (its edits would leave tiles stale)', async () => {
+    const client = await db.connect();
+    try {
+      await uninstallChangeLog(client, [TABLE]);
+      const engine = await engineWith({});
+      try {
+        const { cache } = (await health(engine)) as unknown as { cache: { enabled: boolean; reason: string } };
+        expect(cache).toEqual({ enabled: false, reason: `change-log triggers missing on ${TABLE}: run install-triggers` });
+        expect(await names(engine, TILE_HERE)).toEqual(['här']);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables: trackedTables([tileset]) });
+      client.release();
+    }
+    const engine = await engineWith({});
+    try {
+      expect((await health(engine)).cache.invalidation).toBe('listening');
+    } finally {
+      await engine.close();
     }
   });
 
