@@ -59,44 +59,27 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
       const request = parseWmsKvp(exchange.query, grids, layerIds);
       if (request.request === 'GetCapabilities') return await capabilities(exchange);
       exchange.access.requireStyle(request.layer);
-      if (request.request === 'GetFeatureInfo') {
-        const features = await raster.featuresAt({
-          styleId: request.layer,
-          gridId: request.grid.id,
-          bbox: request.bbox,
-          widthPx: request.width,
-          heightPx: request.height,
-          pixelRatio: request.pixelRatio,
-          i: request.i,
-          j: request.j,
-          count: request.featureCount,
-          signal: exchange.signal,
-        });
-        const body = Buffer.from(featureInfoBody(features, request.infoFormat, request.layer));
-        res.writeHead(200, { ...headers, 'Content-Type': `${request.infoFormat}; charset=utf-8`, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : body);
-        return;
-      }
       if (request.request === 'GetLegendGraphic') {
         const style = styles.find((s) => s.id === request.layer)!;
         return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': 'public, max-age=300' });
       }
-      const map = await raster.renderView({
-        styleId: request.layer,
-        gridId: request.grid.id,
-        bbox: request.bbox,
-        widthPx: request.width,
-        heightPx: request.height,
-        pixelRatio: request.pixelRatio,
-        format: request.format === 'tiff' ? 'raw' : request.format,
-        signal: exchange.signal,
-      });
-      const body =
-        request.format === 'tiff'
-          ? geoTiff(map.body, request.width, request.height, { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms({ bbox: request.bbox, widthPx: request.width, heightPx: request.height }) })
-          : map.body;
-      res.writeHead(200, { ...headers, 'Content-Type': request.format === 'tiff' ? 'image/tiff' : map.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      // The map GetMap draws and GetFeatureInfo looks into.
+      const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, signal: exchange.signal };
+      const send = (contentType: string, body: Uint8Array) => {
+        res.writeHead(200, { ...headers, 'Content-Type': contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      };
+      if (request.request === 'GetFeatureInfo') {
+        const features = await raster.featuresAt({ ...view, i: request.i, j: request.j, count: request.featureCount });
+        return send(`${request.infoFormat}; charset=utf-8`, Buffer.from(featureInfoBody(features, request.infoFormat, request.layer)));
+      }
+      if (request.format !== 'tiff') {
+        const map = await raster.renderView({ ...view, format: request.format });
+        return send(map.contentType, map.body);
+      }
+      const pixels = await raster.renderView({ ...view, format: 'raw' });
+      const georeference = { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms({ bbox: request.bbox, widthPx: request.width, heightPx: request.height }) };
+      send('image/tiff', geoTiff(pixels.body, request.width, request.height, georeference));
     } catch (thrown) {
       const error = thrown instanceof WmsException ? thrown : thrown instanceof EngineError ? (thrown.code === 'REQUEST_ABORTED' ? undefined : wmsExceptionOf(thrown)) : undefined;
       if (!error) throw thrown;
