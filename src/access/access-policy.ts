@@ -148,7 +148,9 @@ export class RequestAccess {
   private caller(): Principal | undefined {
     if (this.principal === null) {
       const credential = this.credential();
-      this.principal = credential === undefined ? undefined : this.policy.authenticate(credential, Math.floor(Date.now() / 1000));
+      const nowS = Math.floor(Date.now() / 1000);
+      // A credential found valid before is remembered; authenticate says why one is not.
+      this.principal = credential === undefined ? undefined : (this.policy.callerOf(credential, nowS) ?? this.policy.authenticate(credential, nowS));
     }
     return this.principal;
   }

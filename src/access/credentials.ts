@@ -31,6 +31,11 @@ export function headerCredential(req: IncomingMessage): string | undefined {
   return typeof apiKey === 'string' && apiKey.length > 0 && apiKey.length <= 4096 ? apiKey : undefined;
 }
 
+/** A request's key or token: headers first, then the URL's /k/{key}/ prefix, then ?key=. */
+export function requestCredential(req: IncomingMessage, urlKey: string | undefined, rawQuery: string): string | undefined {
+  return headerCredential(req) ?? urlKey ?? (rawQuery.includes('key=') ? (new URLSearchParams(rawQuery).get('key') ?? undefined) : undefined);
+}
+
 /** The link prefix that carries a key given in the URL into the links of an answer. */
 export const keyLinkPrefix = (key: string): string => `/k/${encodeURIComponent(key)}`;
 

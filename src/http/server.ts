@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import { RequestAccess, type AccessPolicy } from '../access/access-policy.ts';
 import type { ClientLimits } from '../access/client-limits.ts';
-import { headerCredential, keyLinkPrefix, redactUrl, splitKeyPrefix } from '../access/credentials.ts';
+import { keyLinkPrefix, redactUrl, requestCredential, splitKeyPrefix } from '../access/credentials.ts';
 import type { EngineConfig } from '../config/schema.ts';
 import { EngineError, toEngineError } from '../errors.ts';
 import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
@@ -272,7 +272,14 @@ export function createHttpServer(
     urlKey: string | undefined;
     /** Aborts the work when the client leaves or the deadline passes. */
     abort: AbortController | undefined;
+    /** The request's key or token, looked up once (null: not yet). */
+    credential: string | undefined | null;
   }
+
+  const credentialOf = (state: RequestState): string | undefined => {
+    if (state.credential === null) state.credential = requestCredential(state.req, state.urlKey, state.rawQuery);
+    return state.credential;
+  };
 
   /**
    * The exchange a handler sees. Query, base URL, access and the abort signal are made on
@@ -301,7 +308,7 @@ export function createHttpServer(
         return baseUrl;
       },
       get access() {
-        return (access ??= new RequestAccess(policy, () => headerCredential(req) ?? state.urlKey ?? queryOf().get('key') ?? undefined));
+        return (access ??= new RequestAccess(policy, () => credentialOf(state)));
       },
       get signal() {
         if (!state.abort) {
@@ -319,7 +326,7 @@ export function createHttpServer(
 
   // The fast path's check of a restricted tile: the credential from the headers or the URL's /k/ prefix, remembered once valid.
   const mayServe: GuardCheck = (req, url, guard) => {
-    const credential = headerCredential(req) ?? splitKeyPrefix(url).key;
+    const credential = requestCredential(req, splitKeyPrefix(url).key, '');
     if (credential === undefined) return false;
     const caller = policy.callerOf(credential, Math.floor(Date.now() / 1000));
     return caller !== undefined && (guard.kind === 'tileset' ? policy.mayTileset(caller, guard.id) : policy.mayStyle(caller, guard.id));
@@ -345,7 +352,7 @@ export function createHttpServer(
     let release: (() => void) | undefined;
     let unwatch: (() => void) | undefined;
     let timedOut = false;
-    const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined };
+    const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined, credential: null };
     inFlight++;
     // One listener for all the bookkeeping: 'close' follows 'finish' when the answer was sent whole.
     res.once('close', () => {
@@ -384,7 +391,7 @@ export function createHttpServer(
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
       routeName = match.route.name;
       if (limits.enabled && !UNLIMITED_ROUTES.has(routeName)) {
-        const credential = headerCredential(req) ?? urlKey ?? (state.rawQuery.includes('key=') ? (new URLSearchParams(state.rawQuery).get('key') ?? undefined) : undefined);
+        const credential = credentialOf(state);
         const caller = credential === undefined ? undefined : policy.callerOf(credential, Math.floor(Date.now() / 1000));
         const client = caller ? caller.name : `ip:${clientAddress(req, options.trustProxy)}`;
         const admission = limits.isShared ? await limits.admitShared(client, caller?.limits) : limits.admit(client, caller?.limits);

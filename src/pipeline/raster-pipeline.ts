@@ -168,20 +168,14 @@ export class RasterPipeline {
     crop?: PixelRect;
     signal?: AbortSignal;
   }): Promise<TileResult> {
-    const style = this.resolveStyle(request.styleId);
-    const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.styleId);
-    const grid = this.tiles.resolveGrid(primary, request.gridId);
-    const levels = this.tiles.levelsOf(primary, grid) ?? [0, 0];
-    const cssWidth = request.widthPx / request.pixelRatio;
-    const cellSize = (request.bbox[2] - request.bbox[0]) / cssWidth;
-    const z = levelAtCellSize(grid, cellSize, levels);
+    const { style, primary, grid, cellSize, level, zoom } = this.viewOf(request);
     const margin = VIEW_MARGIN_PX * cellSize;
     const bbox = request.bbox;
-    const sourceTiles = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], z, request.signal);
+    const sourceTiles = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], level, request.signal);
     const [body] = await this.pool.renderPieces(
       {
         styleId: style.id,
-        view: { bbox, widthPx: cssWidth, heightPx: request.heightPx / request.pixelRatio, pixelRatio: request.pixelRatio, zoom: zoomAtCellSize(grid, cellSize) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX) },
+        view: { bbox, widthPx: request.widthPx / request.pixelRatio, heightPx: request.heightPx / request.pixelRatio, pixelRatio: request.pixelRatio, zoom },
         tiles: sourceTiles,
         format: request.format,
         ...(request.crop ? { pieces: [request.crop] } : {}),
@@ -192,21 +186,29 @@ export class RasterPipeline {
   }
 
   /**
+   * What a map of any extent is drawn with: the style, its primary tileset and grid, the
+   * ground size of a CSS pixel, the data level nearest it and the MapLibre zoom it shows.
+   */
+  private viewOf(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; pixelRatio: number }) {
+    const style = this.resolveStyle(request.styleId);
+    const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.styleId);
+    const grid = this.tiles.resolveGrid(primary, request.gridId);
+    const cellSize = (request.bbox[2] - request.bbox[0]) / (request.widthPx / request.pixelRatio);
+    const level = levelAtCellSize(grid, cellSize, this.tiles.levelsOf(primary, grid) ?? [0, 0]);
+    return { style, primary, grid, cellSize, level, zoom: zoomAtCellSize(grid, cellSize) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX) };
+  }
+
+  /**
    * The features the style draws at a pixel of a map of any extent (WMS GetFeatureInfo):
    * from the same data level renderView draws that map from, within a few pixels.
    */
   async featuresAt(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; i: number; j: number; count: number; signal?: AbortSignal }): Promise<FoundFeature[]> {
-    const style = this.resolveStyle(request.styleId);
-    const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.styleId);
-    const grid = this.tiles.resolveGrid(primary, request.gridId);
-    const levels = this.tiles.levelsOf(primary, grid) ?? [0, 0];
+    const { style, grid, cellSize, level, zoom } = this.viewOf(request);
     const { bbox } = request;
-    const cellSize = (bbox[2] - bbox[0]) / (request.widthPx / request.pixelRatio);
     const point = [bbox[0] + ((request.i + 0.5) * (bbox[2] - bbox[0])) / request.widthPx, bbox[3] - ((request.j + 0.5) * (bbox[3] - bbox[1])) / request.heightPx] as const;
     const tolerance = FEATURE_INFO_TOLERANCE_PX * cellSize;
     const around: Bbox = [point[0] - tolerance, point[1] - tolerance, point[0] + tolerance, point[1] + tolerance];
-    const tiles = await this.sourceTilesUnder(style, grid, around, levelAtCellSize(grid, cellSize, levels), request.signal);
-    const zoom = zoomAtCellSize(grid, cellSize) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX);
+    const tiles = await this.sourceTilesUnder(style, grid, around, level, request.signal);
     return featuresAt(style.style.layers, tiles, point, tolerance, zoom, request.count);
   }
 
