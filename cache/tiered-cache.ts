@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { RecentChanges } from './recent-changes.ts';
-import type { CacheTier } from './tier.ts';
+import type { CacheEntry, CacheTier } from './tier.ts';
 import { MemoryTier } from './tiers/memory-tier.ts';
 import { inRange, type LevelRange, type TileKey } from './tile-key.ts';
 
@@ -19,6 +19,8 @@ export interface CacheStats {
   stored: number;
   /** Entries found but refused because a change after their production touches them. */
   stale: number;
+  /** Productions not stored: a change after their data was read touches them (or they are older than the changes remembered). */
+  refused: number;
   /** Reads that skipped the cache because the change feed was down. */
   bypassed: number;
   invalidations: number;
@@ -56,12 +58,12 @@ export class TieredCache {
   private constructor(tiers: readonly CacheTier[], applied: number, options: TieredCacheOptions) {
     this.tiers = tiers;
     this.usable = new Set(tiers);
-    this.recent = new RecentChanges(options.retainMs);
+    this.recent = new RecentChanges({ retainMs: options.retainMs });
     this.logger = options.logger;
     this.trusted = options.trusted ?? (() => true);
     this.rewarm = options.rewarm && options.rewarm.maxTiles > 0 ? options.rewarm : undefined;
     this.applied = applied;
-    this.stats = { hits: Object.fromEntries(tiers.map((t) => [t.name, 0])), misses: 0, stored: 0, stale: 0, bypassed: 0, invalidations: 0, removed: 0, rewarmed: 0, lastLagMs: undefined };
+    this.stats = { hits: Object.fromEntries(tiers.map((t) => [t.name, 0])), misses: 0, stored: 0, stale: 0, refused: 0, bypassed: 0, invalidations: 0, removed: 0, rewarmed: 0, lastLagMs: undefined };
   }
 
   /**
@@ -86,9 +88,24 @@ export class TieredCache {
     return this.applied;
   }
 
-  /** The sequence a production starting now has seen: stored with its result. */
+  /**
+   * The newest change the cache knows of: data read from now on reflects every change up to
+   * it (each was committed before it reached the cache). A production stamps what it reads
+   * with it. It runs ahead of what every tier has applied while an invalidation is under
+   * way; reads and writes meanwhile are checked against the change itself.
+   */
   get seq(): number {
-    return this.applied;
+    return Math.max(this.applied, this.recent.latestSeq);
+  }
+
+  /**
+   * True when data read at `dataSeq` may no longer be fresh for the tile: a change the
+   * cache knows of after it touches the tile, or dataSeq is older than the changes still
+   * remembered. A production of such data is not stored, and nobody who must see those
+   * changes joins it.
+   */
+  isStale(key: TileKey, dataSeq: number): boolean {
+    return this.recent.mayHaveChangedSince(key, dataSeq);
   }
 
   get tierNames(): string[] {
@@ -103,12 +120,16 @@ export class TieredCache {
     const tier = this.tiers[0];
     if (!(tier instanceof MemoryTier) || !this.usable.has(tier) || !this.trusted()) return undefined;
     const entry = tier.peek(key);
-    if (!entry || this.recent.touchedSince(key, entry.producedAtSeq)) return undefined;
+    if (!entry || this.recent.touchedSince(key, entry.dataSeq)) return undefined;
     this.stats.hits[tier.name] = (this.stats.hits[tier.name] ?? 0) + 1;
     return entry.body;
   }
 
-  async get(key: TileKey): Promise<Uint8Array | undefined> {
+  /**
+   * The cached tile, and the sequence it is known fresh at: every change the cache knew of
+   * when it was checked (a change still being invalidated refuses it). Undefined on a miss.
+   */
+  async get(key: TileKey): Promise<CacheEntry | undefined> {
     if (!this.trusted()) {
       this.stats.bypassed++;
       return undefined;
@@ -118,25 +139,35 @@ export class TieredCache {
       if (!this.usable.has(tier)) continue;
       const entry = await tier.get(key);
       if (!entry) continue;
-      if (this.recent.touchedSince(key, entry.producedAtSeq)) {
+      if (this.recent.touchedSince(key, entry.dataSeq)) {
         this.stats.stale++;
         continue;
       }
       this.stats.hits[tier.name] = (this.stats.hits[tier.name] ?? 0) + 1;
-      // Copied up so the next read is served by a faster tier; not awaited by the reader.
-      for (const upper of this.tiers.slice(0, i)) if (this.usable.has(upper)) void upper.set(key, entry);
-      return entry.body;
+      // No change the cache knows of touched it since its data was read: it is fresh as of now.
+      const fresh = { body: entry.body, dataSeq: Math.max(entry.dataSeq, this.seq) };
+      // Copied up so the next read is served by a faster tier; not awaited by the reader (tiers never reject a set).
+      for (const upper of this.tiers.slice(0, i)) if (this.usable.has(upper)) void upper.set(key, fresh);
+      return fresh;
     }
     this.stats.misses++;
     return undefined;
   }
 
-  /** Stores a production that started when the cache had applied `producedAtSeq`, unless a later change touches it. */
-  async set(key: TileKey, body: Uint8Array, producedAtSeq: number): Promise<void> {
-    if (!this.trusted() || this.recent.touchedSince(key, producedAtSeq)) return;
-    const entry = { body, producedAtSeq };
+  /**
+   * Stores a tile whose data was read at `dataSeq` (the oldest read behind it), unless a
+   * change after it touches the tile; each tier checks again as the write takes effect.
+   * Resolves to whether it was stored.
+   */
+  async set(key: TileKey, body: Uint8Array, dataSeq: number): Promise<boolean> {
+    if (!this.trusted() || this.isStale(key, dataSeq)) {
+      this.stats.refused++;
+      return false;
+    }
+    const entry = { body, dataSeq };
     this.stats.stored++;
     await Promise.all(this.tiers.filter((t) => this.usable.has(t)).map((t) => t.set(key, entry)));
+    return true;
   }
 
   /**
@@ -155,7 +186,7 @@ export class TieredCache {
             await tier.clear();
             this.logger.warn({ tier: tier.name }, 'cache tier cleared after a failed invalidation; back in use');
           } else {
-            this.stats.removed += await tier.invalidate(ranges);
+            this.stats.removed += await tier.invalidate(ranges, seq);
           }
           await tier.setAppliedSeq(seq);
           this.usable.add(tier);

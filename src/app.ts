@@ -14,6 +14,7 @@ import { createHttpServer } from './http/server.ts';
 import { HttpMetrics } from './http/metrics.ts';
 import { createViewer } from './http/viewer-routes.ts';
 import { PrintService } from './print/print-service.ts';
+import { escapedErrors } from './process-guard.ts';
 import { RasterPipeline } from './pipeline/raster-pipeline.ts';
 import { createRewarmer } from './pipeline/rewarm.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
@@ -123,6 +124,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
     renders: { completed: pool.renderCount, queued: pool.queueSize },
     cache: tileCache.status(),
+    escapedErrors: escapedErrors(),
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
   const tilesetIdsOf = (styleId: string): string[] => [...(styles.find((s) => s.id === styleId)?.sources.values() ?? [])];

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   OVERLOADED: { status: 503, description: 'Too many tile productions are queued; retry shortly.' },
   RENDER_TIMEOUT: { status: 503, description: 'A raster render ran over render.timeoutMs.' },
   RENDER_FAILED: { status: 500, description: 'A raster render failed in its thread; only this request is affected.' },
+  GLYPHS_UNAVAILABLE: { status: 503, description: 'The glyphs a render needs could not be made; nothing was drawn or cached. Retry shortly.' },
   INVALID_GLYPH_REQUEST: { status: 400, description: 'The font stack or glyph range is malformed (ranges are {start}-{start+255}, start a multiple of 256).' },
   INVALID_PRINT_REQUEST: { status: 400, description: 'A print parameter is missing or malformed; the message names it.' },
   PRINT_TOO_LARGE: { status: 413, description: 'The print has more pixels than print.maxPixels.' },

@@ -1,6 +1,7 @@
 import { createEngine } from './app.ts';
 import { loadConfig, type ConfigEnv } from './config/load-config.ts';
 import { createLogger } from './logger.ts';
+import { guardProcess } from './process-guard.ts';
 
 /**
  * Loads config, builds the engine, listens. SIGTERM/SIGINT drain: /ready turns 503, no new
@@ -10,6 +11,7 @@ import { createLogger } from './logger.ts';
 export async function serve(env: ConfigEnv): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger(config.server.logLevel);
+  guardProcess(logger);
   const engine = await createEngine(config, logger);
   const url = await engine.listen(config.server.port, config.server.host);
   logger.info({ url, mode: engine.mode, tilesets: [...engine.tilesets.keys()] }, `serving tiles at ${url}/tiles`);

@@ -3,6 +3,7 @@
  * not at all: the bytes go to a temporary file in the same folder (same file system, so
  * rename is atomic), then the temporary file is renamed over the target.
  */
+import { renameSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_PREFIX } from './disk-layout.ts';
@@ -12,10 +13,21 @@ let counter = 0;
 export interface AtomicWriteOptions {
   /** fsync before the rename, so a crash cannot leave a renamed but empty file (costs a disk flush). */
   readonly fsync: boolean;
+  /**
+   * Asked right before the file takes its place; false abandons the write. It and the
+   * rename then run in one turn of the event loop (a synchronous rename), so nothing the
+   * process does in between can come between the check and the file's arrival.
+   */
+  readonly mayCommit?: () => boolean;
+  /** Awaited after the bytes are written and before mayCommit: the seam where tests hold a write in flight. */
+  readonly beforeCommit?: () => Promise<void>;
 }
 
-/** Writes the chunks one after the other as the file at path, creating its folder when missing. */
-export async function writeFileAtomic(path: string, chunks: readonly Uint8Array[], options: AtomicWriteOptions): Promise<void> {
+/**
+ * Writes the chunks one after the other as the file at path, creating its folder when
+ * missing; resolves to false when mayCommit refused it (nothing is left behind).
+ */
+export async function writeFileAtomic(path: string, chunks: readonly Uint8Array[], options: AtomicWriteOptions): Promise<boolean> {
   const folder = dirname(path);
   const temp = join(folder, `${TEMP_PREFIX}${process.pid}-${++counter}-${basename(path)}`);
   try {
@@ -26,7 +38,17 @@ export async function writeFileAtomic(path: string, chunks: readonly Uint8Array[
     await writeChunks(temp, chunks, options.fsync);
   }
   try {
-    await rename(temp, path);
+    await options.beforeCommit?.();
+    if (!options.mayCommit) {
+      await rename(temp, path);
+      return true;
+    }
+    if (!options.mayCommit()) {
+      await unlink(temp);
+      return false;
+    }
+    renameSync(temp, path);
+    return true;
   } catch (error) {
     await unlink(temp).catch(() => {});
     throw error;

@@ -11,6 +11,7 @@
 import { mkdir, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { RecentChanges } from '../recent-changes.ts';
 import type { CacheEntry, CacheTier } from '../tier.ts';
 import type { LevelRange, TileKey } from '../tile-key.ts';
 import { decodeEntry, encodeHeader, HEADER_BYTES } from './entry-codec.ts';
@@ -29,6 +30,10 @@ export interface DiskTierOptions {
   readonly maxFiles?: number;
   /** fsync each entry before its rename (a crash can then not leave an empty file; a checksum catches one anyway). Default false. */
   readonly fsync?: boolean;
+  /** How long invalidations are remembered to refuse older writes (cache.raceWindowS); older writes are refused. Default 120 s. */
+  readonly retainMs?: number;
+  /** Awaited between writing an entry's bytes and committing them: where tests hold a write in flight during an invalidation. */
+  readonly beforeCommit?: (key: TileKey) => Promise<void>;
   readonly logger: Logger;
 }
 
@@ -42,12 +47,15 @@ export class DiskTier implements CacheTier {
   /** Writes of applied-seq, one after the other, so an older value never lands after a newer one. */
   private seqWrites: Promise<void> = Promise.resolve();
   private trashCount = 0;
+  /** Invalidations recorded, so a write of older data in their ranges is refused as it commits. */
+  private readonly changes: RecentChanges;
 
   private constructor(
     private readonly options: DiskTierOptions,
     private applied: number | undefined,
   ) {
     this.maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
+    this.changes = new RecentChanges({ retainMs: options.retainMs ?? 120_000, floor: applied ?? 0 });
   }
 
   /** Creates the folder when missing and indexes what it holds. */
@@ -102,21 +110,36 @@ export class DiskTier implements CacheTier {
     return decoded.entry;
   }
 
+  /**
+   * Written to a temporary file, then renamed into place in the same turn as the check
+   * against recorded invalidations: an invalidation that began before the rename refuses
+   * the write, one that begins after it lists the file and removes it.
+   */
   async set(key: TileKey, entry: CacheEntry): Promise<void> {
     try {
       const { path, k } = entryPath(this.options.dir, key);
       const bytes = HEADER_BYTES + entry.body.byteLength;
-      if (bytes > this.options.maxBytes) return;
-      await writeFileAtomic(path, [encodeHeader(entry), entry.body], { fsync: this.options.fsync ?? false });
-      this.index.set(k, bytes);
-      await this.evict();
+      if (bytes > this.options.maxBytes || this.changes.mayHaveChangedSince(key, entry.dataSeq)) return;
+      const gate = this.options.beforeCommit;
+      const committed = await writeFileAtomic(path, [encodeHeader(entry), entry.body], {
+        fsync: this.options.fsync ?? false,
+        mayCommit: () => {
+          if (this.changes.mayHaveChangedSince(key, entry.dataSeq)) return false;
+          this.index.set(k, bytes);
+          return true;
+        },
+        ...(gate ? { beforeCommit: () => gate(key) } : {}),
+      });
+      if (committed) await this.evict();
     } catch (error) {
       this.options.logger.warn({ err: error }, 'disk cache tier: entry not stored');
     }
   }
 
   /** Lists only the column folders inside the ranges and the files in them: cost follows what is cached, not the ranges' size. */
-  async invalidate(ranges: readonly LevelRange[]): Promise<number> {
+  async invalidate(ranges: readonly LevelRange[], seq: number): Promise<number> {
+    // Recorded before anything is listed: a write committing from now on is checked against it.
+    this.changes.add(seq, ranges);
     let removed = 0;
     for (const [level, levelRanges] of rangesByLevel(ranges)) {
       const levelDir = insideDir(this.options.dir, level);
@@ -143,7 +166,9 @@ export class DiskTier implements CacheTier {
     // Each write takes the highest value at its turn, so the file only moves forward.
     this.seqWrites = this.seqWrites
       .catch(() => {})
-      .then(() => writeFileAtomic(path, [Buffer.from(`${this.applied}\n`)], { fsync: true }));
+      .then(async () => {
+        await writeFileAtomic(path, [Buffer.from(`${this.applied}\n`)], { fsync: true });
+      });
     await this.seqWrites;
   }
 

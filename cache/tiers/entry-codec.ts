@@ -1,31 +1,36 @@
 /**
  * The bytes a persistent tier (disk, Redis) stores for one entry: a fixed header, then the
- * body. The header carries the body's length and CRC-32, so a torn write, a truncated file
- * or a flipped bit reads as corrupt instead of as a wrong tile.
+ * body. The header carries the body's length and a CRC-32 of the header's first 20 bytes
+ * and the body, so a torn write, a truncated file or a flipped bit (in the body or in the
+ * sequence that says how fresh it is) reads as corrupt instead of as a wrong tile.
  *
- *   0      4   5      8                16          20        24
- *   | magic | ver | 0 0 0 | producedAtSeq | bodyBytes | crc32 | body …
- *     "STC1"  u8            u64 BE          u32 BE      u32 BE
+ *   0      4   5      8         16          20                          24
+ *   | magic | ver | 0 0 0 | dataSeq | bodyBytes | crc32(bytes 0–19, body) | body …
+ *     "STC1"  u8            u64 BE    u32 BE      u32 BE
+ *
+ * Version 1 checked the body only; its entries read as corrupt (a miss) and are replaced.
  */
 import { crc32 } from 'node:zlib';
 import type { CacheEntry } from '../tier.ts';
 
 const MAGIC = 0x53544331; // "STC1"
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+/** Bytes the checksum covers before the body. */
+const CHECKED_HEADER_BYTES = 20;
 /** Bytes before the body. */
 export const HEADER_BYTES = 24;
 
 /** The header for an entry; callers write it and the body side by side, so the body is never copied. */
 export function encodeHeader(entry: CacheEntry): Buffer {
-  if (!Number.isSafeInteger(entry.producedAtSeq) || entry.producedAtSeq < 0) {
-    throw new RangeError(`producedAtSeq must be a non-negative safe integer, got ${entry.producedAtSeq}`);
+  if (!Number.isSafeInteger(entry.dataSeq) || entry.dataSeq < 0) {
+    throw new RangeError(`dataSeq must be a non-negative safe integer, got ${entry.dataSeq}`);
   }
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt32BE(MAGIC, 0);
   header.writeUInt8(FORMAT_VERSION, 4);
-  header.writeBigUInt64BE(BigInt(entry.producedAtSeq), 8);
+  header.writeBigUInt64BE(BigInt(entry.dataSeq), 8);
   header.writeUInt32BE(entry.body.byteLength, 16);
-  header.writeUInt32BE(crc32(entry.body), 20);
+  header.writeUInt32BE(checksum(header, entry.body), 20);
   return header;
 }
 
@@ -41,6 +46,11 @@ export function decodeEntry(bytes: Uint8Array): Decoded {
   const bodyBytes = view.readUInt32BE(16);
   if (view.byteLength - HEADER_BYTES !== bodyBytes) return { corrupt: `body of ${view.byteLength - HEADER_BYTES} bytes, header says ${bodyBytes}` };
   const body = view.subarray(HEADER_BYTES);
-  if (crc32(body) !== view.readUInt32BE(20)) return { corrupt: 'checksum mismatch' };
-  return { entry: { body, producedAtSeq: Number(view.readBigUInt64BE(8)) } };
+  if (checksum(view, body) !== view.readUInt32BE(20)) return { corrupt: 'checksum mismatch' };
+  return { entry: { body, dataSeq: Number(view.readBigUInt64BE(8)) } };
+}
+
+/** CRC-32 of the header's fields before the checksum, continued over the body. */
+function checksum(header: Buffer, body: Uint8Array): number {
+  return crc32(body, crc32(header.subarray(0, CHECKED_HEADER_BYTES)));
 }

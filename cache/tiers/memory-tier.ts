@@ -4,6 +4,7 @@
  * entries go in milliseconds). Bodies are stored and returned as given, never copied.
  */
 import { LRUCache } from 'lru-cache';
+import { RecentChanges } from '../recent-changes.ts';
 import type { CacheEntry, CacheTier } from '../tier.ts';
 import { keyString, levelString, type LevelRange, type TileKey } from '../tile-key.ts';
 import { anyHoldsTile, rangesByLevel } from './level-ranges.ts';
@@ -11,6 +12,8 @@ import { anyHoldsTile, rangesByLevel } from './level-ranges.ts';
 export interface MemoryTierOptions {
   /** Upper bound of the bodies held plus ENTRY_OVERHEAD_BYTES each. */
   readonly maxBytes: number;
+  /** How long invalidations are remembered to refuse older writes (cache.raceWindowS); older writes are refused. Default 120 s. */
+  readonly retainMs?: number;
 }
 
 /** What an entry costs beside its body: the key string, the LRU's slots and the index's map entries (measured roughly, ~150–250 B). */
@@ -28,8 +31,11 @@ export class MemoryTier implements CacheTier {
   /** levelString → keyString → tile key, of every entry the LRU holds. */
   private readonly byLevel = new Map<string, Map<string, TileKey>>();
   private applied: number | undefined;
+  /** Invalidations recorded, so a write of older data in their ranges is refused. */
+  private readonly changes: RecentChanges;
 
   constructor(options: MemoryTierOptions) {
+    this.changes = new RecentChanges({ retainMs: options.retainMs ?? 120_000 });
     this.lru = new LRUCache<string, Held>({
       maxSize: options.maxBytes,
       sizeCalculation: (held, k) => held.entry.body.byteLength + k.length + ENTRY_OVERHEAD_BYTES,
@@ -49,7 +55,9 @@ export class MemoryTier implements CacheTier {
     return this.lru.get(keyString(key))?.entry;
   }
 
+  /** Checked and stored in the turn it is called (no await), so no invalidation can come between. */
   async set(key: TileKey, entry: CacheEntry): Promise<void> {
+    if (this.changes.mayHaveChangedSince(key, entry.dataSeq)) return;
     const k = keyString(key);
     this.lru.set(k, { entry, key });
     // An entry larger than the whole bound is refused (and an older one under its key dropped).
@@ -57,7 +65,8 @@ export class MemoryTier implements CacheTier {
     else this.unindex(key, k);
   }
 
-  async invalidate(ranges: readonly LevelRange[]): Promise<number> {
+  async invalidate(ranges: readonly LevelRange[], seq: number): Promise<number> {
+    this.changes.add(seq, ranges);
     let removed = 0;
     for (const [level, levelRanges] of rangesByLevel(ranges)) {
       const keys = this.byLevel.get(level);

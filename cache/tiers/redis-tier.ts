@@ -3,12 +3,24 @@
  *
  *   {prefix}tile:{keyString}     header + body (entry-codec.ts), optionally with a TTL
  *   {prefix}level:{levelString}  SET of `{x}/{y}/{variant}`: the entries of one level
+ *   {prefix}tomb:{levelString}   ZSET of `{seq}/{minX}/{minY}/{maxX}/{maxY}` scored by seq:
+ *                                the level's latest invalidations (MAX_TOMBSTONES_PER_LEVEL)
+ *   {prefix}tombs                HASH: `*` (writes of data older are refused), `f:{level}`
+ *                                (the level's floor: invalidations at or below it were
+ *                                dropped), `m:{level}` (the newest invalidation recorded)
  *   {prefix}applied-seq          the change-log sequence applied to every entry
  *
- * An entry and its index member are written and removed together in MULTI, and a read
- * checks both in one script: an entry is served only while its member exists, so an index
- * that lost members (eviction under maxmemory, a crash between writers) causes misses,
- * never a stale tile that no invalidation can find.
+ * An entry and its index member are written together by one script and removed together
+ * in MULTI, and a read checks both in one script: an entry is served only while its member
+ * exists, so an index that lost members (eviction under maxmemory, a crash between
+ * writers) causes misses, never a stale tile that no invalidation can find.
+ *
+ * An invalidation records its ranges as tombstones before it scans, and the write script
+ * refuses data older than a tombstone over its tile, so a write in flight (or one that
+ * timed out in the client and runs later, after a Redis stall) cannot outlive the
+ * invalidation. Tombstones that are gone (evicted, Redis restarted) make writes of older
+ * data refused, never accepted: without `{prefix}tombs` nothing is written until the tier
+ * is told where it stands (setAppliedSeq or an invalidation).
  *
  * Connection trouble: get misses, set drops the entry (both logged by the connection),
  * invalidate and the applied-seq calls reject.
@@ -33,11 +45,60 @@ const MEMBER = /^(\d{1,9})\/(\d{1,9})\//;
 /** The entry, only while its index member exists. A script, not MULTI: node-redis decodes EXEC replies as text, which would mangle bodies. */
 const GET_IF_INDEXED = `if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return redis.call('GET', KEYS[1]) end
 return false`;
-/** Sets applied-seq to ARGV[1] only when that is greater, atomically, whatever other engines write. */
-const SET_IF_GREATER = `local current = tonumber(redis.call('GET', KEYS[1]))
+/**
+ * Sets applied-seq to ARGV[1] only when that is greater, atomically, whatever other engines
+ * write. Without a tombstone hash (a new or restarted Redis) data older than it is refused.
+ */
+const SET_IF_GREATER = `if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[2], '*', ARGV[1]) end
+local current = tonumber(redis.call('GET', KEYS[1]))
 local seq = tonumber(ARGV[1])
 if current == nil or seq > current then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
 return 0`;
+/** Tombstones kept per level; older ones raise the level's floor. */
+const MAX_TOMBSTONES_PER_LEVEL = 512;
+/**
+ * Records one invalidation of a level: KEYS tomb zset, tombs hash; ARGV seq, level,
+ * max per level, then ranges as `minX/minY/maxX/maxY`.
+ */
+const RECORD_TOMBSTONES = `local seq = tonumber(ARGV[1])
+local level = ARGV[2]
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[2], '*', ARGV[1]) end
+local newest = tonumber(redis.call('HGET', KEYS[2], 'm:' .. level))
+local function raiseFloor(to)
+  local floor = tonumber(redis.call('HGET', KEYS[2], 'f:' .. level))
+  if not floor or floor < to then redis.call('HSET', KEYS[2], 'f:' .. level, to) end
+end
+if newest and redis.call('EXISTS', KEYS[1]) == 0 then raiseFloor(newest) end
+for i = 4, #ARGV do redis.call('ZADD', KEYS[1], seq, ARGV[1] .. '/' .. ARGV[i]) end
+if not newest or seq > newest then redis.call('HSET', KEYS[2], 'm:' .. level, ARGV[1]) end
+local excess = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+if excess > 0 then
+  local dropped = redis.call('ZRANGE', KEYS[1], 0, excess - 1, 'WITHSCORES')
+  raiseFloor(tonumber(dropped[#dropped]))
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, excess - 1)
+end
+return 1`;
+/**
+ * Writes an entry and its index member unless a recorded invalidation newer than its data
+ * covers the tile: KEYS tile, level index, tomb zset, tombs hash; ARGV value, member,
+ * dataSeq, x, y, level, expiry seconds ('' for none). 1 when written.
+ */
+const SET_IF_FRESH = `if redis.call('EXISTS', KEYS[4]) == 0 then return 0 end
+local seq = tonumber(ARGV[3])
+local all = tonumber(redis.call('HGET', KEYS[4], '*'))
+if all and seq < all then return 0 end
+local floor = tonumber(redis.call('HGET', KEYS[4], 'f:' .. ARGV[6]))
+if floor and seq < floor then return 0 end
+if redis.call('HEXISTS', KEYS[4], 'm:' .. ARGV[6]) == 1 and redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+local x = tonumber(ARGV[4])
+local y = tonumber(ARGV[5])
+for _, t in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[3], '+inf')) do
+  local minX, minY, maxX, maxY = string.match(t, '^%d+/(%d+)/(%d+)/(%d+)/(%d+)$')
+  if x >= tonumber(minX) and x <= tonumber(maxX) and y >= tonumber(minY) and y <= tonumber(maxY) then return 0 end
+end
+if ARGV[7] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[7]) end
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1`;
 
 export class RedisTier implements CacheTier {
   readonly name = 'redis';
@@ -73,23 +134,37 @@ export class RedisTier implements CacheTier {
     return undefined;
   }
 
+  /** Checked and written by one script, so it takes effect whole or not at all, whenever Redis runs it. */
   async set(key: TileKey, entry: CacheEntry): Promise<void> {
     const k = keyString(key);
+    const level = levelString(key);
     try {
       // One copy of the body: Redis takes the value as one argument.
       const value = Buffer.concat([encodeHeader(entry), entry.body]);
-      const expiration = this.options.maxAgeS ? { expiration: { type: 'EX' as const, value: this.options.maxAgeS } } : undefined;
-      await this.client.multi().set(this.tileKey(k), value, expiration).sAdd(this.levelKey(levelString(key)), memberOf(key)).exec();
+      await this.client.eval(SET_IF_FRESH, {
+        keys: [this.tileKey(k), this.levelKey(level), this.tombKey(level), this.tombsKey()],
+        arguments: [value, memberOf(key), String(entry.dataSeq), String(key.x), String(key.y), level, this.options.maxAgeS ? String(this.options.maxAgeS) : ''],
+      });
     } catch (error) {
       this.options.logger.debug({ err: error, k }, 'Redis cache tier: set failed, entry dropped');
     }
   }
 
-  /** Scans each level's index (SSCAN, so Redis is never blocked) and removes the members in the ranges with their entries. */
-  async invalidate(ranges: readonly LevelRange[]): Promise<number> {
+  /**
+   * Records each level's ranges as tombstones, then scans its index (SSCAN, so Redis is
+   * never blocked) and removes the members in the ranges with their entries.
+   */
+  async invalidate(ranges: readonly LevelRange[], seq: number): Promise<number> {
     let removed = 0;
     try {
-      for (const [level, levelRanges] of rangesByLevel(ranges)) {
+      const byLevel = rangesByLevel(ranges);
+      for (const [level, levelRanges] of byLevel) {
+        await this.client.eval(RECORD_TOMBSTONES, {
+          keys: [this.tombKey(level), this.tombsKey()],
+          arguments: [String(seq), level, String(MAX_TOMBSTONES_PER_LEVEL), ...levelRanges.map((r) => `${r.minX}/${r.minY}/${r.maxX}/${r.maxY}`)],
+        });
+      }
+      for (const [level, levelRanges] of byLevel) {
         for await (const members of this.client.sScanIterator(this.levelKey(level), { COUNT: INVALIDATE_BATCH })) {
           const doomed = members.filter((m) => {
             const xy = MEMBER.exec(m);
@@ -112,17 +187,21 @@ export class RedisTier implements CacheTier {
   /** Moves the shared applied-seq forward; a lower seq (another engine is ahead) changes nothing. */
   async setAppliedSeq(seq: number): Promise<void> {
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`applied sequence must be a non-negative safe integer, got ${seq}`);
-    await this.client.eval(SET_IF_GREATER, { keys: [this.appliedSeqKey()], arguments: [String(seq)] });
+    await this.client.eval(SET_IF_GREATER, { keys: [this.appliedSeqKey(), this.tombsKey()], arguments: [String(seq)] });
   }
 
-  /** Removes this prefix's entries, indexes and applied-seq (for every engine sharing them); other keys stay. */
+  /**
+   * Removes this prefix's entries, indexes, tombstones and applied-seq (for every engine
+   * sharing them); other keys stay. Nothing is stored again until setAppliedSeq.
+   */
   async clear(): Promise<void> {
-    for (const kind of ['tile:', 'level:']) {
+    // The tombstone hash first: writes are refused from here on, so none lands in what is being cleared.
+    await this.client.del([this.tombsKey(), this.appliedSeqKey()]);
+    for (const kind of ['tile:', 'level:', 'tomb:']) {
       for await (const keys of this.client.scanIterator({ MATCH: `${escapeGlob(this.prefix)}${kind}*`, COUNT: INVALIDATE_BATCH })) {
         if (keys.length > 0) await this.client.unlink(keys);
       }
     }
-    await this.client.del(this.appliedSeqKey());
   }
 
   async close(): Promise<void> {
@@ -146,6 +225,14 @@ export class RedisTier implements CacheTier {
 
   private levelKey(level: string): string {
     return `${this.prefix}level:${level}`;
+  }
+
+  private tombKey(level: string): string {
+    return `${this.prefix}tomb:${level}`;
+  }
+
+  private tombsKey(): string {
+    return `${this.prefix}tombs`;
   }
 
   private appliedSeqKey(): string {

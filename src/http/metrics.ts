@@ -6,6 +6,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheStats } from '../../cache/tiered-cache.ts';
+import { escapedErrors } from '../process-guard.ts';
 
 /** What the metrics read at scrape time. */
 export interface MetricSources {
@@ -50,6 +51,16 @@ export class HttpMetrics {
       collect() {
         this.reset();
         this.inc(fast());
+      },
+    });
+    new Counter({
+      name: 'sodertorn_process_escaped_errors_total',
+      help: 'Errors no handler caught (unhandled rejections, uncaught exceptions): each is a bug; the process guard logged it and kept serving',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [kind, count] of Object.entries(escapedErrors())) this.inc({ kind }, count);
       },
     });
     this.queries = new Histogram({

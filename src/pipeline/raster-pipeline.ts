@@ -1,5 +1,5 @@
 import { featuresAt, type FoundFeature } from './feature-info.ts';
-import { SingleFlight } from '../../cache/single-flight.ts';
+import { CachedProducer, type Produced } from '../../cache/cached-producer.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
@@ -11,7 +11,7 @@ import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
 import type { SourceTile } from '../render/renderer.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
-import type { TilePipeline, TileResult } from './tile-pipeline.ts';
+import type { Tileset, TilePipeline, TileResult } from './tile-pipeline.ts';
 
 /** A raster tile request as it arrives: raw path segments. */
 export interface RasterRequest {
@@ -63,11 +63,10 @@ export class RasterPipeline {
   private readonly styles: ReadonlyMap<string, LoadedStyle>;
   private readonly pool: RenderPool;
   private readonly options: RasterOptions;
-  private readonly flights = new SingleFlight<readonly Uint8Array[]>();
-  private readonly cache: TieredCache | undefined;
+  private readonly producer: CachedProducer<readonly Uint8Array[]>;
 
   constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: RasterOptions, cache?: TieredCache) {
-    this.cache = cache;
+    this.producer = new CachedProducer(cache);
     this.tiles = tiles;
     this.styles = new Map(styles.map((s) => [s.id, s]));
     this.pool = pool;
@@ -105,50 +104,50 @@ export class RasterPipeline {
     const levels = this.tiles.levelsOf(primary, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: style.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
     const tileKey = (tx: number, ty: number): TileKey => ({ kind: 'raster', name: style.id, grid: grid.id, z, x: tx, y: ty, variant: `${scale}.${format}` });
-    const result = (body: Uint8Array): TileResult => ({ body, contentType: RASTER_FORMATS[format], tilesetId: primary.config.id, key: tileKey(x, y) });
-
-    const cached = await this.cache?.get(tileKey(x, y));
-    if (cached) return result(cached);
-
     const meta = metatileOf(grid, z, x, y, this.options.metatile);
-    const images = await this.flights.run(
-      `${style.id}/${grid.id}/${z}/${meta.x0}/${meta.y0}@${scale}.${format}`,
-      async (signal) => {
-        const seenSeq = this.cache?.seq ?? 0;
-        const pieces = await this.renderMetatile(style, grid, meta, Number(scale), format, signal);
+    const key = tileKey(x, y);
+    const { body, dataSeq } = await this.producer.get(
+      key,
+      {
+        flightKey: `${style.id}/${grid.id}/${z}/${meta.x0}/${meta.y0}@${scale}.${format}`,
+        // One render for the block; fresh as of the oldest vector tile it was drawn from.
+        produce: (signal) => this.renderMetatile(style, grid, meta, Number(scale), format, signal),
         // Every tile of the block is stored: its neighbours are usually asked for next.
-        await Promise.all(tilesOf(meta).map((tile, i) => this.cache?.set(tileKey(tile.x, tile.y), pieces[i]!, seenSeq)));
-        return pieces;
+        tiles: (pieces) => tilesOf(meta).map((tile, i) => [tileKey(tile.x, tile.y), pieces[i]!] as const),
+        pick: (pieces) => pieces[pieceIndex(meta, x, y)]!,
       },
       request.signal,
     );
-    return result(images[pieceIndex(meta, x, y)]!);
+    return { body, contentType: RASTER_FORMATS[format], tilesetId: primary.config.id, key, dataSeq };
   }
 
   /**
    * The vector tiles of every source of a style under a bbox, from the data level that
    * raster level z is drawn from (at most MAX_VIEW_TILES of them).
    */
-  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, signal: AbortSignal | undefined): Promise<SourceTile[]> {
-    const wanted: { sourceId: string; tilesetId: string; z: number; x: number; y: number }[] = [];
+  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, signal: AbortSignal | undefined): Promise<Produced<SourceTile[]>> {
+    const wanted: { sourceId: string; tileset: Tileset; z: number; x: number; y: number }[] = [];
     for (const [sourceId, tilesetId] of style.sources) {
-      const levels = this.tiles.levelsOf(this.tiles.resolve(tilesetId), grid);
+      const tileset = this.tiles.resolve(tilesetId);
+      const levels = this.tiles.levelsOf(tileset, grid);
       if (!levels) continue;
       const from = dataLevel(grid, z, levels);
       const range = bboxToTileRange(grid, bbox, from);
       if (!range) continue;
-      for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tilesetId, z: from, x, y });
+      for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tileset, z: from, x, y });
     }
     if (wanted.length > MAX_VIEW_TILES) {
       throw new EngineError('VIEW_TOO_LARGE', `the view needs ${wanted.length} vector tiles; at most ${MAX_VIEW_TILES} are drawn in one render (ask for a smaller extent or fewer pixels)`, { detail: { tiles: wanted.length, max: MAX_VIEW_TILES } });
     }
-    return Promise.all(
-      wanted.map(async ({ sourceId, tilesetId, z: level, x, y }) => ({
-        sourceId,
-        bbox: tileToBbox(grid, level, x, y),
-        mvt: (await this.tiles.getTile({ tilesetId, gridId: grid.id, z: String(level), x: String(x), y: String(y), format: 'mvt', ...(signal ? { signal } : {}) })).body,
-      })),
+    const fetched = await Promise.all(
+      wanted.map(async ({ sourceId, tileset, z: level, x, y }) => {
+        const tile = await this.tiles.tileAt(tileset, grid, level, x, y, signal);
+        return { sourceTile: { sourceId, bbox: tileToBbox(grid, level, x, y), mvt: tile.body }, dataSeq: tile.dataSeq };
+      }),
     );
+    // What is drawn from them is as fresh as the oldest of them.
+    const dataSeq = fetched.reduce((oldest, t) => Math.min(oldest, t.dataSeq), Number.MAX_SAFE_INTEGER);
+    return { value: fetched.map((t) => t.sourceTile), dataSeq: fetched.length === 0 ? 0 : dataSeq };
   }
 
   /**
@@ -171,7 +170,7 @@ export class RasterPipeline {
     const { style, primary, grid, cellSize, level, zoom } = this.viewOf(request);
     const margin = VIEW_MARGIN_PX * cellSize;
     const bbox = request.bbox;
-    const sourceTiles = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], level, request.signal);
+    const { value: sourceTiles } = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], level, request.signal);
     const [body] = await this.pool.renderPieces(
       {
         styleId: style.id,
@@ -208,7 +207,7 @@ export class RasterPipeline {
     const point = [bbox[0] + ((request.i + 0.5) * (bbox[2] - bbox[0])) / request.widthPx, bbox[3] - ((request.j + 0.5) * (bbox[3] - bbox[1])) / request.heightPx] as const;
     const tolerance = FEATURE_INFO_TOLERANCE_PX * cellSize;
     const around: Bbox = [point[0] - tolerance, point[1] - tolerance, point[0] + tolerance, point[1] + tolerance];
-    const tiles = await this.sourceTilesUnder(style, grid, around, level, request.signal);
+    const { value: tiles } = await this.sourceTilesUnder(style, grid, around, level, request.signal);
     return featuresAt(style.style.layers, tiles, point, tolerance, zoom, request.count);
   }
 
@@ -218,18 +217,19 @@ export class RasterPipeline {
    * tiles are 512 px, so a 256-px raster tile of level z is drawn from level z − 1, and
    * raster and vector maps show the same layers at the same scale.
    */
-  private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, signal: AbortSignal): Promise<readonly Uint8Array[]> {
+  private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, signal: AbortSignal): Promise<Produced<readonly Uint8Array[]>> {
     const { bbox, widthPx, heightPx, pieces } = metatileView(grid, meta, this.options.metatile > 1 ? this.options.metatileBufferPx : 0, pixelRatio);
-    const sourceTiles = await this.sourceTilesUnder(style, grid, bbox, meta.z, signal);
-    return this.pool.renderPieces(
+    const sources = await this.sourceTilesUnder(style, grid, bbox, meta.z, signal);
+    const images = await this.pool.renderPieces(
       {
         styleId: style.id,
         view: { bbox, widthPx, heightPx, pixelRatio, zoom: styleZoomOf(grid, meta.z) },
-        tiles: sourceTiles,
+        tiles: sources.value,
         format,
         pieces,
       },
       signal,
     );
+    return { value: images, dataSeq: sources.dataSeq };
   }
 }

@@ -1,4 +1,4 @@
-import { SingleFlight } from '../../cache/single-flight.ts';
+import { CachedProducer, type FreshTile } from '../../cache/cached-producer.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import { keyString, type TileKey } from '../../cache/tile-key.ts';
 import { EngineError } from '../errors.ts';
@@ -32,6 +32,8 @@ export interface TileResult {
   readonly tilesetId: string;
   /** The cache key of the tile (what the HTTP fast path remembers the URL by). */
   readonly key?: TileKey;
+  /** The change-log sequence the tile's data is fresh at (0 without a cache). */
+  readonly dataSeq?: number;
 }
 
 /** A served tileset: its configuration and the source that produces its tiles. */
@@ -56,8 +58,7 @@ export class TilePipeline {
   private readonly tilesets: ReadonlyMap<string, Tileset>;
   readonly grids: ReadonlyMap<string, TileGrid>;
   private readonly defaultGrid: TileGrid;
-  private readonly flights = new SingleFlight<Uint8Array>();
-  private readonly cache: TieredCache | undefined;
+  private readonly producer: CachedProducer<Uint8Array>;
   private readonly levels = new WeakMap<TilesetConfig, Map<string, [number, number] | undefined>>();
 
   /**
@@ -66,7 +67,7 @@ export class TilePipeline {
    */
   constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[], cache?: TieredCache) {
     this.tilesets = tilesets;
-    this.cache = cache;
+    this.producer = new CachedProducer(cache);
     this.grids = new Map(grids.map((g) => [g.id, g]));
     this.defaultGrid = grids[0]!;
   }
@@ -117,20 +118,28 @@ export class TilePipeline {
     }
     const levels = this.levelsOf(tileset, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: source.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
-    const tile: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant: 'mvt' };
-    const body =
-      (await this.cache?.get(tile)) ??
-      (await this.flights.run(
-        keyString(tile),
-        async (signal) => {
-          const seenSeq = this.cache?.seq ?? 0;
-          const produced = await source.getTile({ grid, z, x, y }, signal);
-          await this.cache?.set(tile, produced, seenSeq);
-          return produced;
-        },
-        request.signal,
-      ));
-    return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id, key: tile };
+    const { body, dataSeq, key } = await this.tileAt(tileset, grid, z, x, y, request.signal);
+    return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id, key, dataSeq };
+  }
+
+  /**
+   * The MVT of a tile already resolved and checked (the raster pipeline's way in): from the
+   * cache, else produced from the source once for all concurrent callers and stored.
+   */
+  async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, signal?: AbortSignal): Promise<FreshTile & { key: TileKey }> {
+    const { source } = tileset;
+    const key: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant: 'mvt' };
+    const tile = await this.producer.get(
+      key,
+      {
+        flightKey: keyString(key),
+        produce: async (flightSignal, startSeq) => ({ value: await source.getTile({ grid, z, x, y }, flightSignal), dataSeq: startSeq }),
+        tiles: (body) => [[key, body]],
+        pick: (body) => body,
+      },
+      signal,
+    );
+    return { ...tile, key };
   }
 
   /** Every served tileset, in configuration order. */

@@ -8,9 +8,10 @@ export type GlyphRangeSource = (fontstack: string, start: number) => Promise<Uin
 
 /**
  * Attempts of one render while threads ask for glyphs. Each attempt carries every range
- * asked for so far, so even a task that lands on a new thread each time is drawn by the last.
+ * asked for so far and must ask for at least one more, so a render's text needs few: its
+ * labels are shaped before any is placed, and all ranges are asked for at once.
  */
-const MAX_GLYPH_ATTEMPTS = 4;
+const MAX_GLYPH_ATTEMPTS = 8;
 
 export interface RenderPoolOptions {
   readonly workers: number;
@@ -59,28 +60,37 @@ export class RenderPool {
     return image!;
   }
 
-  /** Renders a view, one encoded image per piece of the task; sends the thread the glyph ranges it asks for. */
+  /**
+   * Renders a view, one encoded image per piece of the task. A thread that lacks glyph
+   * ranges answers with what it lacks and the task is sent again with them: nothing is
+   * drawn without every glyph its labels need, so the same view always gives the same
+   * image. A range that cannot be made fails the render (503, not cached) rather than
+   * drawing without its labels.
+   */
   async renderPieces(task: RenderTask, signal?: AbortSignal): Promise<readonly Uint8Array[]> {
     const glyphs: GlyphRangeBytes[] = [];
     for (let attempt = 1; ; attempt++) {
-      const final = !this.glyphSource || attempt === MAX_GLYPH_ATTEMPTS;
-      const answer = await this.run({ ...task, ...(glyphs.length ? { glyphs } : {}), final }, signal);
+      const answer = await this.run({ ...task, ...(glyphs.length ? { glyphs } : {}), final: !this.glyphSource }, signal);
       if ('images' in answer) {
         this.rendered++;
         return answer.images;
       }
-      for (const { fontstack, start } of answer.missingGlyphs) {
-        if (glyphs.some((g) => g.fontstack === fontstack && g.start === start)) continue;
-        glyphs.push({ fontstack, start, bytes: await this.glyphRange(fontstack, start) });
+      const wanted = answer.missingGlyphs.filter(({ fontstack, start }) => !glyphs.some((g) => g.fontstack === fontstack && g.start === start));
+      if (wanted.length === 0 || attempt >= MAX_GLYPH_ATTEMPTS) {
+        const missing = answer.missingGlyphs.map((g) => `${g.fontstack} ${g.start}`).join('; ');
+        throw new EngineError('GLYPHS_UNAVAILABLE', `the render still lacks glyph ranges after ${attempt} attempts (${missing.slice(0, 200)})`, { retryAfterS: 1 });
       }
+      for (const { fontstack, start } of wanted) glyphs.push({ fontstack, start, bytes: await this.glyphRange(fontstack, start) });
     }
   }
 
   private async glyphRange(fontstack: string, start: number): Promise<Uint8Array> {
     try {
       return await this.glyphSource!(fontstack, start);
-    } catch {
-      return new Uint8Array(0); // a stack that cannot be made draws no text rather than failing the tile
+    } catch (error) {
+      // A stack that can never be made (a style naming nine fonts) draws no text, the same every time.
+      if (error instanceof EngineError && error.status < 500) return new Uint8Array(0);
+      throw new EngineError('GLYPHS_UNAVAILABLE', `glyphs ${start}–${start + 255} of "${fontstack.slice(0, 100)}" could not be made`, { retryAfterS: 1, cause: error });
     }
   }
 

@@ -45,7 +45,7 @@ export interface RenderTask {
   readonly pieces?: readonly PixelRect[];
   /** Glyph ranges the thread asked for on an earlier attempt of this task. */
   readonly glyphs?: readonly GlyphRangeBytes[];
-  /** Draw even if glyphs are missing (the last attempt), rather than answer with what is missing. */
+  /** Draw even if glyphs are missing (a pool with no glyph source), rather than answer with what is missing. */
   readonly final?: boolean;
 }
 

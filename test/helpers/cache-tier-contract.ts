@@ -1,7 +1,8 @@
 /**
  * What every cache tier must do, as tests any tier's suite runs against a real instance:
  * round trips, exact invalidation (a property test against a model: a Map of what was
- * set), an applied sequence that never moves back, and clear.
+ * set), no write of older data surviving an invalidation, an applied sequence that never
+ * moves back, and clear.
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -34,11 +35,14 @@ export function tile(x: number, y: number, variant = 'mvt', z = 14): TileKey {
 }
 
 /** An entry whose body names its key, so a wrong answer shows. */
-export function entryOf(key: TileKey, producedAtSeq = 7, padBytes = 0): CacheEntry {
-  return { body: Buffer.concat([Buffer.from(keyString(key)), Buffer.alloc(padBytes, 0x5a)]), producedAtSeq };
+export function entryOf(key: TileKey, dataSeq = 7, padBytes = 0): CacheEntry {
+  return { body: Buffer.concat([Buffer.from(keyString(key)), Buffer.alloc(padBytes, 0x5a)]), dataSeq };
 }
 
-/** Registers the contract's tests; tier() answers the tier under test, emptied before each test by the suite. */
+/**
+ * Registers the contract's tests; tier() answers the tier under test, emptied before each
+ * test by the suite and told its applied sequence (0), as the tiered cache does.
+ */
 export function itFollowsTheTierContract(tier: () => CacheTier, options: { propertyRuns: number }): void {
   it('answers what was set, byte for byte, and misses what was not', async () => {
     const t = tier();
@@ -47,27 +51,30 @@ export function itFollowsTheTierContract(tier: () => CacheTier, options: { prope
     await t.set(key, entryOf(key, 42));
     const got = await t.get(key);
     expect(Buffer.from(got!.body).equals(Buffer.from(entryOf(key).body))).toBe(true);
-    expect(got!.producedAtSeq).toBe(42);
+    expect(got!.dataSeq).toBe(42);
     expect(await t.get({ ...key, variant: 'pbf' })).toBeUndefined();
     // Every byte value, in sequences that are not UTF-8: a tier must not pass bodies through text.
     const binary = Uint8Array.from({ length: 4096 }, (_, i) => (i * 131) % 256);
-    await t.set(key, { body: binary, producedAtSeq: 2 ** 40 });
-    expect(await t.get(key)).toEqual({ body: expect.any(Uint8Array), producedAtSeq: 2 ** 40 });
+    await t.set(key, { body: binary, dataSeq: 2 ** 40 });
+    expect(await t.get(key)).toEqual({ body: expect.any(Uint8Array), dataSeq: 2 ** 40 });
     expect(Buffer.from((await t.get(key))!.body).equals(Buffer.from(binary))).toBe(true);
-    await t.set(key, { body: new Uint8Array(0), producedAtSeq: 43 });
-    expect(await t.get(key)).toEqual({ body: expect.any(Uint8Array), producedAtSeq: 43 });
+    await t.set(key, { body: new Uint8Array(0), dataSeq: 43 });
+    expect(await t.get(key)).toEqual({ body: expect.any(Uint8Array), dataSeq: 43 });
     expect((await t.get(key))!.body.byteLength).toBe(0);
   });
 
   it('invalidates exactly the tiles in the ranges, in every variant', async () => {
+    // Each run's data is newer than the last run's invalidation, as a running engine's is.
+    let seq = 100;
     await fc.assert(
       fc.asyncProperty(fc.array(tileKeyArb, { maxLength: 40 }), fc.array(levelRangeArb, { minLength: 1, maxLength: 3 }), async (keys, ranges) => {
         const t = tier();
         await t.clear();
+        await t.setAppliedSeq(seq);
         const model = new Map(keys.map((k) => [keyString(k), k]));
-        for (const k of model.values()) await t.set(k, entryOf(k));
+        for (const k of model.values()) await t.set(k, entryOf(k, seq));
         const doomed = [...model.values()].filter((k) => ranges.some((r) => inRange(k, r)));
-        expect(await t.invalidate(ranges)).toBe(doomed.length);
+        expect(await t.invalidate(ranges, ++seq)).toBe(doomed.length);
         for (const k of model.values()) {
           const got = await t.get(k);
           if (doomed.includes(k)) expect(got).toBeUndefined();
@@ -78,8 +85,25 @@ export function itFollowsTheTierContract(tier: () => CacheTier, options: { prope
     );
   });
 
+  it('refuses a write of data older than an invalidation over its tile, whenever the write arrives', async () => {
+    const t = tier();
+    const inside = tile(4, 4);
+    const outside = tile(6, 6);
+    await t.invalidate([{ ...tile(0, 0), minX: 3, minY: 3, maxX: 5, maxY: 5 }], 10);
+    // A write of data read before the change, arriving late (a slow production, a write that timed out and ran later).
+    await t.set(inside, entryOf(inside, 9));
+    await t.set({ ...inside, variant: '2.png', kind: 'raster', name: 'grå bas', grid: '3006.x' }, entryOf(inside, 9));
+    await t.set(outside, entryOf(outside, 9));
+    expect(await t.get(inside)).toBeUndefined();
+    expect((await t.get(outside))?.dataSeq).toBe(9);
+    // Data read at or after the change is stored.
+    await t.set(inside, entryOf(inside, 10));
+    expect((await t.get(inside))?.dataSeq).toBe(10);
+  });
+
   it('records the applied sequence and never moves it back', async () => {
     const t = tier();
+    await t.clear();
     expect(await t.appliedSeq()).toBeUndefined();
     await t.setAppliedSeq(5);
     await t.setAppliedSeq(3);
@@ -96,5 +120,14 @@ export function itFollowsTheTierContract(tier: () => CacheTier, options: { prope
     await t.clear();
     for (const k of keys) expect(await t.get(k)).toBeUndefined();
     expect(await t.appliedSeq()).toBeUndefined();
+  });
+
+  it('starts storing again once told its applied sequence after a clear', async () => {
+    const t = tier();
+    const key = tile(7, 7);
+    await t.clear();
+    await t.setAppliedSeq(20);
+    await t.set(key, entryOf(key, 20));
+    expect((await t.get(key))?.dataSeq).toBe(20);
   });
 }

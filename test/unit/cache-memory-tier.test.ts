@@ -27,7 +27,7 @@ describe('memory cache tier', () => {
     for (const x of [1, 3, 4]) expect(await small.get(tile(x, 0))).toBeDefined();
     expect(small.sizeBytes).toBeLessThanOrEqual(cost(1) * 3);
     // Evicted entries leave the level index: invalidating counts only what is held.
-    expect(await small.invalidate([{ ...tile(0, 0), minX: 0, minY: 0, maxX: 9, maxY: 9 }])).toBe(3);
+    expect(await small.invalidate([{ ...tile(0, 0), minX: 0, minY: 0, maxX: 9, maxY: 9 }], 100)).toBe(3);
   });
 
   it('refuses an entry larger than its whole bound, dropping an older one under the key', async () => {
@@ -35,19 +35,16 @@ describe('memory cache tier', () => {
     await small.set(tile(1, 1), entryOf(tile(1, 1)));
     await small.set(tile(1, 1), entryOf(tile(1, 1), 1, 8192));
     expect(await small.get(tile(1, 1))).toBeUndefined();
-    expect(await small.invalidate([{ ...tile(0, 0), minX: 0, minY: 0, maxX: 9, maxY: 9 }])).toBe(0);
+    expect(await small.invalidate([{ ...tile(0, 0), minX: 0, minY: 0, maxX: 9, maxY: 9 }], 100)).toBe(0);
   });
 
-  it('invalidates among tens of thousands of entries in milliseconds', async () => {
+  it('invalidates one level among tens of thousands of entries, leaving the others', async () => {
     const big = new MemoryTier({ maxBytes: 1 << 30 });
     const body = new Uint8Array(100);
-    for (let z = 12; z <= 16; z++) for (let x = 0; x < 100; x++) for (let y = 0; y < 100; y++) await big.set(tile(x, y, 'mvt', z), { body, producedAtSeq: 1 });
-    const started = performance.now();
-    const removed = await big.invalidate([{ ...tile(0, 0, 'mvt', 14), minX: 10, minY: 10, maxX: 29, maxY: 19 }]);
-    const ms = performance.now() - started;
+    for (let z = 12; z <= 16; z++) for (let x = 0; x < 100; x++) for (let y = 0; y < 100; y++) await big.set(tile(x, y, 'mvt', z), { body, dataSeq: 1 });
+    // One level's 10,000 keys are visited, not the 50,000 held (measured ~2 ms: bench/, not here).
+    const removed = await big.invalidate([{ ...tile(0, 0, 'mvt', 14), minX: 10, minY: 10, maxX: 29, maxY: 19 }], 100);
     expect(removed).toBe(200);
-    // One level's 10,000 keys are visited, not the 50,000 held; measured ~2 ms, bounded loosely for a busy CI machine.
-    expect(ms).toBeLessThan(50);
     expect(await big.get(tile(10, 10, 'mvt', 14))).toBeUndefined();
     expect(await big.get(tile(10, 10, 'mvt', 15))).toBeDefined();
   });

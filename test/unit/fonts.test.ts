@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FontLibrary } from '../../src/fonts/font-library.ts';
 import { parseFontstack, parseGlyphRange, resolveFontstack } from '../../src/fonts/fontstack.ts';
 import { ThreadGlyphs } from '../../src/render/thread-glyphs.ts';
-import { decodeGlyphs } from '../../src/render/skia/glyphs.ts';
+import { decodeGlyphs, GlyphSource } from '../../src/render/skia/glyphs.ts';
 
 const NAMES = ['Noto Sans Bold', 'Noto Sans Italic', 'Noto Sans Regular'];
 
@@ -71,6 +71,23 @@ describe('glyphs inside a render thread', () => {
     glyphs.add([{ fontstack: 'Noto Sans Bold', start: 0, bytes }]);
     expect(glyphs.loader).not.toBe(before);
     expect(glyphs.loader('Noto Sans Bold', 0)).toBe(bytes);
+    expect(glyphs.takeMissing()).toEqual([]);
+  });
+
+  it('tells every render on a thread of a range it lacks, not only the first', async () => {
+    // Labels went missing from cached tiles this way: the first render on a thread noted
+    // the missing range, the renderer remembered "no glyphs" under the same loader, and the
+    // next render there drew without those labels and asked for nothing.
+    const glyphs = new ThreadGlyphs();
+    const first = new GlyphSource(glyphs.loader);
+    expect(first.glyph('Noto Sans Italic', 65)).toBeUndefined();
+    expect(glyphs.takeMissing()).toEqual([{ fontstack: 'Noto Sans Italic', start: 0 }]);
+    const second = new GlyphSource(glyphs.loader); // the next render, same thread, range not yet sent
+    expect(second.glyph('Noto Sans Italic', 65)).toBeUndefined();
+    expect(glyphs.takeMissing()).toEqual([{ fontstack: 'Noto Sans Italic', start: 0 }]);
+    const fonts = await FontLibrary.load('fonts');
+    glyphs.add([{ fontstack: 'Noto Sans Italic', start: 0, bytes: await fonts.glyphRange('Noto Sans Italic', 0) }]);
+    expect(new GlyphSource(glyphs.loader).glyph('Noto Sans Italic', 65)?.id).toBe(65);
     expect(glyphs.takeMissing()).toEqual([]);
   });
 });

@@ -164,10 +164,10 @@ describe('a disk tier over hostile keys', () => {
         fsCalls.watched = true;
         const found: (Uint8Array | undefined)[] = [];
         try {
-          for (const [i, key] of keys.entries()) await tier.set(key, { body: Buffer.from(`entry ${i} ${JSON.stringify(key)}`), producedAtSeq: i });
+          for (const [i, key] of keys.entries()) await tier.set(key, { body: Buffer.from(`entry ${i} ${JSON.stringify(key)}`), dataSeq: i });
           for (const key of keys) found.push((await tier.get(key))?.body);
           // Ranges come from the change feed; an error is allowed (the tier is then not trusted), a path outside is not.
-          await tier.invalidate(ranges).catch(() => {});
+          await tier.invalidate(ranges, 1_000_000).catch(() => {});
         } finally {
           fsCalls.watched = false;
         }

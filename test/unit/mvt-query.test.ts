@@ -25,7 +25,9 @@ describe('MVT query builder', () => {
     const layers = tilesets[0]!.layers;
     expect(layersAtZoom(layers, 12).map((l) => l.id)).toEqual(['kommun']);
     const sql = tileQuery(layersAtZoom(layers, 14), webMercatorQuad, { extent: 4096, buffer: 64 });
-    expect(sql).toContain(`ST_AsMVT(q, 'kommun', 4096, '__geom', '__id')`);
+    // Features in a stable order: by id, else by geometry and attributes.
+    expect(sql).toContain(`ST_AsMVT(q, 'kommun', 4096, '__geom', '__id' ORDER BY q."__id", q."__geom", q."namn"::text)`);
+    expect(sql).toContain(`ST_AsMVT(q, 'byggnad', 4096, '__geom' ORDER BY q."__geom", q."andamal"::text)`);
     expect(sql).toContain(`FROM "public"."byggnad" t`);
     expect(sql).toContain('ST_MakeEnvelope($1, $2, $3, $4, 3857)');
     expect(sql).toContain('ST_Transform(t."geom", 3857)');

@@ -53,7 +53,11 @@ export class GlyphSource {
     let range = stack.get(start);
     if (!range) {
       const bytes = this.loader(fontstack, start);
-      range = bytes ? decodeGlyphs(bytes) : new Map();
+      // A missing range is not remembered: the loader must hear of it in every render that
+      // needs it (a render thread notes what each render missed and asks for it), or a later
+      // render on the same thread would draw without those labels and say nothing.
+      if (!bytes) return undefined;
+      range = decodeGlyphs(bytes);
       stack.set(start, range);
     }
     return range.get(codePoint);

@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineConfig } from '../../src/config/schema.ts';
+import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { decodeTile } from '../helpers/mvt.ts';
+import { createPointTable } from '../helpers/point-table.ts';
+import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+
+/**
+ * Never a stale tile, with the interleavings forced: a tile query held inside PostgreSQL by
+ * a gate (a SQL function in the layer's filter that sleeps while a flag is set) while a
+ * change commits and reaches the cache, then requests arrive that could join the query
+ * still reading the old rows.
+ */
+const SCHEMA = 'fresh_test';
+const TABLE = `${SCHEMA}.punkt`;
+const tileset = {
+  id: 'freshtest',
+  minzoom: 0,
+  maxzoom: 18,
+  layers: [{ id: 'punkt', table: TABLE, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], minzoom: 0, maxzoom: 24, filter: `${SCHEMA}.gate()` }],
+} as unknown as EngineConfig['tilesets'][number];
+// HERE (point-table.ts) lies in XYZ z16 tile 36053/19310; the raster tile there is drawn from the z15 vector tile under it.
+const RASTER = { name: 'prick', z: '16', x: '36053', y: '19310', format: 'png' };
+const VECTOR = { tilesetId: 'freshtest', z: '15', x: '18026', y: '9655', format: 'mvt' };
+
+let db: pg.Pool;
+let stylesDir: string;
+
+async function setGate(closed: boolean): Promise<void> {
+  await db.query(`UPDATE ${SCHEMA}.gate_state SET closed = $1`, [closed]);
+}
+
+/** Waits until `count` tile queries are held at the gate inside PostgreSQL. */
+async function queriesHeld(count: number): Promise<void> {
+  await expect
+    .poll(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%${SCHEMA}.gate()%'`)).rows[0].n, { timeout: 20_000, interval: 20 })
+    .toBe(count);
+}
+
+/** Waits until the engine has applied every change logged so far. */
+async function caughtUp(engine: RunningEngine): Promise<void> {
+  const latest = Number((await db.query('SELECT max(seq) AS seq FROM sodertorn_tiles.changelog')).rows[0].seq);
+  await expect.poll(() => (engine.engine.cacheStatus() as { appliedSeq: number }).appliedSeq, { timeout: 20_000, interval: 10 }).toBeGreaterThanOrEqual(latest);
+}
+
+/** Lets every request made so far take its cache lookup and its join-or-start decision (memory tier: no I/O before them). */
+const decided = () => new Promise((resolve) => setImmediate(resolve));
+
+const names = (body: Uint8Array) => (decodeTile(body).punkt ?? []).map((f) => String(f.properties.namn));
+
+beforeAll(async () => {
+  db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+  await createPointTable(db, SCHEMA, tileset);
+  await db.query(`CREATE TABLE ${SCHEMA}.gate_state (closed boolean NOT NULL); INSERT INTO ${SCHEMA}.gate_state VALUES (false);
+    CREATE FUNCTION ${SCHEMA}.gate() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+    BEGIN
+      WHILE (SELECT closed FROM ${SCHEMA}.gate_state) LOOP PERFORM pg_sleep(0.005); END LOOP;
+      RETURN true;
+    END $$`);
+  stylesDir = mkdtempSync(join(tmpdir(), 'fresh-styles-'));
+  writeFileSync(join(stylesDir, 'prick.json'), JSON.stringify({
+    version: 8,
+    sources: { c: { type: 'vector', url: 'tileset://freshtest' } },
+    layers: [{ id: 'p', type: 'circle', source: 'c', 'source-layer': 'punkt', paint: { 'circle-radius': 20, 'circle-color': ['match', ['get', 'namn'], 'här', '#ff0000', '#0000ff'] } }],
+  }));
+});
+
+afterAll(async () => {
+  await setGate(false).catch(() => undefined);
+  await db.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await db.end();
+});
+
+function engineWith(cache: Partial<EngineConfig['cache']> = {}): Promise<RunningEngine> {
+  // No re-warming: the test decides which productions run.
+  return startEngine({ overrides: { tilesets: [tileset], cache: { rewarm: { window: 0, maxTiles: 0 }, ...cache }, render: { stylesDir, defaultStyle: undefined } } });
+}
+
+describe('tile freshness with the interleavings forced', () => {
+  it('does not hand a production that began before a change to requests that came after it, vector or raster', async () => {
+    const engine = await engineWith();
+    try {
+      const { pipeline, raster } = engine.engine;
+      await setGate(true);
+      const before = pipeline.getTile(VECTOR); // reads the rows as they are now, then waits at the gate
+      await queriesHeld(1);
+      await db.query(`UPDATE ${TABLE} SET namn = 'ny' WHERE id = 1`);
+      await caughtUp(engine);
+      // Both arrive after the change: neither may take the query still reading the old row.
+      const after = pipeline.getTile(VECTOR);
+      const rasterAfter = raster.getTile(RASTER);
+      await decided();
+      await setGate(false);
+      expect(names((await before).body)).toEqual(['här']); // asked before the change: either answer is right
+      expect(names((await after).body)).toEqual(['ny']);
+      const drawn = (await rasterAfter).body;
+
+      // What stays in the cache is the new content.
+      expect(names((await pipeline.getTile(VECTOR)).body)).toEqual(['ny']);
+      const cachedRaster = (await raster.getTile(RASTER)).body;
+      expect(Buffer.from(cachedRaster).equals(Buffer.from(drawn))).toBe(true);
+      const uncached = await engineWith({ memory: { enabled: false, maxBytes: 1024 } });
+      try {
+        const reference = (await uncached.engine.raster.getTile(RASTER)).body;
+        expect(Buffer.from(drawn).equals(Buffer.from(reference))).toBe(true);
+      } finally {
+        await uncached.close();
+      }
+    } finally {
+      await setGate(false);
+      await engine.close();
+      await db.query(`UPDATE ${TABLE} SET namn = 'här' WHERE id = 1`);
+    }
+  });
+
+  it('does not store a production that read the rows before a change it finishes after', async () => {
+    const engine = await engineWith();
+    try {
+      const { pipeline } = engine.engine;
+      await setGate(true);
+      const before = pipeline.getTile(VECTOR);
+      await queriesHeld(1);
+      await db.query(`UPDATE ${TABLE} SET namn = 'senare' WHERE id = 1`);
+      await caughtUp(engine);
+      await setGate(false);
+      expect(names((await before).body)).toEqual(['här']);
+      const stats = engine.engine.cacheStatus() as { stored: number; refused: number };
+      expect(stats.refused).toBeGreaterThanOrEqual(1);
+      expect(names((await pipeline.getTile(VECTOR)).body)).toEqual(['senare']);
+    } finally {
+      await setGate(false);
+      await engine.close();
+      await db.query(`UPDATE ${TABLE} SET namn = 'här' WHERE id = 1`);
+    }
+  });
+});
