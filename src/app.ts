@@ -24,6 +24,7 @@ import { buildSprites } from './styles/sprite-builder.ts';
 import { loadStyles } from './styles/style-store.ts';
 import { GeojsonSource } from './sources/geojson/geojson-source.ts';
 import { Database } from './sources/postgis/database.ts';
+import { DatabaseProbe } from './sources/postgis/database-probe.ts';
 import { ConfigError } from './config/load-config.ts';
 import { checkLayers } from './sources/postgis/check-layers.ts';
 import { readGeometryTables, tilesetsFromTables } from './sources/postgis/discover.ts';
@@ -58,10 +59,11 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   const sprites = await buildSprites(config.render.stylesDir, styles);
   const tilesets = new Map<string, Tileset>();
   let db: Database | undefined;
+  let probe: DatabaseProbe | undefined;
   // Read at scrape time; the pool and cache are made further down.
   let pool: RenderPool | undefined;
   let tileCache: Awaited<ReturnType<typeof openCache>> | undefined;
-  const metrics = new HttpMetrics({ renderQueue: () => pool?.queueSize ?? 0, renderTimings: () => pool?.timings(), cache: () => tileCache?.cache?.stats });
+  const metrics = new HttpMetrics({ renderQueue: () => pool?.queueSize ?? 0, queryQueue: () => db?.queued ?? 0, renderTimings: () => pool?.timings(), cache: () => tileCache?.cache?.stats });
   const observeQuery = metrics.observeQuery.bind(metrics);
   const timers = new Set<NodeJS.Timeout>();
 
@@ -87,13 +89,16 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     };
     if (config.tiles.discover.enabled) await discover();
     const srids = [...new Set(config.tilesets.flatMap((t) => t.layers.map((l) => l.srid)))];
-    if (await database.warm([...srids, ...GRIDS.map((g) => g.srid)])) {
+    const warmed = await database.warm([...srids, ...GRIDS.map((g) => g.srid)]);
+    if (warmed) {
       const problems = await checkLayers(database, config.tilesets);
       if (problems.length) {
         await database.close();
         throw new ConfigError(`the configured layers do not match the database:\n  ${problems.join('\n  ')}`);
       }
     }
+    probe = new DatabaseProbe({ url: config.database.url, intervalMs: config.database.probeIntervalMs, timeoutMs: config.database.connectTimeoutMs }, logger, warmed);
+    probe.start();
   } else {
     for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: await GeojsonSource.load(ts, config.demo.dir, config.tiles) });
   }
@@ -119,11 +124,12 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache);
   pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
   const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache);
-  tileCache.cache?.onRewarm(createRewarmer(pipeline, raster, logger));
+  const rewarmer = createRewarmer(pipeline, raster, logger);
+  tileCache.cache?.onRewarm(rewarmer.rewarm);
   const health = async () => ({
-    ...(db ? { mode: 'postgis', database: (await db.isReachable()) ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
+    ...(probe ? { mode: 'postgis', database: probe.reachable ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
     renders: { completed: pool.renderCount, queued: pool.queueSize },
-    cache: tileCache.status(),
+    cache: tileCache.cache ? { ...tileCache.status(), rewarmPending: rewarmer.pending() } : tileCache.status(),
     escapedErrors: escapedErrors(),
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
@@ -153,7 +159,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   let draining = false;
   const readiness = async () => {
     if (draining) return { ready: false, draining: true };
-    const database = db ? await db.isReachable() : true;
+    const database = probe ? probe.reachable : true;
     const cacheState = tileCache.status();
     // Over PostGIS a cache that is on must be following the change log to be trusted.
     const changeFeed = !db || cacheState.enabled !== true || cacheState.invalidation === 'listening';
@@ -192,6 +198,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
       await pool.close();
       await sharedRate?.close();
       await tileCache.close();
+      await probe?.close();
       await db?.close();
     },
   };

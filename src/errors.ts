@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, description: 'The HTTP request itself is malformed (bytes the HTTP parser refuses).' },
   REQUEST_HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers exceed what the server reads (about 16 KB).' },
   METHOD_NOT_ALLOWED: { status: 405, description: 'Only GET, HEAD and OPTIONS are served.' },
+  REQUEST_BODY_NOT_ALLOWED: { status: 413, description: 'A GET, HEAD or OPTIONS request came with a body; none is read, and the connection is closed.' },
   DATABASE_UNAVAILABLE: { status: 503, description: 'PostgreSQL cannot be reached; the engine retries by itself.' },
   QUERY_TIMEOUT: { status: 503, description: 'The tile query ran over its time limit (statement_timeout).' },
   OVERLOADED: { status: 503, description: 'Too many tile productions are queued; retry shortly.' },

@@ -84,6 +84,8 @@ export const configSchema = z
         connectTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
         /** Retry-After sent with 503 when the database is down. */
         retryAfterS: z.number().int().min(1).max(3600).default(5),
+        /** How often a connection of its own checks that PostgreSQL answers: /health and /ready read the result, never the tile pool. */
+        probeIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
       })
       .strict()
       .prefault({}),
@@ -93,7 +95,10 @@ export const configSchema = z
         extent: z.number().int().min(256).max(16384).default(4096),
         /** Geometry buffer around each tile in extent units (64/4096 = 4 px of 256). */
         buffer: z.number().int().min(0).max(4096).default(64),
-        /** Tile productions waiting for a connection before the engine answers 503. */
+        /**
+         * Tile queries waiting for a connection, all clients together. Clients take turns;
+         * when it is full the client waiting with the most loses its newest (503).
+         */
         maxQueuedProductions: z.number().int().min(1).max(100_000).default(256),
         /** Publish every table with a geometry column as a tileset of its own. */
         discover: z
@@ -114,7 +119,11 @@ export const configSchema = z
         defaultStyle: z.string().min(1).optional(),
         /** Render threads; one per core is the sweet spot for Skia on this 2-core machine. */
         workers: z.number().int().min(1).max(64).default(2),
-        /** Renders waiting for a thread before the engine answers 503; bounds latency under overload. */
+        /**
+         * Renders waiting for a thread, all clients together; bounds latency under overload.
+         * Clients take turns; when it is full the client waiting with the most loses its
+         * newest (503 + Retry-After). 0: nothing waits, a render runs only on a free thread.
+         */
         maxQueue: z.number().int().min(0).max(10_000).default(64),
         /** Longest a single render may take before it is abandoned with 503. */
         timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
@@ -293,6 +302,12 @@ export const configSchema = z
       .object({
         /** Most device pixels of one print: an A0 at 300 dpi is ~139 million. */
         maxPixels: z.number().int().min(1).default(150_000_000),
+        /**
+         * Most device pixels rendered for one print, the overlap margins of its pieces
+         * included: what bounds its work (the margin grows with the DPI; an A0 at 300 dpi
+         * draws ~283 million, about 16 s of two render threads here).
+         */
+        maxDrawnPixels: z.number().int().min(1).default(300_000_000),
         /** JPEG and WebP are encoded from the whole page in memory: their bound (PNG is streamed). */
         maxPixelsEncodedWhole: z.number().int().min(1).default(40_000_000),
         /** Prints running at once; more are refused with 503 (tiles keep being served). */

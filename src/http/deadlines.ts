@@ -12,11 +12,13 @@ export interface Deadline {
 export class Deadlines {
   private readonly pending = new Set<Deadline>();
   private readonly sweepMs: number;
+  private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
 
-  /** Deadlines are met within sweepMs of their time. */
-  constructor(sweepMs: number) {
+  /** Deadlines are met within sweepMs of their time; `now` is the clock they are read on (tests pass their own). */
+  constructor(sweepMs: number, now: () => number = () => performance.now()) {
     this.sweepMs = sweepMs;
+    this.now = now;
   }
 
   /** Watches a deadline; the returned function stops watching it. */
@@ -29,13 +31,14 @@ export class Deadlines {
     return () => this.pending.delete(deadline);
   }
 
-  private sweep(): void {
+  /** Expires what is due now; the interval calls it every sweepMs. */
+  sweep(): void {
     if (this.pending.size === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
       return;
     }
-    const now = performance.now();
+    const now = this.now();
     for (const deadline of this.pending) {
       if (deadline.at > now) continue;
       this.pending.delete(deadline);

@@ -15,6 +15,8 @@ export interface Exchange {
   readonly headers: Record<string, string>;
   /** Aborted when the client disconnects or the request runs over limits.requestTimeoutMs. */
   readonly signal: AbortSignal;
+  /** Who asks: the name of a valid key or token, else `ip:{address}`; its limits and its turns in the fair queues go by it. */
+  readonly client: string;
   /** What this caller may read: routes check every tileset and style they expose. */
   readonly access: RequestAccess;
 }

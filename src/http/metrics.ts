@@ -11,6 +11,8 @@ import { escapedErrors } from '../process-guard.ts';
 /** What the metrics read at scrape time. */
 export interface MetricSources {
   readonly renderQueue: () => number;
+  /** Tile queries waiting for a database connection (0 without a database). */
+  readonly queryQueue: () => number;
   readonly renderTimings: () => { waitMs: { p50: number; p99: number }; runMs: { p50: number; p99: number } } | undefined;
   readonly cache: () => CacheStats | undefined;
 }
@@ -23,15 +25,24 @@ function kindOf(route: string): string {
   return 'other';
 }
 
+/**
+ * How long one rendering of /metrics is served to every scraper: rendering reads every
+ * metric (~ms of event loop), so a flood of scrapes must not render each time.
+ */
+const EXPOSITION_REUSE_MS = 1000;
+
 export class HttpMetrics {
   readonly registry = new Registry();
+  private readonly now: () => number;
+  private exposition: { at: number; text: Promise<Buffer> } | undefined;
   private readonly requests: Counter<'route' | 'status'>;
   private readonly latency: Histogram<'kind'>;
   private readonly limited: Counter<'reason'>;
   private readonly queries: Histogram<'tileset' | 'layers'>;
   private fastHits = 0;
 
-  constructor(sources: MetricSources) {
+  constructor(sources: MetricSources, now: () => number = () => performance.now()) {
+    this.now = now;
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, prefix: 'sodertorn_' });
     this.requests = new Counter({ name: 'sodertorn_http_requests_total', help: 'HTTP requests answered by the router, by route and status', labelNames: ['route', 'status'], registers: [registry] });
@@ -87,6 +98,7 @@ export class HttpMetrics {
     quantiles('sodertorn_render_wait_seconds', 'Time renders waited for a render thread (since start)', (t) => t.waitMs);
     quantiles('sodertorn_render_run_seconds', 'Time renders ran in a thread (since start)', (t) => t.runMs);
     new Gauge({ name: 'sodertorn_render_queue_depth', help: 'Renders waiting for a thread', registers: [registry], collect() { this.set(sources.renderQueue()); } });
+    new Gauge({ name: 'sodertorn_tile_query_queue_depth', help: 'Tile queries waiting for a database connection (clients take turns)', registers: [registry], collect() { this.set(sources.queryQueue()); } });
     new Counter({
       name: 'sodertorn_cache_hits_total',
       help: 'Tiles served from a cache tier',
@@ -112,6 +124,18 @@ export class HttpMetrics {
         if (lag !== undefined) this.set(lag / 1000);
       },
     });
+  }
+
+  /** The text of /metrics, rendered at most once per EXPOSITION_REUSE_MS whatever the number of scrapers. */
+  text(): Promise<Buffer> {
+    const now = this.now();
+    if (!this.exposition || now - this.exposition.at >= EXPOSITION_REUSE_MS) {
+      const text = this.registry.metrics().then((t) => Buffer.from(t));
+      // A failed rendering is not reused.
+      text.catch(() => (this.exposition = undefined));
+      this.exposition = { at: now, text };
+    }
+    return this.exposition.text;
   }
 
   /** Records a request the router answered. */

@@ -79,9 +79,9 @@ export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['serv
     {
       name: 'ogcapi-tile',
       pattern: /^\/ogcapi\/collections\/(?<tileset>[^/]+)\/tiles\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<y>[^/]+)\/(?<x>[^/]+)$/,
-      handler: async ({ req, res, params, headers, access }) => {
+      handler: async ({ req, res, params, headers, access, signal, client }) => {
         const isPublic = access.requireTileset(params.tileset!);
-        const tile = await pipeline.getTile({ tilesetId: params.tileset!, gridId: params.grid!, z: params.z!, x: params.x!, y: params.y!, format: 'mvt' });
+        const tile = await pipeline.getTile({ tilesetId: params.tileset!, gridId: params.grid!, z: params.z!, x: params.x!, y: params.y!, format: 'mvt', signal, client });
         await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) });
       },
     },

@@ -15,7 +15,7 @@ export function printRoutes(prints: PrintService, raster: RasterPipeline, grids:
     {
       name: 'print',
       pattern: /^\/print\/?$/,
-      handler: async ({ res, query, headers, signal, access }) => {
+      handler: async ({ res, query, headers, signal, client, access }) => {
         const name = query.get('style');
         const style = name ? raster.resolveStyle(name).id : undefined;
         if (style !== undefined) access.requireStyle(style);
@@ -36,7 +36,7 @@ export function printRoutes(prints: PrintService, raster: RasterPipeline, grids:
               'Cache-Control': 'no-store',
               'Content-Disposition': `inline; filename="${request.styleId}-${request.widthPx}x${request.heightPx}.${request.format}"`,
             }),
-          signal,
+          { signal, client },
         );
       },
     },

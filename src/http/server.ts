@@ -145,8 +145,8 @@ export function createHttpServer(
   const tileHandler: Handler = async (exchange) => {
     const { req, res, params, headers } = exchange;
     const { tileset, grid, z, x, y, scale, format } = params as Record<string, string>;
-    // The signal is read only if the tile must be produced (not on a cache hit).
-    // Never spread: that would read the getter.
+    // The signal and client are read only if the tile must be produced (not on a cache hit).
+    // Never spread: that would read the getters.
     const request = {
       tilesetId: tileset!,
       name: tileset!,
@@ -158,6 +158,9 @@ export function createHttpServer(
       format: format!,
       get signal() {
         return exchange.signal;
+      },
+      get client() {
+        return exchange.client;
       },
     };
     let tile;
@@ -223,7 +226,7 @@ export function createHttpServer(
       name: 'metrics',
       pattern: /^\/metrics$/,
       handler: async ({ req, res, headers }) => {
-        const body = Buffer.from(await metrics.registry.metrics());
+        const body = await metrics.text();
         res.writeHead(200, { ...headers, 'Content-Type': metrics.registry.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : body);
       },
@@ -274,11 +277,28 @@ export function createHttpServer(
     abort: AbortController | undefined;
     /** The request's key or token, looked up once (null: not yet). */
     credential: string | undefined | null;
+    /** Who asks (see Exchange.client), worked out once (undefined: not yet). */
+    client: string | undefined;
   }
 
   const credentialOf = (state: RequestState): string | undefined => {
     if (state.credential === null) state.credential = requestCredential(state.req, state.urlKey, state.rawQuery);
     return state.credential;
+  };
+
+  /** The caller behind a valid key or token, if any. */
+  const callerOf = (state: RequestState) => {
+    const credential = credentialOf(state);
+    return credential === undefined ? undefined : policy.callerOf(credential, Math.floor(Date.now() / 1000));
+  };
+
+  /** A client is its valid key or token, by name, else its address: one office behind a NAT with keys is many clients. */
+  const clientOf = (state: RequestState): string => {
+    if (state.client === undefined) {
+      const caller = callerOf(state);
+      state.client = caller ? caller.name : `ip:${clientAddress(state.req, options.trustProxy)}`;
+    }
+    return state.client;
   };
 
   /**
@@ -310,6 +330,9 @@ export function createHttpServer(
       get access() {
         return (access ??= new RequestAccess(policy, () => credentialOf(state)));
       },
+      get client() {
+        return clientOf(state);
+      },
       get signal() {
         if (!state.abort) {
           const abort = new AbortController();
@@ -338,7 +361,9 @@ export function createHttpServer(
   let drained: (() => void) | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (fast && (req.method === 'GET' || req.method === 'HEAD') && req.url && fast.serve(req, res, req.url)) return metrics.countFastHit();
+    // Nothing served takes a body: one that comes is not read (a slow drip of chunks would hold the connection).
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if (!hasBody && fast && (req.method === 'GET' || req.method === 'HEAD') && req.url && fast.serve(req, res, req.url)) return metrics.countFastHit();
     const headers = baseHeaders(options.corsOrigin);
     const started = performance.now();
     const incomingId = req.headers['x-request-id'];
@@ -352,7 +377,7 @@ export function createHttpServer(
     let release: (() => void) | undefined;
     let unwatch: (() => void) | undefined;
     let timedOut = false;
-    const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined, credential: null };
+    const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined, credential: null, client: undefined };
     inFlight++;
     // One listener for all the bookkeeping: 'close' follows 'finish' when the answer was sent whole.
     res.once('close', () => {
@@ -367,6 +392,13 @@ export function createHttpServer(
       if (draining && inFlight === 0) drained?.();
     });
     try {
+      if (hasBody) {
+        // The connection closes after the answer: the body is never read.
+        res.shouldKeepAlive = false;
+        if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
+          throw new EngineError('REQUEST_BODY_NOT_ALLOWED', `a ${req.method} request carries no body here; this one did (Content-Length or Transfer-Encoding)`);
+        }
+      }
       if (req.method === 'OPTIONS') {
         // '*' does not cover Authorization (Fetch standard): named, so web maps can send keys and tokens.
         res.writeHead(204, { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': 'Authorization, X-Api-Key, *', 'Access-Control-Max-Age': '86400' });
@@ -391,9 +423,8 @@ export function createHttpServer(
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
       routeName = match.route.name;
       if (limits.enabled && !UNLIMITED_ROUTES.has(routeName)) {
-        const credential = credentialOf(state);
-        const caller = credential === undefined ? undefined : policy.callerOf(credential, Math.floor(Date.now() / 1000));
-        const client = caller ? caller.name : `ip:${clientAddress(req, options.trustProxy)}`;
+        const caller = callerOf(state);
+        const client = clientOf(state);
         const admission = limits.isShared ? await limits.admitShared(client, caller?.limits) : limits.admit(client, caller?.limits);
         if (!admission.ok) {
           metrics.countLimited(admission.reason);

@@ -64,7 +64,7 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
         return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': 'public, max-age=300' });
       }
       // The map GetMap draws and GetFeatureInfo looks into.
-      const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, signal: exchange.signal };
+      const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, signal: exchange.signal, client: exchange.client };
       const send = (contentType: string, body: Uint8Array) => {
         res.writeHead(200, { ...headers, 'Content-Type': contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : body);

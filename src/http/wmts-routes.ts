@@ -41,17 +41,17 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
     res.end(res.req.method === 'HEAD' ? undefined : xml);
   };
 
-  const getTile = async ({ req, res, headers, signal, access }: Exchange, request: WmtsGetTile) => {
+  const getTile = async ({ req, res, headers, signal, client, access }: Exchange, request: WmtsGetTile) => {
     const address = { gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format };
     let isPublic = true;
     const tile = await asOws(async () => {
       const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id));
       isPublic = access.requireTileset(request.layer);
-      if (!isRasterFormat(request.format)) return pipeline.getTile({ tilesetId: request.layer, ...address });
+      if (!isRasterFormat(request.format)) return pipeline.getTile({ tilesetId: request.layer, ...address, signal, client });
       if (stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
       const name = style === DEFAULT_STYLE ? request.layer : style;
       isPublic = access.requireStyle(raster.resolveStyle(name).id) && isPublic;
-      return raster.getTile({ name, ...address, signal });
+      return raster.getTile({ name, ...address, signal, client });
     });
     await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) });
   };

@@ -1,5 +1,6 @@
 import { featuresAt, type FoundFeature } from './feature-info.ts';
 import { CachedProducer, type Produced } from '../../cache/cached-producer.ts';
+import type { Work } from '../admission/work.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
@@ -25,6 +26,8 @@ export interface RasterRequest {
   readonly scale?: string;
   readonly format: string;
   readonly signal?: AbortSignal;
+  /** Who asks: its turn in the fair queues of the database and the render threads (see Work). */
+  readonly client?: string;
 }
 
 /** Vector tiles one view may need: bounds the work of a single GetMap or print render. */
@@ -111,7 +114,7 @@ export class RasterPipeline {
       {
         flightKey: `${style.id}/${grid.id}/${z}/${meta.x0}/${meta.y0}@${scale}.${format}`,
         // One render for the block; fresh as of the oldest vector tile it was drawn from.
-        produce: (signal) => this.renderMetatile(style, grid, meta, Number(scale), format, signal),
+        produce: (signal) => this.renderMetatile(style, grid, meta, Number(scale), format, { signal, client: request.client }),
         // Every tile of the block is stored: its neighbours are usually asked for next.
         tiles: (pieces) => tilesOf(meta).map((tile, i) => [tileKey(tile.x, tile.y), pieces[i]!] as const),
         pick: (pieces) => pieces[pieceIndex(meta, x, y)]!,
@@ -125,7 +128,7 @@ export class RasterPipeline {
    * The vector tiles of every source of a style under a bbox, from the data level that
    * raster level z is drawn from (at most MAX_VIEW_TILES of them).
    */
-  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, signal: AbortSignal | undefined): Promise<Produced<SourceTile[]>> {
+  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, work: Work): Promise<Produced<SourceTile[]>> {
     const wanted: { sourceId: string; tileset: Tileset; z: number; x: number; y: number }[] = [];
     for (const [sourceId, tilesetId] of style.sources) {
       const tileset = this.tiles.resolve(tilesetId);
@@ -141,7 +144,7 @@ export class RasterPipeline {
     }
     const fetched = await Promise.all(
       wanted.map(async ({ sourceId, tileset, z: level, x, y }) => {
-        const tile = await this.tiles.tileAt(tileset, grid, level, x, y, signal);
+        const tile = await this.tiles.tileAt(tileset, grid, level, x, y, work);
         return { sourceTile: { sourceId, bbox: tileToBbox(grid, level, x, y), mvt: tile.body }, dataSeq: tile.dataSeq };
       }),
     );
@@ -166,11 +169,13 @@ export class RasterPipeline {
     /** Only this rectangle of the render (device pixels), e.g. a print piece without its overlap. */
     crop?: PixelRect;
     signal?: AbortSignal;
+    client?: string;
   }): Promise<TileResult> {
     const { style, primary, grid, cellSize, level, zoom } = this.viewOf(request);
     const margin = VIEW_MARGIN_PX * cellSize;
     const bbox = request.bbox;
-    const { value: sourceTiles } = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], level, request.signal);
+    const work = { signal: request.signal, client: request.client };
+    const { value: sourceTiles } = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], level, work);
     const [body] = await this.pool.renderPieces(
       {
         styleId: style.id,
@@ -179,7 +184,7 @@ export class RasterPipeline {
         format: request.format,
         ...(request.crop ? { pieces: [request.crop] } : {}),
       },
-      request.signal,
+      work,
     );
     return { body: body!, contentType: request.format === 'raw' ? 'application/octet-stream' : RASTER_FORMATS[request.format], tilesetId: primary.config.id };
   }
@@ -201,13 +206,13 @@ export class RasterPipeline {
    * The features the style draws at a pixel of a map of any extent (WMS GetFeatureInfo):
    * from the same data level renderView draws that map from, within a few pixels.
    */
-  async featuresAt(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; i: number; j: number; count: number; signal?: AbortSignal }): Promise<FoundFeature[]> {
+  async featuresAt(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; i: number; j: number; count: number; signal?: AbortSignal; client?: string }): Promise<FoundFeature[]> {
     const { style, grid, cellSize, level, zoom } = this.viewOf(request);
     const { bbox } = request;
     const point = [bbox[0] + ((request.i + 0.5) * (bbox[2] - bbox[0])) / request.widthPx, bbox[3] - ((request.j + 0.5) * (bbox[3] - bbox[1])) / request.heightPx] as const;
     const tolerance = FEATURE_INFO_TOLERANCE_PX * cellSize;
     const around: Bbox = [point[0] - tolerance, point[1] - tolerance, point[0] + tolerance, point[1] + tolerance];
-    const { value: tiles } = await this.sourceTilesUnder(style, grid, around, level, request.signal);
+    const { value: tiles } = await this.sourceTilesUnder(style, grid, around, level, { signal: request.signal, client: request.client });
     return featuresAt(style.style.layers, tiles, point, tolerance, zoom, request.count);
   }
 
@@ -217,9 +222,9 @@ export class RasterPipeline {
    * tiles are 512 px, so a 256-px raster tile of level z is drawn from level z − 1, and
    * raster and vector maps show the same layers at the same scale.
    */
-  private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, signal: AbortSignal): Promise<Produced<readonly Uint8Array[]>> {
+  private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, work: Work): Promise<Produced<readonly Uint8Array[]>> {
     const { bbox, widthPx, heightPx, pieces } = metatileView(grid, meta, this.options.metatile > 1 ? this.options.metatileBufferPx : 0, pixelRatio);
-    const sources = await this.sourceTilesUnder(style, grid, bbox, meta.z, signal);
+    const sources = await this.sourceTilesUnder(style, grid, bbox, meta.z, work);
     const images = await this.pool.renderPieces(
       {
         styleId: style.id,
@@ -228,7 +233,7 @@ export class RasterPipeline {
         format,
         pieces,
       },
-      signal,
+      work,
     );
     return { value: images, dataSeq: sources.dataSeq };
   }

@@ -12,10 +12,18 @@ import type { TilePipeline } from './tile-pipeline.ts';
 
 const MAX_QUEUED = 256;
 
-export function createRewarmer(pipeline: TilePipeline, raster: RasterPipeline, logger: Logger): Rewarmer {
+/** The re-warmer the cache calls, and how much it has still to do (for /health, and tests that wait for it). */
+export interface BackgroundRewarmer {
+  readonly rewarm: Rewarmer;
+  /** Tiles queued or being produced. */
+  pending(): number;
+}
+
+export function createRewarmer(pipeline: TilePipeline, raster: RasterPipeline, logger: Logger): BackgroundRewarmer {
   const queue: TileKey[] = [];
   const queued = new Set<string>();
   let running = false;
+  let producing = 0;
 
   const produce = (key: TileKey): Promise<unknown> => {
     const address = { gridId: key.grid, z: String(key.z), x: String(key.x), y: String(key.y) };
@@ -30,23 +38,29 @@ export function createRewarmer(pipeline: TilePipeline, raster: RasterPipeline, l
     while (queue.length > 0) {
       const key = queue.shift()!;
       queued.delete(keyString(key));
+      producing++;
       try {
         await produce(key);
       } catch (error) {
         // Produced on demand instead; nobody waits for this one.
         logger.debug({ err: (error as Error).message, tile: key }, 'could not produce an invalidated hot tile again');
+      } finally {
+        producing--;
       }
     }
     running = false;
   };
 
-  return (keys) => {
-    for (const key of keys) {
-      const id = keyString(key);
-      if (queue.length >= MAX_QUEUED || queued.has(id)) continue;
-      queued.add(id);
-      queue.push(key);
-    }
-    if (!running) void drain();
+  return {
+    rewarm: (keys) => {
+      for (const key of keys) {
+        const id = keyString(key);
+        if (queue.length >= MAX_QUEUED || queued.has(id)) continue;
+        queued.add(id);
+        queue.push(key);
+      }
+      if (!running) void drain();
+    },
+    pending: () => queue.length + producing,
   };
 }

@@ -1,4 +1,5 @@
 import { CachedProducer, type FreshTile } from '../../cache/cached-producer.ts';
+import type { Work } from '../admission/work.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import { keyString, type TileKey } from '../../cache/tile-key.ts';
 import { EngineError } from '../errors.ts';
@@ -23,6 +24,8 @@ export interface TileRequest {
   readonly format: string;
   /** Aborted when the client goes away; the production stops only if nobody else waits for it. */
   readonly signal?: AbortSignal;
+  /** Who asks: its turn in the database's fair queue (see Work). */
+  readonly client?: string;
 }
 
 /** A produced tile: raw MVT bytes (empty when the tile has no features). */
@@ -118,7 +121,7 @@ export class TilePipeline {
     }
     const levels = this.levelsOf(tileset, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: source.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
-    const { body, dataSeq, key } = await this.tileAt(tileset, grid, z, x, y, request.signal);
+    const { body, dataSeq, key } = await this.tileAt(tileset, grid, z, x, y, { signal: request.signal, client: request.client });
     return { body, contentType: VECTOR_FORMATS[request.format as VectorFormat], tilesetId: source.id, key, dataSeq };
   }
 
@@ -126,18 +129,19 @@ export class TilePipeline {
    * The MVT of a tile already resolved and checked (the raster pipeline's way in): from the
    * cache, else produced from the source once for all concurrent callers and stored.
    */
-  async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, signal?: AbortSignal): Promise<FreshTile & { key: TileKey }> {
+  async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, work: Work = {}): Promise<FreshTile & { key: TileKey }> {
     const { source } = tileset;
     const key: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant: 'mvt' };
     const tile = await this.producer.get(
       key,
       {
         flightKey: keyString(key),
-        produce: async (flightSignal, startSeq) => ({ value: await source.getTile({ grid, z, x, y }, flightSignal), dataSeq: startSeq }),
+        // The query runs in the turn of whoever started it, stopped when every waiter has left.
+        produce: async (flightSignal, startSeq) => ({ value: await source.getTile({ grid, z, x, y }, { signal: flightSignal, client: work.client }), dataSeq: startSeq }),
         tiles: (body) => [[key, body]],
         pick: (body) => body,
       },
-      signal,
+      work.signal,
     );
     return { ...tile, key };
   }

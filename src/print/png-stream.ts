@@ -2,7 +2,12 @@
  * A PNG written strip by strip: the signature and header first, then rows of straight
  * RGBA deflated as they come, so a page far larger than memory allows for one image (an
  * A0 at 300 dpi is 560 MB of RGBA) is encoded holding one strip at a time.
+ *
+ * Backpressure all the way: when the output (a client's socket) takes no more, deflate is
+ * paused, its buffers fill, and writeRows waits, so the caller draws the next strip only
+ * when the reader has caught up. A slow reader costs a strip of memory, not the page.
  */
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { crc32, createDeflate, type Deflate } from 'node:zlib';
 
@@ -34,14 +39,24 @@ export class PngStream {
     header.writeUInt8(6, 9); // RGBA
     out.write(SIGNATURE);
     out.write(chunk('IHDR', header));
-    this.deflate = createDeflate({ level: compressionLevel });
-    this.deflate.on('data', (data: Buffer) => out.write(chunk('IDAT', data)));
+    const deflate = createDeflate({ level: compressionLevel });
+    this.deflate = deflate;
+    deflate.on('data', (data: Buffer) => {
+      if (out.write(chunk('IDAT', data))) return;
+      deflate.pause();
+      out.once('drain', () => deflate.resume());
+    });
     this.finished = new Promise((resolve, reject) => {
-      this.deflate.once('end', () => {
-        out.end(chunk('IEND', Buffer.alloc(0)));
-        resolve();
-      });
-      this.deflate.once('error', reject);
+      deflate.once('end', () => out.end(chunk('IEND', Buffer.alloc(0))));
+      deflate.once('error', reject);
+      // Done when the last byte is handed to the socket, not before: the caller holds its print slot until then.
+      out.once('finish', resolve);
+    });
+    // Nobody handles `finished` until end(): a failure before then surfaces through writeRows.
+    this.finished.catch(() => {});
+    // The reader went away: stop, so a writeRows waiting for it does not wait for ever.
+    out.once('close', () => {
+      if (!out.writableFinished) deflate.destroy(new Error('the output closed before the image was written'));
     });
   }
 
@@ -58,7 +73,8 @@ export class PngStream {
       filtered.set(rgba.subarray(r * stride, (r + 1) * stride), r * (stride + 1) + 1);
     }
     this.rows += count;
-    if (!this.deflate.write(filtered)) await new Promise((resolve) => this.deflate.once('drain', resolve));
+    if (this.deflate.destroyed) throw this.deflate.errored ?? new Error('the image stream is closed');
+    if (!this.deflate.write(filtered)) await once(this.deflate, 'drain');
   }
 
   /** Ends the image once every row is written. */

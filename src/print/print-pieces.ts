@@ -6,6 +6,26 @@
 import type { Bbox } from '../grids/tile-grid.ts';
 import type { PixelRect } from '../render/metatile.ts';
 
+/** Device pixels per side of one render: the render threads' canvas bound (skia-renderer.ts). */
+export const MAX_RENDER_SIDE_PX = 8192;
+/** The margin around a piece is at most this: enough for labels at 1200 dpi (96 CSS px there is 1200 device px). */
+export const MAX_MARGIN_PX = 2048;
+
+/**
+ * The side of the pieces a page is cut into, for a margin: at least `pieceSizePx`, and at
+ * least four margins, so the margins drawn and cut off at most about double the work at
+ * any DPI (a 1536-px piece with 1200-px margins, as at 1200 dpi, would draw 6.5 times its
+ * area); at most what one render may draw with its margins.
+ */
+export function pieceSideFor(pieceSizePx: number, marginPx: number): number {
+  return Math.max(256, Math.min(Math.max(pieceSizePx, 4 * marginPx), MAX_RENDER_SIDE_PX - 2 * marginPx));
+}
+
+/** Device pixels rendered for the pieces, margins included: the print's work. */
+export function drawnPixels(rows: readonly (readonly PrintPiece[])[]): number {
+  return rows.reduce((sum, row) => sum + row.reduce((s, piece) => s + piece.widthPx * piece.heightPx, 0), 0);
+}
+
 export interface PrintPiece {
   /** Where the piece goes on the page, device pixels. */
   readonly page: PixelRect;

@@ -16,6 +16,8 @@ export type Paper = keyof typeof PAPER_MM;
 /** The size of a CSS pixel: styles are written for 96 pixels per inch. */
 export const CSS_DPI = 96;
 const MM_PER_INCH = 25.4;
+/** The encoders' own bounds on a side: WebP's format stops at 16383 px, libjpeg at 65500. */
+const MAX_SIDE_PX: Partial<Record<string, number>> = { webp: 16_383, jpg: 65_500 };
 
 export type PrintFormat = RasterFormat | 'pdf' | 'tiff' | 'wld';
 
@@ -85,6 +87,10 @@ export function parsePrintRequest(query: URLSearchParams, grids: readonly TileGr
   if (paperPx && (width !== undefined || height !== undefined)) throw bad('give either paper or width and height, not both');
   const [widthPx, heightPx] = paperPx ?? [Math.round(width ?? NaN), Math.round(height ?? NaN)];
   if (!paperPx && (width === undefined || height === undefined)) throw bad('give paper (A4–A0) or width and height in pixels');
+  const side = MAX_SIDE_PX[format];
+  if (side !== undefined && Math.max(widthPx!, heightPx!) > side) {
+    throw new EngineError('PRINT_TOO_LARGE', `a ${format} image is at most ${side} px a side; ${widthPx}×${heightPx} px asked (ask for png)`, { detail: { maxSidePx: side } });
+  }
   if (widthPx! * heightPx! > limits.maxPixels) {
     throw new EngineError('PRINT_TOO_LARGE', `${widthPx}×${heightPx} px is ${Math.round((widthPx! * heightPx!) / 1e6)} million pixels; at most ${Math.round(limits.maxPixels / 1e6)} million are printed`, {
       detail: { maxPixels: limits.maxPixels },

@@ -7,16 +7,19 @@
 import type { Writable } from 'node:stream';
 import { Image, PDFDocument, type SKRSContext2D } from '@napi-rs/canvas';
 import sharp from 'sharp';
+import type { Work } from '../admission/work.ts';
 import { EngineError } from '../errors.ts';
 import type { Bbox } from '../grids/tile-grid.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
-import { printPieces } from './print-pieces.ts';
+import { drawnPixels, MAX_MARGIN_PX, pieceSideFor, printPieces, type PrintPiece } from './print-pieces.ts';
 import { geoTiff } from './geotiff.ts';
 import { CSS_DPI, worldTerms, type PrintRequest } from './print-request.ts';
 import { PngStream } from './png-stream.ts';
 
 export interface PrintOptions {
   readonly maxPixels: number;
+  /** Device pixels rendered for one print, margins included (see print-pieces.ts). */
+  readonly maxDrawnPixels: number;
   /** JPEG and WebP are encoded whole: their own, lower bound (WebP stops at 16383 px a side anyway). */
   readonly maxPixelsEncodedWhole: number;
   readonly maxConcurrent: number;
@@ -37,7 +40,7 @@ export class PrintService {
   }
 
   /** Writes the page to `out` in the request's image format. */
-  async print(request: PrintRequest, out: Writable, start: (contentType: string) => void, signal?: AbortSignal): Promise<void> {
+  async print(request: PrintRequest, out: Writable, start: (contentType: string) => void, work: Work = {}): Promise<void> {
     if (request.format === 'wld') throw new Error('a world file is not rendered');
     // Streamed: a north-up PNG. Everything else is assembled whole first, within its own bound.
     const streamed = request.format === 'png' && request.bearing === 0;
@@ -48,6 +51,7 @@ export class PrintService {
       });
     }
     this.raster.resolveStyle(request.styleId); // an unknown style is a 404 before anything starts
+    const pieces = this.piecesOf(request, drawn);
     if (this.running >= this.options.maxConcurrent) {
       throw new EngineError('PRINTS_BUSY', `${this.running} prints are running; at most ${this.options.maxConcurrent} at once`, { retryAfterS: 5 });
     }
@@ -56,15 +60,15 @@ export class PrintService {
       if (streamed) {
         start('image/png');
         const png = new PngStream(out, request.widthPx, request.heightPx);
-        await this.renderStrips(request, drawn, (strip) => png.writeRows(strip), signal);
+        await this.renderStrips(request, drawn, pieces, (strip) => png.writeRows(strip), work);
         return await png.end();
       }
       const whole = Buffer.alloc(drawn.widthPx * drawn.heightPx * 4);
       let offset = 0;
-      await this.renderStrips(request, drawn, async (strip) => {
+      await this.renderStrips(request, drawn, pieces, async (strip) => {
         whole.set(strip, offset);
         offset += strip.length;
-      }, signal);
+      }, work);
       let image = sharp(whole, { raw: { width: drawn.widthPx, height: drawn.heightPx, channels: 4 } });
       if (request.bearing !== 0) {
         // The drawn square holds the rotated page: turn it so the bearing points up, keep the middle.
@@ -93,14 +97,27 @@ export class PrintService {
     }
   }
 
+  /** The pieces a page is drawn in; a page whose pieces with their margins are too much work is refused. */
+  private piecesOf(request: PrintRequest, page: { bbox: Bbox; widthPx: number; heightPx: number }): PrintPiece[][] {
+    const margin = Math.min(MAX_MARGIN_PX, Math.round(this.options.overlapPx * (request.dpi / CSS_DPI)));
+    const rows = printPieces(page, pieceSideFor(this.options.pieceSizePx, margin), margin);
+    const drawn = drawnPixels(rows);
+    if (drawn > this.options.maxDrawnPixels) {
+      throw new EngineError('PRINT_TOO_LARGE', `drawing this page takes ${Math.round(drawn / 1e6)} million pixels with the margins its pieces need at ${request.dpi} dpi; at most ${Math.round(this.options.maxDrawnPixels / 1e6)} million are drawn for one print (ask for fewer pixels or a lower dpi)`, {
+        detail: { drawnPixels: drawn, maxDrawnPixels: this.options.maxDrawnPixels },
+      });
+    }
+    return rows;
+  }
+
   /** Renders a page piece by piece and hands it over strip by strip, top to bottom (straight RGBA rows). */
-  private async renderStrips(request: PrintRequest, page: { bbox: Bbox; widthPx: number; heightPx: number }, onStrip: (strip: Buffer) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  private async renderStrips(request: PrintRequest, page: { bbox: Bbox; widthPx: number; heightPx: number }, rows: readonly PrintPiece[][], onStrip: (strip: Buffer) => Promise<void>, work: Work): Promise<void> {
     const pixelRatio = request.dpi / CSS_DPI;
-    for (const row of printPieces(page, this.options.pieceSizePx, Math.round(this.options.overlapPx * pixelRatio))) {
+    for (const row of rows) {
       const strip = Buffer.alloc(page.widthPx * row[0]!.page.height * 4);
       const pieces = await Promise.all(
         row.map((piece) =>
-          this.raster.renderView({ styleId: request.styleId, gridId: request.grid.id, bbox: piece.bbox, widthPx: piece.widthPx, heightPx: piece.heightPx, pixelRatio, format: 'raw', crop: piece.crop, ...(signal ? { signal } : {}) }),
+          this.raster.renderView({ styleId: request.styleId, gridId: request.grid.id, bbox: piece.bbox, widthPx: piece.widthPx, heightPx: piece.heightPx, pixelRatio, format: 'raw', crop: piece.crop, ...work }),
         ),
       );
       row.forEach((piece, i) => {

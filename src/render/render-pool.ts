@@ -1,4 +1,6 @@
 import { Piscina } from 'piscina';
+import { FairQueue } from '../admission/fair-queue.ts';
+import type { Work } from '../admission/work.ts';
 import { EngineError } from '../errors.ts';
 import type { RenderAnswer, RenderTask, RenderWorkerData } from './render-task.ts';
 import type { GlyphRangeBytes } from './thread-glyphs.ts';
@@ -27,20 +29,24 @@ function workerFile(): URL {
 
 /**
  * Render threads on piscina (threads are reused; a thread per task measured ten times
- * slower here). The queue is bounded: when it is full the answer is 503 OVERLOADED with
- * Retry-After at once, never an unbounded wait.
+ * slower here). A render waits for its client's turn in a fair queue and goes to piscina
+ * only when a thread is free, so one client's burst of metatiles and print pieces cannot
+ * push every other client's tile behind it. The queue is bounded: when it is full the
+ * largest share is cut with 503 OVERLOADED and Retry-After at once, never an unbounded wait.
  */
 export class RenderPool {
   private readonly pool: Piscina;
   private closing = false;
   private readonly options: RenderPoolOptions;
   private readonly glyphSource: GlyphRangeSource | undefined;
+  private readonly turns: FairQueue;
   private rendered = 0;
 
   /** Without a glyph source, labels are drawn only from glyphs threads already hold (none). */
   constructor(options: RenderPoolOptions, data: RenderWorkerData, glyphSource?: GlyphRangeSource) {
     this.options = options;
     this.glyphSource = glyphSource;
+    this.turns = new FairQueue({ slots: options.workers, maxQueued: options.maxQueue, what: 'renders' });
     const file = workerFile();
     this.pool = new Piscina({
       filename: file.href,
@@ -55,8 +61,8 @@ export class RenderPool {
   }
 
   /** Renders a view to one image. */
-  async render(task: RenderTask, signal?: AbortSignal): Promise<Uint8Array> {
-    const [image] = await this.renderPieces(task, signal);
+  async render(task: RenderTask, work?: Work): Promise<Uint8Array> {
+    const [image] = await this.renderPieces(task, work);
     return image!;
   }
 
@@ -67,10 +73,10 @@ export class RenderPool {
    * image. A range that cannot be made fails the render (503, not cached) rather than
    * drawing without its labels.
    */
-  async renderPieces(task: RenderTask, signal?: AbortSignal): Promise<readonly Uint8Array[]> {
+  async renderPieces(task: RenderTask, work: Work = {}): Promise<readonly Uint8Array[]> {
     const glyphs: GlyphRangeBytes[] = [];
     for (let attempt = 1; ; attempt++) {
-      const answer = await this.run({ ...task, ...(glyphs.length ? { glyphs } : {}), final: !this.glyphSource }, signal);
+      const answer = await this.run({ ...task, ...(glyphs.length ? { glyphs } : {}), final: !this.glyphSource }, work);
       if ('images' in answer) {
         this.rendered++;
         return answer.images;
@@ -94,10 +100,23 @@ export class RenderPool {
     }
   }
 
-  private async run(task: RenderTask, signal: AbortSignal | undefined): Promise<RenderAnswer> {
-    if (this.pool.queueSize >= this.options.maxQueue) {
-      throw new EngineError('OVERLOADED', `more than ${this.options.maxQueue} renders are waiting`, { retryAfterS: 1 });
+  private async run(task: RenderTask, { signal, client }: Work): Promise<RenderAnswer> {
+    let turnDone: () => void;
+    try {
+      turnDone = await this.turns.acquire(client, signal);
+    } catch (error) {
+      if (signal?.aborted) throw new EngineError('REQUEST_ABORTED', 'the client went away', { cause: error });
+      throw error;
     }
+    try {
+      return await this.runInTurn(task, signal);
+    } finally {
+      turnDone();
+    }
+  }
+
+  private async runInTurn(task: RenderTask, signal: AbortSignal | undefined): Promise<RenderAnswer> {
+    // The deadline counts from the thread's start: time waiting for a turn is the queue's, bounded apart.
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
@@ -126,7 +145,7 @@ export class RenderPool {
 
   /** Renders waiting for a thread. */
   get queueSize(): number {
-    return this.pool.queueSize;
+    return this.turns.queued + this.pool.queueSize;
   }
 
   /** Median and 99th percentile, in ms, of the time renders waited for a thread and ran (since start). */

@@ -1,3 +1,4 @@
+import type { Work } from '../admission/work.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
 
 /** Field types as TileJSON's vector_layers describes them. */
@@ -57,6 +58,6 @@ export interface TileSource {
   describe(): Promise<TilesetInfo>;
   /** Extents of a layer's features grouped by a field, ordered by key; the fields must be attributes of the layer. */
   extentsBy(layerId: string, keyField: string, labelField: string): Promise<GroupExtent[]>;
-  /** Uncompressed MVT bytes; an empty array when the tile has no features. */
-  getTile(tile: TileAddress, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Uncompressed MVT bytes; an empty array when the tile has no features. `work`: whose query it is, and what cancels it. */
+  getTile(tile: TileAddress, work?: Work): Promise<Uint8Array>;
 }

@@ -10,6 +10,7 @@ import { MemoryTier } from '../../cache/tiers/memory-tier.ts';
 import type { LevelRange, TileKey } from '../../cache/tile-key.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import type { TilesetConfig } from '../../src/config/schema.ts';
+import type { Work } from '../../src/admission/work.ts';
 import type { TileAddress, TileSource, TilesetInfo } from '../../src/sources/tile-source.ts';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -68,8 +69,13 @@ export class FakeSource implements TileSource {
     return [];
   }
 
-  async getTile(tile: TileAddress, signal?: AbortSignal): Promise<Uint8Array> {
+  /** Clients whose queries ran, in order. */
+  readonly clients: (string | undefined)[] = [];
+
+  async getTile(tile: TileAddress, work: Work = {}): Promise<Uint8Array> {
     this.calls++;
+    this.clients.push(work.client);
+    const { signal } = work;
     const version = this.version; // the rows as they are when the query starts
     await this.gate.pass();
     signal?.throwIfAborted();

@@ -128,7 +128,8 @@ describe('restricted tilesets and styles', () => {
     for (let i = 0; i < 3; i++) expect((await withKey(path, PROPERTY_KEY)).status).toBe(200);
     const viaUrl = `/k/${PROPERTY_KEY}${path}`;
     for (let i = 0; i < 3; i++) expect((await get(viaUrl)).status).toBe(200);
-    expect(await fastHits()).toBeGreaterThanOrEqual(before + 3);
+    // /metrics is rendered at most once a second: poll until it shows them.
+    await expect.poll(fastHits, { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(before + 3);
     expect((await get(path)).status).toBe(401);
     expect((await withKey(path, GREY_KEY)).status).toBe(403);
     expect((await withKey(path, 'not-a-key-at-all')).status).toBe(401);
@@ -210,7 +211,7 @@ describe('credentials', () => {
     const secretPaths = [`/k/${ALL_KEY}/tiles/nonexistent.json`, `/tiles/nonexistent.json?key=${ALL_KEY}`, `/k/${ALL_KEY}/no/such/route`];
     for (const p of secretPaths) expect(await (await get(p)).text()).not.toContain(ALL_KEY);
     await get('/tiles/nonexistent.json', { Authorization: `Bearer ${ALL_KEY}` });
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => logLines.join(''), { timeout: 10_000 }).toContain('/k/[redacted]/tiles/nonexistent.json');
     const logs = logLines.join('');
     expect(logs).toContain('"reqId"');
     expect(logs).toContain('/k/[redacted]/tiles/nonexistent.json');

@@ -77,7 +77,7 @@ function percentile(values: readonly number[], p: number): number {
 }
 
 describe('ChangeListener', () => {
-  it('delivers a committed change within milliseconds', async () => {
+  it('delivers every committed change, one by one, with its table, box and rows', async () => {
     const t = listen(await latestSeq(f.db, f.changelog));
     await t.listener.start();
     expect(t.listener.connected).toBe(true);
@@ -90,8 +90,9 @@ describe('ChangeListener', () => {
       lags.push(performance.now() - started);
     }
     const [p50, p99] = [percentile(lags, 50), percentile(lags, 99)];
+    // Logged, not asserted: bench/ measures speed (commit → fresh tile).
     console.log(`statement + commit to onChanges: median ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (${lags.length} changes)`);
-    expect(p50).toBeLessThan(1000);
+    expect(lags).toHaveLength(40);
     expect(t.delivered.at(-1)).toMatchObject({ table: f.points, bbox: [650039, 6570000, 650039, 6570000], rows: 1 });
   });
 

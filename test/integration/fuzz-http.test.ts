@@ -2,7 +2,7 @@
  * Fuzzing of the HTTP front over real sockets (the project issue: "never a 500, never a
  * hang"): request paths and query strings from fast-check, junk and near-valid ones, sent
  * raw (malformed percent-encoding reaches the server) at every public route. Every answer
- * must come within 10 s, whole, with a status below 500 (503 for overload is allowed; 501
+ * must come (within 25 s: a hang, not slowness), whole, with a status below 500 (503 for overload is allowed; 501
  * only for an OGC OperationNotSupported), and an error must say what it is: a JSON
  * `{ error: { code } }` or an OGC exception report. FUZZ_SEED=<seed> replays a failure.
  */
@@ -13,8 +13,8 @@ import { GRIDS } from '../../src/grids/grids.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, PROTOTYPE_KEYS, queryArb, segmentArb, toWire, wireJunkArb, WMS_CAPABILITIES, WMS_LEGEND, wmsFeatureInfo, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
 
-/** Longest an answer may take: renders here are tiny, a queue answers 503 long before. */
-const ANSWER_TIMEOUT_MS = 10_000;
+/** An answer later than this is a hang (renders here are tiny, a full queue answers 503 at once), however busy the machine. */
+const ANSWER_TIMEOUT_MS = 25_000;
 /** Requests sent at once by one property run (and sockets of the keep-alive agent). */
 const CONCURRENCY = 4;
 /** Longest request line node's parser takes (16 KB of headers): longer ones are Node's 431, not the engine's. */

@@ -90,7 +90,8 @@ describe('prints', () => {
   it('stitches pieces without a seam: the same page drawn in small pieces equals it drawn whole', async () => {
     const pieces = await startEngine({ overrides: { print: { pieceSizePx: 256 } } });
     try {
-      const params = { center: `${lake[0] + 600},${lake[1]}`, scale: '5000', width: '900', height: '700', dpi: '200' };
+      // At 96 dpi the 96-px margin lets pieces be 384 px: 3 × 2 of them.
+      const params = { center: `${lake[0] + 600},${lake[1]}`, scale: '5000', width: '900', height: '700', dpi: '96' };
       const [small, whole] = await Promise.all([rgba(await print(pieces, params)), rgba(await print(suite.engine, params))]);
       const differing = pixelmatch(small.data, whole.data, undefined, whole.width, whole.height, { threshold: 0.13 });
       expect(differing / (whole.width * whole.height)).toBeLessThan(0.003);
@@ -101,16 +102,15 @@ describe('prints', () => {
 
   it('keeps serving tiles while a print runs, and refuses a second print while the first runs', async () => {
     const params = { center: lake.join(','), scale: '20000', paper: 'A4', dpi: '200' };
-    const first = print(suite.engine, params);
-    await new Promise((r) => setTimeout(r, 50));
+    // Its answer has begun: it holds the print slot (a PNG's header goes out before its first piece is drawn).
+    const first = await print(suite.engine, params);
     const [second, tile] = await Promise.all([print(suite.engine, params), fetch(`${suite.engine.url}/tiles/sodertorn/12/2250/1200.mvt`)]);
     expect([200, 204]).toContain(tile.status);
     expect(second.status).toBe(503);
     expect(second.headers.get('retry-after')).toBe('5');
     expect(((await second.json()) as { error: { code: string } }).error.code).toBe('PRINTS_BUSY');
-    const done = await first;
-    expect(done.status).toBe(200);
-    await done.arrayBuffer(); // the PNG streams: the print ends with its body
+    expect(first.status).toBe(200);
+    await first.arrayBuffer(); // the PNG streams: the print ends with its body
   }, 60_000);
 
   it.each([
@@ -119,6 +119,10 @@ describe('prints', () => {
     ['an unknown paper', { center: '670000,6570000', scale: '10000', paper: 'B5' }, 400, 'INVALID_PRINT_REQUEST'],
     ['an unknown CRS', { crs: 'EPSG:4258', center: '18,59', scale: '10000', paper: 'A4' }, 400, 'INVALID_PRINT_REQUEST'],
     ['an A0 at 1200 dpi', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '1200' }, 413, 'PRINT_TOO_LARGE'],
+    // Within print.maxPixels as a page, but its pieces' 1200-px margins would draw 363 million pixels.
+    ['an A4 at 1200 dpi', { center: '670000,6570000', scale: '10000', paper: 'A4', dpi: '1200' }, 413, 'PRINT_TOO_LARGE'],
+    ['a WebP wider than WebP can be', { center: '670000,6570000', scale: '10000', width: '16384', height: '100', format: 'webp' }, 413, 'PRINT_TOO_LARGE'],
+    ['a JPEG wider than JPEG can be', { center: '670000,6570000', scale: '10000', width: '65535', height: '100', format: 'jpg' }, 413, 'PRINT_TOO_LARGE'],
     ['a JPEG A0 at 300 dpi (encoded whole)', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '300', format: 'jpg' }, 413, 'PRINT_TOO_LARGE'],
     ['a PDF A0 at 300 dpi (one image, encoded whole)', { center: '670000,6570000', scale: '10000', paper: 'A0', dpi: '300', format: 'pdf' }, 413, 'PRINT_TOO_LARGE'],
     ['an unknown format', { center: '670000,6570000', scale: '10000', paper: 'A4', format: 'svg' }, 400, 'INVALID_PRINT_REQUEST'],

@@ -63,10 +63,12 @@ describe('raster tiles', () => {
   });
 
   it('answers 503 with Retry-After when the render queue is full', async () => {
-    // A queue of 0 is always full: every render is refused at once, never left waiting.
-    const full = await startEngine({ overrides: { render: { workers: 1, maxQueue: 0 } } });
+    // One thread and no room to wait: while one render runs, the others are refused at once, never left waiting.
+    const full = await startEngine({ overrides: { render: { workers: 1, maxQueue: 0 }, cache: { memory: { enabled: false, maxBytes: 1024 } } } });
     try {
-      const res = await fetch(`${full.url}/tiles/sodertorn/12/2250/1200.png`);
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(`${full.url}/tiles/sodertorn/12/${2240 + i * 4}/1200.png`)));
+      expect(answers.some((r) => r.status === 200)).toBe(true);
+      const res = answers.find((r) => r.status !== 200)!;
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('OVERLOADED');

@@ -69,7 +69,7 @@ describe('seed', () => {
 
     const engine = await startEngine({ overrides: { cache: cacheOverrides() } });
     try {
-      for (let i = 0; i < 100 && (await health(engine)).cache.invalidation !== 'listening'; i++) await new Promise((r) => setTimeout(r, 100));
+      await expect.poll(async () => (await health(engine)).cache.invalidation, { timeout: 30_000, interval: 100 }).toBe('listening');
       const area = await salem(engine);
       const vectorTiles = [...unitsOf(planSeed([{ grid: GRIDS_BY_ID.get('3006')!, served: [0, 13] }], [11, 11], [area], 1).levels[0]!)];
       const rasterTiles = [...unitsOf(planSeed([{ grid: GRIDS_BY_ID.get('WebMercatorQuad')!, served: [0, 24] }], [13, 13], [area], 1).levels[0]!)];

@@ -1,8 +1,9 @@
-import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Writable } from 'node:stream';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { GRIDS } from '../../src/grids/grids.ts';
-import { printPieces } from '../../src/print/print-pieces.ts';
+import { drawnPixels, pieceSideFor, printPieces } from '../../src/print/print-pieces.ts';
 import { parsePrintRequest, worldFile } from '../../src/print/print-request.ts';
 import { PngStream } from '../../src/print/png-stream.ts';
 
@@ -70,5 +71,62 @@ describe('the streamed PNG', () => {
     expect([info.width, info.height, info.channels]).toEqual([3, 4, 4]);
     expect([...data]).toEqual([...rows]);
     await expect(new PngStream(new PassThrough(), 3, 4).end()).rejects.toThrow(/0 of 4 rows/);
+  });
+
+  it('waits for a slow reader: never more than a little is handed to it beyond what it took', async () => {
+    // A reader that takes 64 KB and then nothing until told: a client on a slow line.
+    let taken = 0;
+    let offered = 0;
+    let mostAhead = 0;
+    const held: (() => void)[] = [];
+    let flowing = false;
+    const out = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, done) {
+        taken += chunk.length;
+        if (flowing || taken < 64 * 1024) done();
+        else held.push(done);
+      },
+    });
+    const write = out.write.bind(out);
+    out.write = ((chunk: Buffer, ...rest: never[]) => {
+      offered += chunk.length;
+      mostAhead = Math.max(mostAhead, offered - taken);
+      return write(chunk, ...rest);
+    }) as typeof out.write;
+    const width = 512;
+    const png = new PngStream(out, width, 2048);
+    const writing = png.writeRows(randomBytes(width * 4 * 1024)); // 2 MB that deflate cannot shrink
+    // Without backpressure deflate hands the whole strip over within ~100 ms; watch for up to half a second.
+    for (let i = 0; i < 50 && mostAhead < 1024 * 1024; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(mostAhead).toBeLessThan(256 * 1024);
+    flowing = true;
+    for (const done of held.splice(0)) done();
+    await writing;
+    await png.writeRows(randomBytes(width * 4 * 1024));
+    await png.end();
+    expect(taken).toBeGreaterThan(4 * 1024 * 1024);
+    expect(mostAhead).toBeLessThan(256 * 1024);
+  });
+
+  it('stops when the reader goes away, instead of waiting for it', async () => {
+    const out = new Writable({ highWaterMark: 1024, write: () => {} }); // takes one chunk, never more
+    const png = new PngStream(out, 256, 4096);
+    const writing = png.writeRows(randomBytes(256 * 4 * 2048));
+    out.destroy();
+    await expect(writing).rejects.toThrow(/closed/);
+  });
+});
+
+describe('print pieces at any DPI', () => {
+  it('grow with the margin, so margins at most about double the pixels drawn', () => {
+    expect(pieceSideFor(1536, 300)).toBe(1536); // 300 dpi: as configured
+    expect(pieceSideFor(1536, 1200)).toBe(4800); // 1200 dpi: four margins
+    expect(pieceSideFor(1536, 2048)).toBe(8192 - 4096); // never beyond one render's canvas
+    const page = { bbox: [0, 0, 9921, 14031] as const, widthPx: 9921, heightPx: 14031 }; // A4 at 1200 dpi
+    const alone = drawnPixels(printPieces(page, 1536, 1200));
+    const grown = drawnPixels(printPieces(page, pieceSideFor(1536, 1200), 1200));
+    expect(alone / (9921 * 14031)).toBeGreaterThan(6);
+    expect(grown / (9921 * 14031)).toBeLessThan(2.7);
   });
 });

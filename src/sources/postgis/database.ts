@@ -1,5 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { FairQueue } from '../../admission/fair-queue.ts';
+import type { Work } from '../../admission/work.ts';
 import { EngineError } from '../../errors.ts';
 import { leavesConnectionUsable, toDatabaseError } from './pg-errors.ts';
 
@@ -9,7 +11,7 @@ export interface DatabaseOptions {
   readonly statementTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly retryAfterS: number;
-  /** Callers waiting for a connection before new ones get 503 OVERLOADED. */
+  /** Queries waiting for a connection, all clients together, before the largest share is cut with 503 OVERLOADED. */
   readonly maxQueued: number;
 }
 
@@ -17,15 +19,19 @@ export interface DatabaseOptions {
  * The pooled connection to PostGIS. Owns the pg.Pool, the limits around it and the
  * mapping of connection failures to 503s. A dead database never crashes the process:
  * idle-client errors are logged and the pool reconnects on the next checkout.
+ * Connections are handed out by a fair queue: clients take turns, so one client's flood
+ * of tile queries cannot hold back another's.
  */
 export class Database {
   readonly pool: pg.Pool;
   private readonly options: DatabaseOptions;
   private readonly logger: Logger;
+  private readonly turns: FairQueue;
 
   constructor(options: DatabaseOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
+    this.turns = new FairQueue({ slots: options.poolSize, maxQueued: options.maxQueued, what: 'tile queries' });
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize,
@@ -48,12 +54,28 @@ export class Database {
    * Runs a query on a pooled connection. A connection that failed mid-query is
    * destroyed rather than returned, so a broken socket is never reused.
    */
-  async query<R extends pg.QueryResultRow>(config: pg.QueryConfig, what: string, signal?: AbortSignal): Promise<pg.QueryResult<R>> {
-    if (this.pool.waitingCount >= this.options.maxQueued) {
-      throw new EngineError('OVERLOADED', `more than ${this.options.maxQueued} tile queries are waiting for a connection`, {
-        retryAfterS: 1,
-      });
+  async query<R extends pg.QueryResultRow>(config: pg.QueryConfig, what: string, work: Work = {}): Promise<pg.QueryResult<R>> {
+    const { signal } = work;
+    let turnDone: () => void;
+    try {
+      turnDone = await this.turns.acquire(work.client, signal);
+    } catch (error) {
+      if (signal?.aborted) throw new EngineError('REQUEST_ABORTED', 'the client went away', { cause: error });
+      throw error;
     }
+    try {
+      return await this.queryInTurn<R>(config, what, signal);
+    } finally {
+      turnDone();
+    }
+  }
+
+  /** Queries waiting for a connection now. */
+  get queued(): number {
+    return this.turns.queued;
+  }
+
+  private async queryInTurn<R extends pg.QueryResultRow>(config: pg.QueryConfig, what: string, signal: AbortSignal | undefined): Promise<pg.QueryResult<R>> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -130,16 +152,6 @@ export class Database {
       this.logger.warn({ err: (error as Error).message }, 'could not cancel an abandoned tile query');
     } finally {
       await canceller.end().catch(() => undefined);
-    }
-  }
-
-  /** True when a trivial query succeeds within the connect timeout. */
-  async isReachable(): Promise<boolean> {
-    try {
-      await this.query({ text: 'SELECT 1' }, 'health check');
-      return true;
-    } catch {
-      return false;
     }
   }
 

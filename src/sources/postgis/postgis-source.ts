@@ -1,3 +1,4 @@
+import type { Work } from '../../admission/work.ts';
 import type { EngineConfig, LayerConfig, TilesetConfig } from '../../config/schema.ts';
 import type { Bbox } from '../../grids/tile-grid.ts';
 import { styleZoom, tileToBbox, type TileGrid } from '../../grids/tile-grid.ts';
@@ -57,7 +58,7 @@ export class PostgisSource implements TileSource {
     return statement;
   }
 
-  async getTile(tile: TileAddress, signal?: AbortSignal): Promise<Uint8Array> {
+  async getTile(tile: TileAddress, work?: Work): Promise<Uint8Array> {
     const statement = this.statementFor(tile);
     if (statement === null) return new Uint8Array(0);
     const bbox = tileToBbox(tile.grid, tile.z, tile.x, tile.y);
@@ -65,7 +66,7 @@ export class PostgisSource implements TileSource {
     const result = await this.db.query<{ mvt: Buffer | null }>(
       { ...statement, values: [bbox[0], bbox[1], bbox[2], bbox[3]] },
       `tile ${this.id}/${tile.z}/${tile.x}/${tile.y}`,
-      signal,
+      work,
     );
     this.observeQuery?.(this.id, this.layersOf.get(statement) ?? '', (performance.now() - started) / 1000);
     return result.rows[0]?.mvt ?? new Uint8Array(0);
