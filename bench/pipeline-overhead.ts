@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
 import { tileStatement } from '../src/sources/postgis/mvt-query.ts';
+import { uniqueIdLayers } from '../src/sources/postgis/unique-ids.ts';
 import { assertUncached, startEngineProcess } from './lib/engine-process.ts';
 import { benchTiles, type BenchTile } from './lib/bench-tiles.ts';
 import { median, msSince, round } from './lib/stats.ts';
@@ -52,7 +53,9 @@ export async function runPipelineOverhead(databaseUrl: string, options: { rounds
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const tiles = benchTiles(options.block);
 
-  const statementByZoom = new Map(tiles.map((t) => [t.z, tileStatement(tileset.layers, t.z, webMercatorQuad, config.tiles)!]));
+  // The engine's own statements: features in id order where ids are unique, as the engine finds out.
+  const queryOptions = { ...config.tiles, uniqueIdLayers: await uniqueIdLayers((text, values) => pool.query(text, values), tileset.layers) };
+  const statementByZoom = new Map(tiles.map((t) => [t.z, tileStatement(tileset.layers, t.z, webMercatorQuad, queryOptions)!]));
   const direct = async (t: BenchTile) => {
     const statement = statementByZoom.get(t.z)!;
     const bbox = tileToBbox(webMercatorQuad, t.z, t.x, t.y);

@@ -28,6 +28,9 @@ describe('MVT query builder', () => {
     // Features in a stable order: by id, else by geometry and attributes.
     expect(sql).toContain(`ST_AsMVT(q, 'kommun', 4096, '__geom', '__id' ORDER BY q."__id", q."__geom", q."namn"::text)`);
     expect(sql).toContain(`ST_AsMVT(q, 'byggnad', 4096, '__geom' ORDER BY q."__geom", q."andamal"::text)`);
+    // Ids the catalogue says are unique are enough on their own.
+    const unique = tileQuery(layersAtZoom(layers, 14), webMercatorQuad, { extent: 4096, buffer: 64, uniqueIdLayers: new Set(['kommun']) });
+    expect(unique).toContain(`ST_AsMVT(q, 'kommun', 4096, '__geom', '__id' ORDER BY q."__id")`);
     expect(sql).toContain(`FROM "public"."byggnad" t`);
     expect(sql).toContain('ST_MakeEnvelope($1, $2, $3, $4, 3857)');
     expect(sql).toContain('ST_Transform(t."geom", 3857)');

@@ -26,6 +26,8 @@ export function quoteLiteral(value: string): string {
 export interface MvtQueryOptions {
   readonly extent: number;
   readonly buffer: number;
+  /** Layers whose id column is unique in its table (unique-ids.ts): written in id order alone. */
+  readonly uniqueIdLayers?: ReadonlySet<string>;
 }
 
 /**
@@ -59,20 +61,22 @@ export function layerQuery(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOpt
   const where = [prefilter(layer, grid, opts), ...(layer.filter ? [`(${layer.filter})`] : [])];
   const mvtArgs = [quoteLiteral(layer.id), String(opts.extent), `'__geom'`, ...(layer.idColumn ? [`'__id'`] : [])];
   return (
-    `SELECT COALESCE(ST_AsMVT(q, ${mvtArgs.join(', ')} ORDER BY ${featureOrder(layer)}), ''::bytea) FROM (` +
+    `SELECT COALESCE(ST_AsMVT(q, ${mvtArgs.join(', ')} ORDER BY ${featureOrder(layer, opts.uniqueIdLayers?.has(layer.id) ?? false)}), ''::bytea) FROM (` +
     `SELECT ${columns.join(', ')} FROM ${quoteTable(layer.table)} t WHERE ${where.join(' AND ')}` +
     `) q WHERE q."__geom" IS NOT NULL`
   );
 }
 
 /**
- * The order features are written in: by id, then by geometry and attributes for rows that
- * share one (or a layer without ids). Without it the order is whatever the scan returns,
- * which an UPDATE or a different plan changes: the same data would give other bytes and
- * another ETag, and replicas would disagree. An aggregate's ORDER BY also keeps PostgreSQL
- * from splitting it over parallel workers, whose partial results arrive in any order.
+ * The order features are written in: by id alone when ids are unique, else by id, then
+ * geometry and attributes for rows that share one (or a layer without ids). Without it the
+ * order is whatever the scan returns, which an UPDATE or a different plan changes: the same
+ * data would give other bytes and another ETag, and replicas would disagree. An aggregate's
+ * ORDER BY also keeps PostgreSQL from splitting it over parallel workers, whose partial
+ * results arrive in any order.
  */
-function featureOrder(layer: LayerConfig): string {
+function featureOrder(layer: LayerConfig, uniqueIds: boolean): string {
+  if (layer.idColumn && uniqueIds) return 'q."__id"';
   return [...(layer.idColumn ? ['q."__id"'] : []), 'q."__geom"', ...layer.attributes.map((a) => `q.${quoteIdent(a)}::text`)].join(', ');
 }
 

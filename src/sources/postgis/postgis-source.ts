@@ -6,6 +6,7 @@ import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, 
 import { tilesetInfo } from '../tileset-info.ts';
 import type { Database } from './database.ts';
 import { layersAtZoom, quoteIdent, quoteTable, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
+import { uniqueIdLayers } from './unique-ids.ts';
 
 const NUMBER_TYPES = /^(smallint|integer|bigint|real|double precision|numeric|decimal)/;
 
@@ -31,6 +32,8 @@ export class PostgisSource implements TileSource {
   private readonly layersOf = new WeakMap<TileStatement, string>();
   private readonly observeQuery: QueryObserver | undefined;
   private described: Promise<TilesetInfo> | undefined;
+  /** Options with the layers whose ids are unique, read from the catalogue once. */
+  private withUniqueIds: Promise<MvtQueryOptions> | undefined;
 
   constructor(tileset: TilesetConfig, db: Database, tiles: EngineConfig['tiles'], observeQuery?: QueryObserver) {
     this.id = tileset.id;
@@ -45,21 +48,33 @@ export class PostgisSource implements TileSource {
   }
 
   /** The statement for a tile, or null when no layer is drawn at its zoom. */
-  statementFor(tile: TileAddress): TileStatement | null {
+  async statementFor(tile: TileAddress): Promise<TileStatement | null> {
     const zoom = styleZoom(tile.grid, tile.z);
     const layers = layersAtZoom(this.tileset.layers, zoom).map((l) => l.id).join(',');
     const key = `${tile.grid.id}/${layers}`;
     let statement = this.statements.get(key);
     if (statement === undefined) {
-      statement = tileStatement(this.tileset.layers, zoom, tile.grid, this.queryOptions);
+      statement = tileStatement(this.tileset.layers, zoom, tile.grid, await this.options());
       this.statements.set(key, statement);
       if (statement) this.layersOf.set(statement, layers);
     }
     return statement;
   }
 
+  /** The query options, once the catalogue has said which id columns are unique. */
+  private options(): Promise<MvtQueryOptions> {
+    this.withUniqueIds ??= uniqueIdLayers((text, values) => this.db.query({ text, values }, `unique ids of ${this.id}`), this.tileset.layers).then(
+      (uniqueIdLayers) => ({ ...this.queryOptions, uniqueIdLayers }),
+      (error: unknown) => {
+        this.withUniqueIds = undefined; // asked again on the next tile
+        throw error;
+      },
+    );
+    return this.withUniqueIds;
+  }
+
   async getTile(tile: TileAddress, work?: Work): Promise<Uint8Array> {
-    const statement = this.statementFor(tile);
+    const statement = await this.statementFor(tile);
     if (statement === null) return new Uint8Array(0);
     const bbox = tileToBbox(tile.grid, tile.z, tile.x, tile.y);
     const started = performance.now();
