@@ -7,6 +7,7 @@ import type { EngineConfig } from '../../src/config/schema.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile } from '../helpers/mvt.ts';
 import { createPointTable } from '../helpers/point-table.ts';
+import { createSqlGate, type SqlGate } from '../helpers/sql-gate.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 /**
@@ -17,11 +18,12 @@ import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
  */
 const SCHEMA = 'fresh_test';
 const TABLE = `${SCHEMA}.punkt`;
+const GATE = 'fresh_gate';
 const tileset = {
   id: 'freshtest',
   minzoom: 0,
   maxzoom: 18,
-  layers: [{ id: 'punkt', table: TABLE, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], minzoom: 0, maxzoom: 24, filter: `${SCHEMA}.gate()` }],
+  layers: [{ id: 'punkt', table: TABLE, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], minzoom: 0, maxzoom: 24, filter: `${GATE}.gate()` }],
 } as unknown as EngineConfig['tilesets'][number];
 // HERE (point-table.ts) lies in XYZ z16 tile 36053/19310; the raster tile there is drawn from the z15 vector tile under it.
 const RASTER = { name: 'prick', z: '16', x: '36053', y: '19310', format: 'png' };
@@ -29,17 +31,7 @@ const VECTOR = { tilesetId: 'freshtest', z: '15', x: '18026', y: '9655', format:
 
 let db: pg.Pool;
 let stylesDir: string;
-
-async function setGate(closed: boolean): Promise<void> {
-  await db.query(`UPDATE ${SCHEMA}.gate_state SET closed = $1`, [closed]);
-}
-
-/** Waits until `count` tile queries are held at the gate inside PostgreSQL. */
-async function queriesHeld(count: number): Promise<void> {
-  await expect
-    .poll(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%${SCHEMA}.gate()%'`)).rows[0].n, { timeout: 20_000, interval: 20 })
-    .toBe(count);
-}
+let gate: SqlGate;
 
 /** Waits until the engine has applied every change logged so far. */
 async function caughtUp(engine: RunningEngine): Promise<void> {
@@ -54,13 +46,8 @@ const names = (body: Uint8Array) => (decodeTile(body).punkt ?? []).map((f) => St
 
 beforeAll(async () => {
   db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
+  gate = await createSqlGate(GATE);
   await createPointTable(db, SCHEMA, tileset);
-  await db.query(`CREATE TABLE ${SCHEMA}.gate_state (closed boolean NOT NULL); INSERT INTO ${SCHEMA}.gate_state VALUES (false);
-    CREATE FUNCTION ${SCHEMA}.gate() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
-    BEGIN
-      WHILE (SELECT closed FROM ${SCHEMA}.gate_state) LOOP PERFORM pg_sleep(0.005); END LOOP;
-      RETURN true;
-    END $$`);
   stylesDir = mkdtempSync(join(tmpdir(), 'fresh-styles-'));
   writeFileSync(join(stylesDir, 'prick.json'), JSON.stringify({
     version: 8,
@@ -70,7 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await setGate(false).catch(() => undefined);
+  await gate?.drop();
   await db.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   await db.end();
 });
@@ -85,16 +72,16 @@ describe('tile freshness with the interleavings forced', () => {
     const engine = await engineWith();
     try {
       const { pipeline, raster } = engine.engine;
-      await setGate(true);
+      await gate.close();
       const before = pipeline.getTile(VECTOR); // reads the rows as they are now, then waits at the gate
-      await queriesHeld(1);
+      await gate.held(1);
       await db.query(`UPDATE ${TABLE} SET namn = 'ny' WHERE id = 1`);
       await caughtUp(engine);
       // Both arrive after the change: neither may take the query still reading the old row.
       const after = pipeline.getTile(VECTOR);
       const rasterAfter = raster.getTile(RASTER);
       await decided();
-      await setGate(false);
+      await gate.open();
       expect(names((await before).body)).toEqual(['här']); // asked before the change: either answer is right
       expect(names((await after).body)).toEqual(['ny']);
       const drawn = (await rasterAfter).body;
@@ -111,7 +98,7 @@ describe('tile freshness with the interleavings forced', () => {
         await uncached.close();
       }
     } finally {
-      await setGate(false);
+      await gate.open();
       await engine.close();
       await db.query(`UPDATE ${TABLE} SET namn = 'här' WHERE id = 1`);
     }
@@ -121,18 +108,18 @@ describe('tile freshness with the interleavings forced', () => {
     const engine = await engineWith();
     try {
       const { pipeline } = engine.engine;
-      await setGate(true);
+      await gate.close();
       const before = pipeline.getTile(VECTOR);
-      await queriesHeld(1);
+      await gate.held(1);
       await db.query(`UPDATE ${TABLE} SET namn = 'senare' WHERE id = 1`);
       await caughtUp(engine);
-      await setGate(false);
+      await gate.open();
       expect(names((await before).body)).toEqual(['här']);
       const stats = engine.engine.cacheStatus() as { stored: number; refused: number };
       expect(stats.refused).toBeGreaterThanOrEqual(1);
       expect(names((await pipeline.getTile(VECTOR)).body)).toEqual(['senare']);
     } finally {
-      await setGate(false);
+      await gate.open();
       await engine.close();
       await db.query(`UPDATE ${TABLE} SET namn = 'här' WHERE id = 1`);
     }
