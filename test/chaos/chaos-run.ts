@@ -34,8 +34,8 @@ import { startEngineGroup, type EngineProcess } from '../helpers/process-group.t
 import { RedisServer } from '../helpers/redis-server.ts';
 
 export interface ChaosOptions {
-  /** How long writers, readers and faults run. */
-  readonly seconds: number;
+  /** Rounds of faults (every fault once per round, in a seeded order); writers and readers run until the last is done. */
+  readonly rounds: number;
   readonly seed: number;
   readonly writers: number;
   readonly readers: number;
@@ -144,11 +144,10 @@ async function healthOf(url: string): Promise<{ cache: { appliedSeq?: number; in
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until check() holds; fails after timeoutMs (something lost or stuck, not slow). */
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`chaos: ${what} not within ${timeoutMs} ms`);
+/** Waits until check() holds, asking at most `attempts` times 50 ms apart (something lost or stuck, not slow). */
+async function until(what: string, attempts: number, check: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; !(await check().catch(() => false)); attempt++) {
+    if (attempt >= attempts) throw new Error(`chaos: ${what}, asked ${attempts} times`);
     await sleep(50);
   }
 }
@@ -217,10 +216,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const roads: number[] = (await db.query(`SELECT id::int FROM vag WHERE geom && ${EDIT_AREA} AND namn IS NOT NULL ORDER BY id`)).rows.map((r) => r.id);
     if (buildings.length < 10 || roads.length < 3) throw new Error(`chaos: too little to edit (${buildings.length} buildings, ${roads.length} roads)`);
 
-    const stopAt = Date.now() + options.seconds * 1000;
-    // At least one round of every fault, however slow the machine.
-    let firstRound = true;
-    const running = () => firstRound || Date.now() < stopAt;
+    // The run is as long as its rounds of faults: the same work on a fast machine or a busy one.
+    let faulting = true;
+    const running = () => faulting;
     let statements = 0;
     let requests = 0;
     let aborted = 0;
@@ -356,20 +354,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const faulter = async (seed: number) => {
       const r = new Random(seed);
       // Every fault once per round, in a seeded order each round.
-      while (running()) {
+      for (let round = 0; round < options.rounds; round++) {
         for (let i = order.length - 1; i > 0; i--) {
           const j = r.int(0, i);
           [order[i], order[j]] = [order[j]!, order[i]!];
         }
         for (const fault of order) {
           await sleep(r.int(1000, 2500));
-          if (!running()) break;
           const done = await strike(fault, r);
           faults.push(done);
           log(`chaos: ${done}`);
         }
-        firstRound = false;
       }
+      faulting = false;
     };
 
     await Promise.all([
@@ -382,7 +379,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const engine of engines) if (!engine.url) await engine.start();
     const latest = Number((await db.query('SELECT coalesce(max(seq), 0) AS seq FROM sodertorn_tiles.changelog')).rows[0].seq);
     for (const engine of engines) {
-      await until(`${engine.name} caught up with the change log`, 60_000, async () => {
+      await until(`${engine.name} caught up with the change log`, 1200, async () => {
         const { cache } = await healthOf(engine.url!);
         return cache.invalidation === 'listening' && (cache.appliedSeq ?? 0) >= latest && cache.rewarmPending === 0;
       });

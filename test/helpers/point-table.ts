@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type pg from 'pg';
 import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/changelog-sql.ts';
 import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
@@ -24,4 +27,18 @@ export async function createPointTable(db: pg.Pool, schema: string, tileset: Eng
   } finally {
     client.release();
   }
+}
+
+/**
+ * A styles folder holding one style, `prick`, over the point table's tileset: a red dot
+ * for 'här', a blue one for any other name, so a renamed point changes the raster tile.
+ */
+export function pointStylesDir(tilesetId: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'point-styles-'));
+  writeFileSync(join(dir, 'prick.json'), JSON.stringify({
+    version: 8,
+    sources: { c: { type: 'vector', url: `tileset://${tilesetId}` } },
+    layers: [{ id: 'p', type: 'circle', source: 'c', 'source-layer': 'punkt', paint: { 'circle-radius': 20, 'circle-color': ['match', ['get', 'namn'], 'här', '#ff0000', '#0000ff'] } }],
+  }));
+  return dir;
 }

@@ -1,12 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineConfig } from '../../src/config/schema.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile } from '../helpers/mvt.ts';
-import { createPointTable } from '../helpers/point-table.ts';
+import { createPointTable, pointStylesDir } from '../helpers/point-table.ts';
 import { createSqlGate, type SqlGate } from '../helpers/sql-gate.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
@@ -48,12 +45,7 @@ beforeAll(async () => {
   db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 3 });
   gate = await createSqlGate(GATE);
   await createPointTable(db, SCHEMA, tileset);
-  stylesDir = mkdtempSync(join(tmpdir(), 'fresh-styles-'));
-  writeFileSync(join(stylesDir, 'prick.json'), JSON.stringify({
-    version: 8,
-    sources: { c: { type: 'vector', url: 'tileset://freshtest' } },
-    layers: [{ id: 'p', type: 'circle', source: 'c', 'source-layer': 'punkt', paint: { 'circle-radius': 20, 'circle-color': ['match', ['get', 'namn'], 'här', '#ff0000', '#0000ff'] } }],
-  }));
+  stylesDir = pointStylesDir('freshtest');
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/cha
 import { installChangeLog, uninstallChangeLog } from '../../cache/invalidation/install-triggers.ts';
 import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
 import type { EngineConfig } from '../../src/config/schema.ts';
-import { createPointTable, HERE } from '../helpers/point-table.ts';
+import { createPointTable, pointStylesDir, HERE } from '../helpers/point-table.ts';
 import { startEngineProcess } from '../../bench/lib/engine-process.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { decodeTile } from '../helpers/mvt.ts';
@@ -67,12 +67,7 @@ async function rename(id: number, namn: string): Promise<void> {
 beforeAll(async () => {
   db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
   await createPointTable(db, SCHEMA, tileset);
-  stylesDir = mkdtempSync(join(tmpdir(), 'cache-styles-'));
-  writeFileSync(join(stylesDir, 'prick.json'), JSON.stringify({
-    version: 8,
-    sources: { c: { type: 'vector', url: 'tileset://cachetest' } },
-    layers: [{ id: 'p', type: 'circle', source: 'c', 'source-layer': 'punkt', paint: { 'circle-radius': 20, 'circle-color': ['match', ['get', 'namn'], 'här', '#ff0000', '#0000ff'] } }],
-  }));
+  stylesDir = pointStylesDir('cachetest');
 });
 
 afterAll(async () => {
