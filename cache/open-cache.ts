@@ -104,8 +104,9 @@ export async function openCache(options: {
   }
   if (bounds.untracked.length > 0) {
     // Edits of such a table would leave its tiles cached: no cache rather than a stale one.
-    const reason = `change-log triggers missing on ${bounds.untracked.join(', ')}: run install-triggers`;
-    logger.warn({ tables: bounds.untracked }, `tile cache off: ${reason}`);
+    // /health is public: it counts the tables, the log names them (a table's name may be restricted).
+    const reason = `change-log triggers missing on ${bounds.untracked.length} table${bounds.untracked.length > 1 ? 's' : ''} (named in the log): run install-triggers`;
+    logger.warn({ tables: bounds.untracked }, `tile cache off: change-log triggers missing on ${bounds.untracked.join(', ')}`);
     await closeTiers();
     return { cache: undefined, status: () => ({ enabled: false, reason }), close: async () => undefined };
   }

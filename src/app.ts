@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from './config/schema.ts';
 import type { ServedModel } from '../cache/invalidation/affected-tiles.ts';
 import { AccessPolicy } from './access/access-policy.ts';
+import { isPublicAccess, publicPartOf, restrictedDataLeaks, tablesByName, tilesetAccess, unknownRestrictedTables, type TableCatalogue, type TilesetAccess } from './access/data-restrictions.ts';
+import { EngineError } from './errors.ts';
 import { ClientLimits } from './access/client-limits.ts';
+import { TokenVerifier } from './access/jwt-tokens.ts';
 import { SharedRate } from './access/shared-rate.ts';
 import { openCache } from '../cache/open-cache.ts';
 import { FontLibrary } from './fonts/font-library.ts';
@@ -29,12 +32,19 @@ import { ConfigError } from './config/load-config.ts';
 import { checkLayers } from './sources/postgis/check-layers.ts';
 import { readGeometryTables, tilesetsFromTables } from './sources/postgis/discover.ts';
 import { PostgisSource } from './sources/postgis/postgis-source.ts';
+import { readTableCatalogue } from './sources/postgis/table-catalogue.ts';
+import type { Queryable } from './sources/postgis/database.ts';
+
+/** Access of a tileset nobody may read: no grant opens a restriction with no grants. */
+const NOBODY: TilesetAccess = { dataGrants: [[]] };
 
 /** A built engine: the HTTP server and what must be closed with it. */
 export interface Engine {
   readonly server: Server;
   readonly mode: 'postgis' | 'embedded';
   readonly tilesets: ReadonlyMap<string, Tileset>;
+  /** The HTTP routes by name. */
+  routeNames(): string[];
   /** The pipelines, for commands that produce tiles without HTTP (seed). */
   readonly pipeline: TilePipeline;
   readonly raster: RasterPipeline;
@@ -67,16 +77,54 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
   const observeQuery = metrics.observeQuery.bind(metrics);
   const timers = new Set<NodeJS.Timeout>();
 
+  // Restrictions on the data: what a tileset takes is worked out from the tables its layers read.
+  const restrictions = config.access.restrictedData;
+  const leaks = restrictedDataLeaks(config.tilesets, restrictions, tablesByName);
+  if (leaks.length) throw new ConfigError(`the configuration would publish restricted data:\n  ${leaks.join('\n  ')}`);
+  let catalogue: TableCatalogue = tablesByName;
+  const accessById = new Map<string, TilesetAccess>();
+  const recomputeAccess = () => {
+    for (const [id, t] of tilesets) accessById.set(id, tilesetAccess(t.config, restrictions, catalogue));
+  };
+
   if (config.database.url) {
     const database = new Database({ ...config.database, url: config.database.url, maxQueued: config.tiles.maxQueuedProductions }, logger);
     db = database;
-    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles, observeQuery) });
+    const tableNames = () => [...restrictions.map((r) => r.table), ...[...tilesets.values()].flatMap((t) => t.config.layers.map((l) => l.table))];
+    // The database's view of the tables (search path, views over restricted tables), checked again before anything is read from it.
+    const verifyTables = async (): Promise<void> => {
+      const read = await readTableCatalogue(database, tableNames());
+      const problems = [...unknownRestrictedTables(restrictions, read), ...restrictedDataLeaks(config.tilesets, restrictions, read)];
+      if (problems.length) throw new ConfigError(`the configuration would publish restricted data:\n  ${problems.join('\n  ')}`);
+      catalogue = read;
+      recomputeAccess();
+    };
+    // No row leaves the database before its tables were checked: after a start without the database, the first query checks.
+    let verified: Promise<void> | undefined;
+    const checkedDatabase: Queryable = {
+      query: async (query, what, work) => {
+        verified ??= verifyTables().catch((error: unknown) => {
+          verified = undefined;
+          if (error instanceof ConfigError) logger.error({ err: error.message }, 'refusing to read the database');
+          throw error instanceof ConfigError ? new EngineError('ACCESS_NOT_VERIFIED', 'the tables cannot be checked against access.restrictedData; see the log') : error;
+        });
+        await verified;
+        return database.query(query, what, work);
+      },
+    };
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, checkedDatabase, config.tiles, observeQuery) });
 
     const discover = async (): Promise<void> => {
       try {
-        const found = tilesetsFromTables(await readGeometryTables(database, config.tiles.discover.schemas), new Set(tilesets.keys()));
-        for (const ts of found) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, database, config.tiles, observeQuery) });
-        logger.info({ count: found.length }, 'discovered tables');
+        const rows = await readGeometryTables(database, config.tiles.discover.schemas);
+        const found = tilesetsFromTables(rows, new Set(tilesets.keys()));
+        const read = await readTableCatalogue(database, [...tableNames(), ...found.flatMap((t) => t.layers.map((l) => l.table))]);
+        // Restricted columns are left out; a table still read restricted makes its tileset restricted.
+        const published = found.map((ts) => ({ ...ts, layers: ts.layers.map((l) => publicPartOf(l, restrictions, read)) }));
+        for (const ts of published) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, checkedDatabase, config.tiles, observeQuery) });
+        catalogue = read;
+        recomputeAccess();
+        logger.info({ count: found.length, restricted: published.filter((t) => !isPublicAccess(accessById.get(t.id)!)).map((t) => t.id).length }, 'discovered tables');
       } catch (error) {
         logger.warn({ err: (error as Error).message }, `table discovery failed; retrying in ${config.database.retryAfterS} s`);
         const timer = setTimeout(() => {
@@ -96,12 +144,19 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
         await database.close();
         throw new ConfigError(`the configured layers do not match the database:\n  ${problems.join('\n  ')}`);
       }
+      // Refused at start with the option paths named, rather than at the first request.
+      verified = verifyTables();
+      await verified.catch(async (error: unknown) => {
+        await database.close();
+        throw error;
+      });
     }
     probe = new DatabaseProbe({ url: config.database.url, intervalMs: config.database.probeIntervalMs, timeoutMs: config.database.connectTimeoutMs }, logger, warmed);
     probe.start();
   } else {
     for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: await GeojsonSource.load(ts, config.demo.dir, config.tiles) });
   }
+  recomputeAccess();
 
   // What invalidation must know of what is served; read per batch, as discovery may add tilesets.
   const served = (): ServedModel => ({
@@ -121,9 +176,23 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     metatile: { size: config.render.metatile, bufferPx: config.render.metatile > 1 ? config.render.metatileBufferPx : 0 },
   });
   tileCache = await openCache({ config: config.cache, databaseUrl: config.database.url, model: served, logger, publicUrl: config.server.publicUrl, defaultStyle: config.render.defaultStyle });
-  const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache);
+  const tilesetIdsOf = (styleId: string): string[] => [...(styles.find((s) => s.id === styleId)?.sources.values() ?? [])];
+  const unknownStyles = config.access.restrictedStyles.filter((id) => !styles.some((s) => s.id === id));
+  if (unknownStyles.length) throw new ConfigError(`access.restrictedStyles names styles that do not exist: ${unknownStyles.join(', ')} (styles: ${styles.map((s) => s.id).join(', ')})`);
+  const access = new AccessPolicy({
+    keys: config.access.keys,
+    // Tokens only from a configured issuer: the portal's shared secret, an OIDC provider's JWKS, or both.
+    tokens: config.access.tokens.secret || config.access.tokens.jwksUrl ? new TokenVerifier({ ...config.access.tokens, maxTtlS: config.access.maxTokenTtlS }) : undefined,
+    restrictedStyles: new Set(config.access.restrictedStyles),
+    // A served tileset whose access was not worked out is closed to everyone, never public.
+    accessOfTileset: (id) => (tilesets.has(id) ? (accessById.get(id) ?? NOBODY) : undefined),
+    tilesetsOfStyle: tilesetIdsOf,
+    tilesetIds: () => [...tilesets.keys()],
+    styleIds: () => styles.map((s) => s.id),
+  });
+  const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache, () => access.publicTilesetIds());
   pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
-  const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache);
+  const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache, () => access.publicStyleIds());
   const rewarmer = createRewarmer(pipeline, raster, logger);
   tileCache.cache?.onRewarm(rewarmer.rewarm);
   const health = async () => ({
@@ -133,20 +202,9 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     escapedErrors: escapedErrors(),
   });
   const viewer = createViewer(pipeline, config.viewer, raster.stylesOver(pipeline.all()[0]?.config.id ?? '')[0] ?? styles[0]?.id);
-  const tilesetIdsOf = (styleId: string): string[] => [...(styles.find((s) => s.id === styleId)?.sources.values() ?? [])];
   const maxPixelsOf = (styleId: string): number =>
     Math.min(config.print.maxPixels, ...tilesetIdsOf(styleId).map((id) => tilesets.get(id)?.config.maxPrintPixels ?? Infinity));
   const prints = { service: new PrintService(raster, config.print), maxPixelsOf };
-  const unknownStyles = config.access.restrictedStyles.filter((id) => !styles.some((s) => s.id === id));
-  if (unknownStyles.length) throw new ConfigError(`access.restrictedStyles names styles that do not exist: ${unknownStyles.join(', ')} (styles: ${styles.map((s) => s.id).join(', ')})`);
-  const access = new AccessPolicy({
-    keys: config.access.keys,
-    tokenSecret: config.access.tokenSecret,
-    maxTokenTtlS: config.access.maxTokenTtlS,
-    restrictedStyles: new Set(config.access.restrictedStyles),
-    isRestrictedTileset: (id) => tilesets.get(id)?.config.access === 'restricted',
-    tilesetsOfStyle: tilesetIdsOf,
-  });
   // Without Redis at start, each process limits on its own rather than not serving.
   const sharedRate =
     config.limits.perClient.shared && config.cache.redis.url && config.limits.perClient.requestsPerS > 0
@@ -179,6 +237,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     server,
     mode: db ? 'postgis' : 'embedded',
     tilesets,
+    routeNames: () => front.routeNames(),
     pipeline,
     raster,
     cacheStatus: () => tileCache.status(),

@@ -462,26 +462,28 @@ export const commands: Record<string, CliCommand> = {
   },
 
   token: {
-    summary: 'Sign an access token with ACCESS_TOKEN_SECRET (or access.tokenSecret) for a portal user',
+    summary: 'Mint an HS256 JSON Web Token with ACCESS_TOKEN_SECRET (access.tokens.secret) for a portal user',
     help: [
       '  --config FILE      configuration file (default config/sodertorn.yaml; env CONFIG)',
       '  --sub NAME         who the token is for, shown in logs (required)',
-      '  --grant IDS        comma-separated tileset and style ids the token opens, or * (required)',
+      '  --grant IDS        tileset and style ids the token opens, or *; comma-separated or repeated (required)',
       '  --ttl SECONDS      lifetime (default 3600; at most access.maxTokenTtlS)',
     ].join('\n'),
-    options: { config: { type: 'string' }, sub: { type: 'string' }, grant: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    notes: 'The token carries access.tokens.issuer and audience when they are set, and its grants in access.tokens.grantsClaim.',
+    options: { config: { type: 'string' }, sub: { type: 'string' }, grant: { type: 'string', multiple: true }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     async run(values, io) {
-      const { signToken } = await import('./access/tokens.ts');
+      const { signToken } = await import('./access/jwt-tokens.ts');
       const sub = stringFlag(values, 'sub', '');
       const grants = listFlag(values, 'grant');
       if (!sub || grants.length === 0) throw new UsageError('--sub and --grant are required');
       return withConfig(values, io, async (config) => {
         const ttl = integerFlag(values, 'ttl', 3600, 1, config.access.maxTokenTtlS);
-        if (!config.access.tokenSecret) {
-          io.err('error: no token secret: set ACCESS_TOKEN_SECRET (or access.tokenSecret)');
+        const { secret, issuer, audience, grantsClaim, subjectClaim } = config.access.tokens;
+        if (!secret) {
+          io.err('error: no token secret: set ACCESS_TOKEN_SECRET (or access.tokens.secret)');
           return 1;
         }
-        io.out(signToken(config.access.tokenSecret, { sub, grants, exp: Math.floor(Date.now() / 1000) + ttl }));
+        io.out(await signToken(secret, { sub, grants, expiresInS: ttl, issuer, audience, grantsClaim, subjectClaim }));
         return 0;
       });
     },

@@ -1,6 +1,8 @@
 // The Södertörn map viewer: the engine's styles as vector maps (MapLibre GL JS) and as
 // raster tiles drawn by the engine, side by side if wanted, so a GIS officer can check
 // that both agree. Everything comes from this server; it works offline on loopback.
+// Data from the server (names, attributes, attribution, errors) goes into the page as text,
+// never as HTML: the page's Content-Security-Policy is the second line, not the first.
 /* global maplibregl */
 (async () => {
   const status = document.getElementById('status');
@@ -14,7 +16,9 @@
   for (const s of styles) select.append(new Option(s.name, s.id, false, s.id === styleId));
 
   const view = { center: config.center, zoom: config.zoom };
-  const vectorMap = new maplibregl.Map({ container: 'map', style: styleUrl(styleId), ...view, hash: 'karta' });
+  // MapLibre's own attribution control renders a source's attribution as HTML: ours shows text and plain links.
+  const vectorMap = new maplibregl.Map({ container: 'map', style: styleUrl(styleId), ...view, hash: 'karta', attributionControl: false });
+  vectorMap.addControl(new TextAttribution());
   vectorMap.addControl(new maplibregl.NavigationControl());
   vectorMap.addControl(new maplibregl.ScaleControl({ unit: 'metric' }));
   let rasterMap;
@@ -35,7 +39,8 @@
 
   function ensureRasterMap() {
     if (rasterMap) return rasterMap;
-    rasterMap = new maplibregl.Map({ container: 'raster-map', style: rasterStyle(styleId), center: vectorMap.getCenter(), zoom: vectorMap.getZoom() });
+    rasterMap = new maplibregl.Map({ container: 'raster-map', style: rasterStyle(styleId), center: vectorMap.getCenter(), zoom: vectorMap.getZoom(), attributionControl: false });
+    rasterMap.addControl(new TextAttribution());
     rasterMap.addControl(new maplibregl.NavigationControl());
     rasterMap.showTileBoundaries = document.getElementById('boundaries').checked;
     syncMoves(vectorMap, rasterMap);
@@ -66,7 +71,7 @@
     const button = document.createElement('button');
     button.type = 'button';
     button.dataset.kommunkod = m.kommunkod;
-    button.innerHTML = `${m.namn}<span class="code">${m.kommunkod}</span>`;
+    button.append(m.namn, element('span', 'code', m.kommunkod));
     button.addEventListener('click', () => vectorMap.fitBounds(m.bounds, { padding: 24, duration: 600 }));
     list.append(button);
   }
@@ -74,16 +79,21 @@
   // Click: the features under the pointer, by layer, with their attributes (what a GIS officer checks first).
   vectorMap.on('click', (e) => {
     const seen = new Set();
-    const rows = [];
+    const inspect = element('div', 'inspect');
     for (const f of vectorMap.queryRenderedFeatures(e.point)) {
       const key = `${f.sourceLayer}/${f.id ?? JSON.stringify(f.properties)}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const cells = Object.entries(f.properties).map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(String(v))}</td></tr>`).join('');
-      rows.push(`<h3>${escapeHtml(f.sourceLayer ?? f.layer.id)}${f.id === undefined ? '' : ` #${f.id}`}</h3><table>${cells}</table>`);
+      const table = document.createElement('table');
+      for (const [k, v] of Object.entries(f.properties)) {
+        const row = table.insertRow();
+        row.insertCell().textContent = k;
+        row.insertCell().textContent = String(v);
+      }
+      inspect.append(element('h3', undefined, `${f.sourceLayer ?? f.layer.id}${f.id === undefined ? '' : ` #${f.id}`}`), table);
     }
-    if (rows.length === 0) return;
-    new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setHTML(`<div class="inspect">${rows.join('')}</div>`).addTo(vectorMap);
+    if (!inspect.hasChildNodes()) return;
+    new maplibregl.Popup({ maxWidth: '320px' }).setLngLat(e.lngLat).setDOMContent(inspect).addTo(vectorMap);
   });
 
   // The pointer in WGS84 and in SWEREF 99 TM, the coordinates Swedish GIS users work in.
@@ -111,8 +121,113 @@
   console.error(error);
 });
 
-function escapeHtml(text) {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+/** A new element with a class and text (as text: never parsed as HTML). */
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Markup in attribution dropped with its content: comments, and elements whose content is not text. */
+const ATTRIBUTION_TOKENS = /<!--[\s\S]*?(?:-->|$)|<(script|style|template|noscript|textarea|title|iframe|object|svg|math)\b[\s\S]*?(?:<\/\1\s*>|$)|<(\/?)([a-zA-Z][\w-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/gi;
+
+/**
+ * A source's attribution as safe nodes. TileJSON attribution may hold HTML (a copyright
+ * link), but it never reaches a parser here: it is read as text, with its <a href> links
+ * to http(s) pages rebuilt as links; every other tag, attribute, handler and javascript:
+ * URL is dropped. (DOMParser would be inert too, but Chrome reports the inline handlers it
+ * meets to the page's CSP as violations.)
+ */
+function attributionNodes(html) {
+  const source = String(html);
+  const nodes = [];
+  let link; // the open <a> with a web address, while its text comes
+  const addText = (raw) => {
+    const text = decodeEntities(raw);
+    if (!text) return;
+    if (link) link.textContent += text;
+    else nodes.push(text);
+  };
+  let at = 0;
+  for (const m of source.matchAll(ATTRIBUTION_TOKENS)) {
+    addText(source.slice(at, m.index));
+    at = m.index + m[0].length;
+    if (m[3]?.toLowerCase() !== 'a') continue;
+    link = undefined;
+    if (m[2] === '/') continue;
+    const href = /(?:^|\s)href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i.exec(m[4]);
+    const url = href ? webLink(decodeEntities(href[1] ?? href[2] ?? href[3])) : undefined;
+    if (!url) continue;
+    link = element('a');
+    link.href = url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    nodes.push(link);
+  }
+  addText(source.slice(at));
+  return nodes;
+}
+
+/** Named character references seen in attribution; others stay as written. */
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '©', reg: '®', trade: '™', ndash: '–', mdash: '—', middot: '·', hellip: '…' };
+
+/** Text with its character references (&copy; &#169; &#xA9;) decoded. */
+function decodeEntities(text) {
+  return text.replace(/&(?:#(\d{1,7})|#x([\da-f]{1,6})|([a-z]+));/gi, (whole, dec, hex, name) => {
+    if (name) return Object.hasOwn(ENTITIES, name) ? ENTITIES[name] : whole;
+    const code = dec ? Number(dec) : parseInt(hex, 16);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/** The absolute URL of an http(s) link, else undefined (javascript:, data: and the like). */
+function webLink(href) {
+  if (href === null) return undefined;
+  try {
+    const url = new URL(href, location.href);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The attribution of the map's sources, shown as text and plain links (MapLibre's own control sets it as HTML). */
+class TextAttribution {
+  onAdd(map) {
+    this.map = map;
+    this.container = element('div', 'maplibregl-ctrl maplibregl-ctrl-attrib');
+    this.inner = element('div', 'maplibregl-ctrl-attrib-inner');
+    this.container.append(this.inner);
+    this.shown = undefined;
+    this.update = () => {
+      const texts = [];
+      for (const id of Object.keys(map.getStyle()?.sources ?? {})) {
+        const text = map.getSource(id)?.attribution;
+        if (typeof text === 'string' && text && !texts.includes(text)) texts.push(text);
+      }
+      const key = JSON.stringify(texts);
+      if (key === this.shown) return;
+      this.shown = key;
+      this.inner.replaceChildren(...texts.flatMap((text, i) => (i === 0 ? attributionNodes(text) : [' | ', ...attributionNodes(text)])));
+      this.container.hidden = texts.length === 0;
+    };
+    // Attribution arrives with a source's metadata (its TileJSON), not with each tile.
+    this.onSourceData = (e) => e.sourceDataType === 'metadata' && this.update();
+    map.on('styledata', this.update);
+    map.on('sourcedata', this.onSourceData);
+    return this.container;
+  }
+
+  onRemove() {
+    this.map.off('styledata', this.update);
+    this.map.off('sourcedata', this.onSourceData);
+    this.container.remove();
+  }
+
+  getDefaultPosition() {
+    return 'bottom-right';
+  }
 }
 
 async function fetchJson(url) {

@@ -18,6 +18,7 @@ export interface ConfigEnv {
   PUBLIC_URL?: string;
   LOG_LEVEL?: string;
   REDIS_URL?: string;
+  /** access.tokens.secret: the HS256 secret of tokens a portal mints. */
   ACCESS_TOKEN_SECRET?: string;
   /** "true": client addresses from X-Forwarded-For (limits.trustProxy), behind the proxy you run. */
   TRUST_PROXY?: string;
@@ -77,7 +78,7 @@ export function loadConfig(env: ConfigEnv = process.env as ConfigEnv): EngineCon
     },
     database: { ...doc.database, ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : {}) },
     ...(env.TRUST_PROXY ? { limits: { ...doc.limits, trustProxy: parseBoolean('TRUST_PROXY', env.TRUST_PROXY) } } : {}),
-    ...(env.ACCESS_TOKEN_SECRET ? { access: { ...doc.access, tokenSecret: env.ACCESS_TOKEN_SECRET } } : {}),
+    ...(env.ACCESS_TOKEN_SECRET ? { access: { ...doc.access, tokens: { ...(doc.access?.tokens as object | undefined), secret: env.ACCESS_TOKEN_SECRET } } } : {}),
     ...(env.REDIS_URL ? { cache: { ...doc.cache, redis: { ...(doc.cache?.redis as object | undefined), url: env.REDIS_URL } } } : {}),
   };
   return parseConfig(overridden, path);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HMAC_ALGORITHMS, isHmacAlgorithm, KEY_ALGORITHMS } from '../access/jwt-tokens.ts';
 
 /** An SQL identifier we are willing to quote: no NULs, sane length (PostgreSQL's NAMEDATALEN is 64). */
 const identifier = z.string().min(1).max(63).regex(/^[^\u0000"]+$/, 'must not contain " or NUL');
@@ -6,6 +7,69 @@ const identifier = z.string().min(1).max(63).regex(/^[^\u0000"]+$/, 'must not co
 const tableName = z.string().min(1).max(127).regex(/^[^\u0000"]+(\.[^\u0000".]+)?$/, 'must be "table" or "schema.table"');
 const zoom = z.number().int().min(0).max(24);
 const tileId = z.string().regex(/^[\p{L}\p{N}_-]{1,64}$/u, 'must be 1–64 letters, digits, _ or -');
+
+/** A DNS label: letters, digits and inner hyphens, at most 63 (RFC 1035). */
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+/**
+ * A server.allowedHosts entry: optional scheme of the links (http when absent), optional
+ * `*.` wildcard, a DNS name, IPv4 or bracketed IPv6 address, optional port.
+ */
+export const ALLOWED_HOST_ENTRY = new RegExp(
+  `^(?:(?<scheme>https?)://)?(?<wildcard>\\*\\.)?(?<host>${LABEL}(?:\\.${LABEL})*|\\[[0-9a-f:.]+\\])(?::(?<port>\\d{1,5}))?$`,
+  'i',
+);
+/** What is wrong with a server.allowedHosts entry; undefined when nothing is. */
+function allowedHostProblem(entry: string): string | undefined {
+  const groups = ALLOWED_HOST_ENTRY.exec(entry)?.groups;
+  if (!groups) return 'must be [http(s)://][*.]host[:port], e.g. karta.example.se, karta.example.se:8080 or https://*.example.se';
+  if (groups.port !== undefined && (Number(groups.port) < 1 || Number(groups.port) > 65535)) return `port ${groups.port} is outside 1–65535`;
+  // `*.se` would let in any domain under a top-level domain.
+  if (groups.wildcard && (groups.host!.startsWith('[') || !groups.host!.includes('.'))) return 'a wildcard must be over a domain of at least two labels, e.g. *.example.se';
+  return undefined;
+}
+const allowedHost = z
+  .string()
+  .max(300)
+  .superRefine((entry, ctx) => {
+    const problem = allowedHostProblem(entry);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A claim name, or a dotted path into nested claims (`realm_access.roles`). */
+const claimPath = z.string().regex(/^[\w:/.-]{1,200}$/, 'must be a claim name or a dotted path such as realm_access.roles').refine((p) => !p.split('.').some((part) => part === '' || part === '__proto__'), 'must not have empty parts nor __proto__');
+
+/** access.tokens: who may issue the JWTs the engine accepts, and where their grants are. */
+const tokensSchema = z
+  .object({
+    /** HS256 shared secret of a portal that mints tokens (env ACCESS_TOKEN_SECRET; `sodertorn-tiles token`). */
+    secret: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** JWKS URL of an OpenID Connect provider (Entra ID, Keycloak) whose RS256/ES256 tokens are accepted; needs issuer and audience. */
+    jwksUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys' }).optional(),
+    /** The `iss` every token must carry (checked when set). */
+    issuer: z.string().min(1).optional(),
+    /** The `aud` a token must carry, or one of these (checked when set). */
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    /** Signature algorithms accepted; default HS256 with secret, RS256 and ES256 with jwksUrl. `none` never is. */
+    algorithms: z.array(z.enum([...HMAC_ALGORITHMS, ...KEY_ALGORITHMS])).min(1).optional(),
+    /** Leeway for clock skew between issuer and engine on exp and nbf; bounded so an expired token is not honoured for long. */
+    clockToleranceS: z.number().int().min(0).max(300).default(30),
+    /** Claim holding the grants, a list or a space-separated string: `roles` (Entra ID), `realm_access.roles` (Keycloak). */
+    grantsClaim: claimPath.default('grants'),
+    /** Claim naming the caller in logs and limits (`token:<sub>`). */
+    subjectClaim: claimPath.default('sub'),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    // A shared provider signs tokens for every tenant and app with the same keys: issuer and audience pick ours.
+    if (t.jwksUrl && !t.issuer) ctx.addIssue({ code: 'custom', message: 'is required with jwksUrl, so tokens of other tenants of the provider are refused', path: ['issuer'] });
+    if (t.jwksUrl && !t.audience) ctx.addIssue({ code: 'custom', message: 'is required with jwksUrl, so tokens issued for other applications are refused', path: ['audience'] });
+    for (const alg of t.algorithms ?? []) {
+      const hmac = isHmacAlgorithm(alg);
+      if (hmac && !t.secret) ctx.addIssue({ code: 'custom', message: `${alg} needs access.tokens.secret (ACCESS_TOKEN_SECRET)`, path: ['algorithms'] });
+      if (!hmac && !t.jwksUrl) ctx.addIssue({ code: 'custom', message: `${alg} needs access.tokens.jwksUrl`, path: ['algorithms'] });
+    }
+  })
+  .prefault({});
 
 export const layerSchema = z
   .object({
@@ -61,8 +125,15 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(3000),
-        /** Base URL clients see (behind a proxy); derived from the Host header when unset. */
+        /** Base URL of every link in answers (behind a proxy); when unset, see allowedHosts. */
         publicUrl: z.url().optional(),
+        /**
+         * Without publicUrl, the Host headers links may be built from: `[http(s)://]host[:port]`,
+         * or `*.domain` for any subdomain of it, case-insensitive; an entry without a port
+         * matches only a Host without one. Any other Host gets links to the address the
+         * request came in on, so no request can put a foreign host into a cacheable answer.
+         */
+        allowedHosts: z.array(allowedHost).max(1000).default([]),
         /** Access-Control-Allow-Origin for GET; web maps on other hosts load our tiles. */
         corsOrigin: z.string().default('*'),
         /** Cache-Control max-age for tiles, seconds. */
@@ -244,6 +315,28 @@ export const configSchema = z
     access: z
       .object({
         restrictedStyles: z.array(tileId).default([]),
+        /**
+         * Restrictions on the data itself: a table (or some of its columns) readable only
+         * with one of its grants. Every tileset, style, discovered tileset, print, WMS map and
+         * viewer place list reading it is restricted the same way; start-up refuses a
+         * configured tileset that would publish it. See src/access/data-restrictions.ts.
+         */
+        restrictedData: z
+          .array(
+            z
+              .object({
+                table: tableName,
+                /** Grants that open it; any one will do ('*' opens everything). */
+                grants: z.array(z.string().min(1)).min(1),
+                /** Only these columns are restricted (the rows, geometry and other columns are public). */
+                columns: z.array(identifier).min(1).optional(),
+                /** Opt-out: these columns (geometry and id columns by name) are public on purpose; all others stay restricted. */
+                publicColumns: z.array(identifier).min(1).optional(),
+              })
+              .strict()
+              .refine((r) => !(r.columns && r.publicColumns), { message: 'name either columns (restricted) or publicColumns (public), not both', path: ['publicColumns'] }),
+          )
+          .default([]),
         /** API keys by the hex SHA-256 of the key (`sodertorn-tiles key` makes one): the file holds no secret. */
         keys: z
           .array(
@@ -266,9 +359,9 @@ export const configSchema = z
               .strict(),
           )
           .default([]),
-        /** HMAC secret of signed tokens (env ACCESS_TOKEN_SECRET); tokens are refused when unset. */
-        tokenSecret: z.string().min(32, 'must be at least 32 characters').optional(),
-        /** Tokens expiring further ahead than this are refused. */
+        /** JSON Web Tokens (Bearer) accepted besides API keys; none are when neither secret nor jwksUrl is set. */
+        tokens: tokensSchema,
+        /** Tokens expiring further ahead than this (or without an expiry) are refused. */
         maxTokenTtlS: z.number().int().min(60).max(31_536_000).default(30 * 24 * 3600),
       })
       .strict()

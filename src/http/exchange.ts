@@ -9,7 +9,10 @@ export interface Exchange {
   readonly params: RouteParams;
   /** Query string parameters. */
   readonly query: URLSearchParams;
-  /** Base URL for links in answers (configured public URL or from the Host header). */
+  /**
+   * Base URL for links in answers (see link-base.ts). Reading it adds Host to `headers.Vary`
+   * when the links depend on the Host header: read it before copying `headers`.
+   */
   readonly baseUrl: string;
   /** Headers every answer carries (CORS). */
   readonly headers: Record<string, string>;

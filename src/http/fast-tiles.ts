@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import type { TileKey } from '../../cache/tile-key.ts';
-import { acceptsGzip, clientHas, etagOf } from './respond.ts';
+import { acceptsGzip, clientHas, etagOf, mergeVary } from './respond.ts';
 
 /** What a restricted tile needs the caller to be granted. */
 export interface TileGuard {
@@ -52,7 +52,7 @@ export class FastTiles {
   remember(url: string, key: TileKey, contentType: string, headers: Record<string, string>, guard?: TileGuard): void {
     if (url.includes('?')) return;
     const compressible = contentType.startsWith('application/');
-    this.urls.set(url, { key, guard, compressible, headers: { ...headers, 'Content-Type': contentType, ...(compressible ? { Vary: 'Accept-Encoding' } : {}) } });
+    this.urls.set(url, { key, guard, compressible, headers: { ...headers, 'Content-Type': contentType, ...(compressible ? { Vary: mergeVary(headers.Vary, 'Accept-Encoding') } : {}) } });
   }
 
   /** Answers the request from the memory tier and returns true, or returns false to take the slow path. */

@@ -18,7 +18,7 @@ export function printRoutes(prints: PrintService, raster: RasterPipeline, grids:
       handler: async ({ res, query, headers, signal, client, access }) => {
         const name = query.get('style');
         const style = name ? raster.resolveStyle(name).id : undefined;
-        if (style !== undefined) access.requireStyle(style);
+        if (style !== undefined) access.requireStyle(style, name!);
         const request = parsePrintRequest(query, grids, { maxPixels: style === undefined ? Infinity : maxPixelsOf(style) });
         if (request.format === 'wld') {
           const body = Buffer.from(worldFile(request));

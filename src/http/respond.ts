@@ -6,9 +6,21 @@ import type { EngineError } from '../errors.ts';
 
 const gzip = promisify(gzipCallback);
 
-/** Headers every answer carries: open CORS for GET (web maps on other hosts load our tiles). */
+/**
+ * Headers every answer carries: open CORS for GET (web maps on other hosts load our tiles),
+ * and nosniff, so a browser never runs a JSON, XML or text answer holding data (a feature
+ * attribute, an echoed path) as a script or page. The fast path reuses these headers.
+ */
 export function baseHeaders(corsOrigin: string): Record<string, string> {
-  return { 'Access-Control-Allow-Origin': corsOrigin };
+  return { 'Access-Control-Allow-Origin': corsOrigin, 'X-Content-Type-Options': 'nosniff' };
+}
+
+/** A Vary value with `names` added to `current`: a route's own Vary is merged, never overwritten. */
+export function mergeVary(current: string | undefined, names: string): string {
+  if (!current) return names;
+  const have = new Set(current.split(',').map((n) => n.trim().toLowerCase()));
+  const added = names.split(',').map((n) => n.trim()).filter((n) => n && !have.has(n.toLowerCase()));
+  return added.length === 0 ? current : `${current}, ${added.join(', ')}`;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -53,7 +65,7 @@ export async function sendTile(
     return;
   }
   const etag = etagOf(tile.body);
-  const vary = tile.contentType.startsWith('application/') ? { Vary: 'Accept-Encoding' } : {};
+  const vary = tile.contentType.startsWith('application/') ? { Vary: mergeVary(headers.Vary, 'Accept-Encoding') } : {};
   if (clientHas(req, etag)) {
     res.writeHead(304, { ...headers, ...vary, ETag: etag });
     res.end();

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { RequestAccess, type AccessPolicy } from '../access/access-policy.ts';
+import { RequestAccess, type AccessPolicy, type Principal, type SettledCaller } from '../access/access-policy.ts';
 import type { ClientLimits } from '../access/client-limits.ts';
 import { keyLinkPrefix, redactUrl, requestCredential, splitKeyPrefix } from '../access/credentials.ts';
 import type { EngineConfig } from '../config/schema.ts';
 import { EngineError, toEngineError } from '../errors.ts';
-import { exceptionReportXml, OwsException } from '../ows/ows-exception.ts';
+import { exceptionReportXml, OwsException, owsExceptionOf } from '../ows/ows-exception.ts';
+import { keepPrivate } from './private-answer.ts';
 import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import { VECTOR_FORMATS, type TilePipeline } from '../pipeline/tile-pipeline.ts';
 import { RASTER_FORMATS } from '../render/render-task.ts';
@@ -23,7 +24,8 @@ import type { LoadedStyle } from '../styles/style-store.ts';
 import { styleRoutes } from './style-routes.ts';
 import { wantsHtml, type Viewer } from './viewer-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
-import { baseHeaders, sendError, sendJson, sendTile } from './respond.ts';
+import { createLinkBase } from './link-base.ts';
+import { baseHeaders, mergeVary, sendError, sendJson, sendTile } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
 import type { PrintService } from '../print/print-service.ts';
 import { printRoutes } from './print-routes.ts';
@@ -31,8 +33,10 @@ import { wmsRoutes } from './wms-routes.ts';
 import { wmtsRoutes } from './wmts-routes.ts';
 
 export interface HttpOptions {
-  /** Base URL clients see; when unset it is derived from the Host header. */
+  /** Base URL of links in answers; when unset, see allowedHosts (and link-base.ts). */
   readonly publicUrl?: string | undefined;
+  /** Host headers links may be built from when publicUrl is unset (server.allowedHosts). */
+  readonly allowedHosts: readonly string[];
   readonly corsOrigin: string;
   readonly tileMaxAgeS: number;
   /** Fonts for text the HTTP layer draws itself (WMS legends). */
@@ -46,6 +50,8 @@ export interface HttpOptions {
 /** The HTTP front: the server, and how to stop it gently. */
 export interface HttpFront {
   readonly server: Server;
+  /** The names of the routes, in matching order (tests check each has its access case). */
+  routeNames(): string[];
   /** Requests being answered by the routes now. */
   inFlight(): number;
   readonly draining: boolean;
@@ -73,17 +79,6 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
 
 /** What /health reports beyond "alive". */
 export type HealthCheck = () => Promise<Record<string, unknown>>;
-
-const HOST_HEADER = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-
-/** The base URL for links in answers: configured, else from a well-formed Host header. */
-function baseUrlOf(req: IncomingMessage, publicUrl: string | undefined): string {
-  if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  const host = req.headers.host;
-  if (host && HOST_HEADER.test(host)) return `http://${host}`;
-  const address = req.socket.localAddress ?? '127.0.0.1';
-  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`;
-}
 
 /**
  * Builds the HTTP front: routes adapt requests to the pipelines; errors become JSON
@@ -169,7 +164,7 @@ export function createHttpServer(
     if (isRasterFormat(format!)) {
       guard = { kind: 'style', id: raster.resolveStyle(tileset!).id };
       // Public data asks nothing of the request (no per-request access object on the hot path).
-      isPublic = policy.isPublicStyle(guard.id) || exchange.access.requireStyle(guard.id);
+      isPublic = policy.isPublicStyle(guard.id) || exchange.access.requireStyle(guard.id, tileset!);
       tile = await raster.getTile(request);
     } else if (Object.hasOwn(VECTOR_FORMATS, format!) && scale === undefined) {
       guard = { kind: 'tileset', id: tileset! };
@@ -203,14 +198,14 @@ export function createHttpServer(
     },
     ...ogcApiRoutes(pipeline, service, tileCacheControl),
     ...wmtsRoutes(pipeline, raster, service, tileCacheControl),
-    ...wmsRoutes(pipeline, raster, styles, service, options.fontsDir),
+    ...wmsRoutes(pipeline, raster, styles, service, options.fontsDir, prints.maxPixelsOf),
     ...printRoutes(prints.service, raster, [...pipeline.grids.values()], prints.maxPixelsOf),
     {
       name: 'tilejson',
       pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,
       handler: async ({ res, params, baseUrl, headers, access }) => {
         const cacheControl = access.requireTileset(params.tileset!) ? 'public, max-age=60' : 'private, max-age=60';
-        sendJson(res, 200, await pipeline.getTileJson(params.tileset!, baseUrl), { ...headers, 'Cache-Control': cacheControl, Vary: 'Authorization, X-Api-Key' });
+        sendJson(res, 200, await pipeline.getTileJson(params.tileset!, baseUrl), { ...headers, 'Cache-Control': cacheControl, Vary: mergeVary(headers.Vary, 'Authorization, X-Api-Key') });
       },
     },
     {
@@ -225,7 +220,9 @@ export function createHttpServer(
     {
       name: 'metrics',
       pattern: /^\/metrics$/,
-      handler: async ({ req, res, headers }) => {
+      handler: async ({ req, res, headers, access }) => {
+        // Names every tileset, restricted ones included: for the operators' own key (grant "metrics").
+        access.requireGrant('metrics');
         const body = await metrics.text();
         res.writeHead(200, { ...headers, 'Content-Type': metrics.registry.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : body);
@@ -250,6 +247,8 @@ export function createHttpServer(
       // A browser gets the map viewer; API clients the list of what is served.
       handler: (exchange) => {
         const { req, res, baseUrl, headers } = exchange;
+        // HTML or JSON by Accept: a shared cache must keep the two apart.
+        headers.Vary = mergeVary(headers.Vary, 'Accept');
         if (wantsHtml(req)) return viewer.page(exchange);
         sendJson(res, 200, {
           viewer: `${baseUrl}/viewer`,
@@ -275,22 +274,16 @@ export function createHttpServer(
     urlKey: string | undefined;
     /** Aborts the work when the client leaves or the deadline passes. */
     abort: AbortController | undefined;
-    /** The request's key or token, looked up once (null: not yet). */
-    credential: string | undefined | null;
+    /** Who the request's key or token stands for, or its INVALID_CREDENTIAL error; settled before the route runs. */
+    caller: SettledCaller;
+    /** The answer depends on the caller: made private (see keepPrivate). */
+    private: boolean;
     /** Who asks (see Exchange.client), worked out once (undefined: not yet). */
     client: string | undefined;
   }
 
-  const credentialOf = (state: RequestState): string | undefined => {
-    if (state.credential === null) state.credential = requestCredential(state.req, state.urlKey, state.rawQuery);
-    return state.credential;
-  };
-
   /** The caller behind a valid key or token, if any. */
-  const callerOf = (state: RequestState) => {
-    const credential = credentialOf(state);
-    return credential === undefined ? undefined : policy.callerOf(credential, Math.floor(Date.now() / 1000));
-  };
+  const callerOf = (state: RequestState): Principal | undefined => (state.caller instanceof EngineError ? undefined : state.caller);
 
   /** A client is its valid key or token, by name, else its address: one office behind a NAT with keys is many clients. */
   const clientOf = (state: RequestState): string => {
@@ -300,6 +293,8 @@ export function createHttpServer(
     }
     return state.client;
   };
+
+  const links = createLinkBase(options.publicUrl, options.allowedHosts);
 
   /**
    * The exchange a handler sees. Query, base URL, access and the abort signal are made on
@@ -323,12 +318,15 @@ export function createHttpServer(
       get baseUrl() {
         if (baseUrl === undefined) {
           const urlKey = state.urlKey ?? queryOf().get('key') ?? undefined;
-          baseUrl = baseUrlOf(req, options.publicUrl) + (urlKey ? keyLinkPrefix(urlKey) : '');
+          baseUrl = links.of(req.headers.host, req.socket.localAddress, req.socket.localPort) + (urlKey ? keyLinkPrefix(urlKey) : '');
+          // The answer's links depend on the Host header (allowed or not): shared caches must key on it.
+          if (links.variesByHost) headers.Vary = mergeVary(headers.Vary, 'Host');
         }
         return baseUrl;
       },
       get access() {
-        return (access ??= new RequestAccess(policy, () => credentialOf(state)));
+        // Whatever the route answers after asking who the caller is, no shared cache may keep.
+        return (access ??= new RequestAccess(policy, state.caller, () => state.private || ((state.private = true), keepPrivate(res))));
       },
       get client() {
         return clientOf(state);
@@ -347,11 +345,12 @@ export function createHttpServer(
     };
   }
 
-  // The fast path's check of a restricted tile: the credential from the headers or the URL's /k/ prefix, remembered once valid.
+  // The fast path's check of a restricted tile: the credential from the headers or the URL's /k/ prefix, if remembered
+  // valid (it is synchronous; one not checked yet takes the slow path, which checks and remembers it).
   const mayServe: GuardCheck = (req, url, guard) => {
     const credential = requestCredential(req, splitKeyPrefix(url).key, '');
     if (credential === undefined) return false;
-    const caller = policy.callerOf(credential, Math.floor(Date.now() / 1000));
+    const caller = policy.remembered(credential, Math.floor(Date.now() / 1000));
     return caller !== undefined && (guard.kind === 'tileset' ? policy.mayTileset(caller, guard.id) : policy.mayStyle(caller, guard.id));
   };
   const fast = cache ? new FastTiles(cache, mayServe) : undefined;
@@ -377,7 +376,7 @@ export function createHttpServer(
     let release: (() => void) | undefined;
     let unwatch: (() => void) | undefined;
     let timedOut = false;
-    const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined, credential: null, client: undefined };
+    const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined, caller: undefined, private: false, client: undefined };
     inFlight++;
     // One listener for all the bookkeeping: 'close' follows 'finish' when the answer was sent whole.
     res.once('close', () => {
@@ -422,6 +421,15 @@ export function createHttpServer(
       const match = matchRoute(routes, path);
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
       routeName = match.route.name;
+      if (routeName !== 'health' && routeName !== 'ready') {
+        // Checked once, here, so access checks in the routes stay synchronous; a request without a
+        // credential (most public tiles) pays nothing, a remembered one no promise.
+        const credential = requestCredential(req, urlKey, state.rawQuery);
+        if (credential !== undefined) {
+          const nowS = Math.floor(Date.now() / 1000);
+          state.caller = policy.remembered(credential, nowS) ?? (await policy.authenticate(credential, nowS).catch(toEngineError));
+        }
+      }
       if (limits.enabled && !UNLIMITED_ROUTES.has(routeName)) {
         const caller = callerOf(state);
         const client = clientOf(state);
@@ -447,11 +455,14 @@ export function createHttpServer(
       await match.route.handler(exchangeOf(state, match.params));
     } catch (thrown) {
       if (timedOut) return; // answered already; this is the abandoned work ending
+      // A credential that is not valid gets 401 for whatever fails, so an unknown id and a restricted one answer alike.
+      const status = thrown instanceof OwsException || thrown instanceof EngineError ? thrown.status : 500;
+      const credentialError = state.caller instanceof EngineError && status >= 400 && status < 500 && status !== 429 && status !== 499 ? state.caller : undefined;
       if (thrown instanceof OwsException) {
-        sendOwsException(res, thrown, headers);
+        sendOwsException(res, credentialError ? owsExceptionOf(credentialError) : thrown, headers);
         return;
       }
-      const error = toEngineError(thrown);
+      const error = credentialError ?? toEngineError(thrown);
       if (error.code === 'REQUEST_ABORTED') return; // nobody is listening any more
       // 503s are load and outages the engine rides out (logged once elsewhere); other 5xx are bugs, with their stack.
       if (error.status === 503) logger.warn({ code: error.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, error.message);
@@ -490,13 +501,14 @@ export function createHttpServer(
         ? { code: 'REQUEST_HEADERS_TOO_LARGE', message: 'the request line and headers are too large' }
         : { code: 'BAD_REQUEST', message: 'the HTTP request is malformed' },
     });
-    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   // Bounded so a slow or stalled client cannot hold a socket forever.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   return {
     server,
+    routeNames: () => routes.map((r) => r.name),
     inFlight: () => inFlight,
     get draining() {
       return draining;

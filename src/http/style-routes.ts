@@ -3,6 +3,7 @@
  * /styles/{id}/style.json with the engine's references rewritten to this server's public
  * URL, and its sprite at /styles/{id}/sprite[@2x].{json,png}. Strong ETags, 304 on a match.
  */
+import { unknownStyle } from '../access/unknown-ids.ts';
 import { EngineError } from '../errors.ts';
 import { styleForClients } from '../styles/client-style.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
@@ -20,7 +21,7 @@ export function styleRoutes(styles: readonly LoadedStyle[], sprites: ReadonlyMap
   const byId = new Map(styles.map((s) => [s.id, s]));
   const styleOf = (id: string, access: RequestAccess): LoadedStyle => {
     const style = byId.get(id);
-    if (!style) throw new EngineError('UNKNOWN_STYLE', `no style "${id.slice(0, 64)}"; styles: ${[...byId.keys()].filter((s) => access.mayStyle(s)).join(', ')}`);
+    if (!style) throw unknownStyle(id, access.publicStyleIds());
     access.requireStyle(style.id);
     return style;
   };

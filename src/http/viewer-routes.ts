@@ -14,7 +14,7 @@ import { sweref99tm } from '../grids/swedish-grids.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { GroupExtent } from '../sources/tile-source.ts';
 import type { Handler } from './exchange.ts';
-import { acceptsGzip, clientHas, etagOf, sendJson } from './respond.ts';
+import { acceptsGzip, clientHas, etagOf, mergeVary, sendJson } from './respond.ts';
 import type { Route } from './router.ts';
 
 /** A file served as is, read once at start: its bytes, gzipped bytes and validator. */
@@ -36,7 +36,7 @@ function staticFile(path: string, contentType: string): StaticFile {
 }
 
 function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile, headers: Record<string, string>): void {
-  const common = { ...headers, ETag: file.etag, Vary: 'Accept-Encoding', 'Cache-Control': 'public, max-age=300' };
+  const common = { ...headers, ETag: file.etag, Vary: mergeVary(headers.Vary, 'Accept-Encoding'), 'Cache-Control': 'public, max-age=300' };
   if (clientHas(req, file.etag)) {
     res.writeHead(304, common);
     res.end();
@@ -46,6 +46,43 @@ function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile,
   const body = gzip ? file.gzipped : file.body;
   res.writeHead(200, { ...common, 'Content-Type': file.contentType, 'Content-Length': body.length, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The viewer page's Content-Security-Policy: the page runs only this server's scripts and
+ * styles, with no inline script and no eval, so data that slipped into the page as markup
+ * could still run nothing. Beyond 'self', each source is what MapLibre GL JS needs:
+ * - worker-src blob: its web workers start from a blob: URL made from its own bundle
+ *   (maplibre-gl.js; only the separate CSP build loads its worker from a URL);
+ * - child-src blob: the same for browsers that predate worker-src (CSP level 2);
+ * - img-src data: blob: the control icons in maplibre-gl.css are data: SVGs, and images
+ *   decoded without createImageBitmap go through blob: URLs.
+ * style-src needs no 'unsafe-inline': MapLibre places its elements through the CSSOM
+ * (element.style), which CSP does not govern. connect-src adds the origin of the links in
+ * answers when they point elsewhere (server.publicUrl): tiles, styles and glyphs come from there.
+ */
+export function viewerCsp(linkBase?: string): string {
+  let links = '';
+  try {
+    const origin = linkBase === undefined ? undefined : new URL(linkBase).origin;
+    // A host-source cannot name an IPv6 literal; 'self' covers loopback anyway.
+    if (origin && /^https?:\/\/[\w.-]+(:\d+)?$/.test(origin)) links = ` ${origin}`;
+  } catch {
+    // Not a URL: 'self' alone.
+  }
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    'worker-src blob:',
+    'child-src blob:',
+    "img-src 'self' data: blob:",
+    "style-src 'self'",
+    `connect-src 'self'${links}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'self'",
+  ].join('; ');
 }
 
 /** True when the client asks for a web page (a browser), not JSON. */
@@ -85,12 +122,19 @@ export function createViewer(pipeline: TilePipeline, config: EngineConfig['viewe
     return places;
   };
 
-  const page: Handler = ({ req, res, headers }) => sendStatic(req, res, index, headers);
+  // baseUrl is read before headers are copied: it may add Host to their Vary.
+  const page: Handler = (exchange) => {
+    const csp = viewerCsp(exchange.baseUrl);
+    sendStatic(exchange.req, exchange.res, index, { ...exchange.headers, 'Content-Security-Policy': csp });
+  };
   const routes: Route<Handler>[] = [
     {
       name: 'viewer-config',
       pattern: /^\/viewer\/config\.json$/,
-      handler: async ({ res, headers }) => {
+      handler: async ({ res, headers, access }) => {
+        // Places read from a restricted tileset are listed only to callers who may read it, and never kept by a shared cache.
+        const placesPublic = !config.places || access.isPublicTileset(config.places.tileset);
+        const placesShown = placesPublic || access.mayTileset(config.places!.tileset);
         const primary = config.places ? pipeline.resolve(config.places.tileset).config : pipeline.all()[0]?.config;
         sendJson(
           res,
@@ -102,9 +146,9 @@ export function createViewer(pipeline: TilePipeline, config: EngineConfig['viewe
             sweref99tm: sweref99tm.proj4,
             maxzoom: primary?.maxzoom ?? 18,
             attribution: primary?.attribution ?? '',
-            municipalities: (await readPlaces()).map((g) => ({ kommunkod: g.key, namn: g.label, bounds: [[g.bounds[0], g.bounds[1]], [g.bounds[2], g.bounds[3]]] })),
+            municipalities: (placesShown ? await readPlaces() : []).map((g) => ({ kommunkod: g.key, namn: g.label, bounds: [[g.bounds[0], g.bounds[1]], [g.bounds[2], g.bounds[3]]] })),
           },
-          { ...headers, 'Cache-Control': 'public, max-age=60' },
+          { ...headers, 'Cache-Control': placesPublic ? 'public, max-age=60' : 'private, max-age=60' },
         );
       },
     },

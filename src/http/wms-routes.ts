@@ -26,7 +26,15 @@ function wmsExceptionOf(error: EngineError): WmsException {
   return new WmsException(code, error.message, error.status, error.retryAfterS);
 }
 
-export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles: readonly LoadedStyle[], service: EngineConfig['service'], fontsDir: string): Route<Handler>[] {
+/** maxPixelsOf: the largest map of a style (print.maxPixels, or less for a tileset it draws: tilesets[].maxPrintPixels). */
+export function wmsRoutes(
+  pipeline: TilePipeline,
+  raster: RasterPipeline,
+  styles: readonly LoadedStyle[],
+  service: EngineConfig['service'],
+  fontsDir: string,
+  maxPixelsOf: (styleId: string) => number,
+): Route<Handler>[] {
   const layerIds = styles.map((s) => s.id);
   const gridsOf = (style: LoadedStyle): TileGrid[] => {
     const tileset = pipeline.resolve([...style.sources.values()][0] ?? style.id);
@@ -56,12 +64,17 @@ export function wmsRoutes(pipeline: TilePipeline, raster: RasterPipeline, styles
   const handler: Handler = async (exchange) => {
     const { req, res, headers } = exchange;
     try {
-      const request = parseWmsKvp(exchange.query, grids, layerIds);
+      // A layer the caller may not read is one that does not exist: not named, not listed.
+      const request = parseWmsKvp(exchange.query, grids, layerIds.filter((id) => exchange.access.mayStyle(id)));
       if (request.request === 'GetCapabilities') return await capabilities(exchange);
-      exchange.access.requireStyle(request.layer);
+      const isPublic = exchange.access.requireStyle(request.layer);
       if (request.request === 'GetLegendGraphic') {
         const style = styles.find((s) => s.id === request.layer)!;
-        return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': 'public, max-age=300' });
+        return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': isPublic ? 'public, max-age=300' : 'private, max-age=300' });
+      }
+      const maxPixels = maxPixelsOf(request.layer);
+      if (request.width * request.height > maxPixels) {
+        throw new WmsException('InvalidParameterValue', `a ${request.width}×${request.height} map is over the ${maxPixels} pixels allowed for layer ${request.layer}`, 413);
       }
       // The map GetMap draws and GetFeatureInfo looks into.
       const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, signal: exchange.signal, client: exchange.client };

@@ -45,12 +45,13 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
     const address = { gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format };
     let isPublic = true;
     const tile = await asOws(async () => {
-      const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id));
+      // Access first: a restricted layer answers as an unknown one, its styles unnamed.
       isPublic = access.requireTileset(request.layer);
+      const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)));
       if (!isRasterFormat(request.format)) return pipeline.getTile({ tilesetId: request.layer, ...address, signal, client });
       if (stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
       const name = style === DEFAULT_STYLE ? request.layer : style;
-      isPublic = access.requireStyle(raster.resolveStyle(name).id) && isPublic;
+      isPublic = access.requireStyle(raster.resolveStyle(name).id, name) && isPublic;
       return raster.getTile({ name, ...address, signal, client });
     });
     await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) });

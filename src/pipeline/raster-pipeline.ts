@@ -1,3 +1,4 @@
+import { unknownStyle } from '../access/unknown-ids.ts';
 import { featuresAt, type FoundFeature } from './feature-info.ts';
 import { CachedProducer, type Produced } from '../../cache/cached-producer.ts';
 import type { Work } from '../admission/work.ts';
@@ -67,9 +68,12 @@ export class RasterPipeline {
   private readonly pool: RenderPool;
   private readonly options: RasterOptions;
   private readonly producer: CachedProducer<readonly Uint8Array[]>;
+  private readonly publicStyleIds: () => readonly string[];
 
-  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: RasterOptions, cache?: TieredCache) {
+  /** publicStyleIds: the style ids an error may name to anyone. */
+  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: RasterOptions, cache?: TieredCache, publicStyleIds: () => readonly string[] = () => styles.map((s) => s.id)) {
     this.producer = new CachedProducer(cache);
+    this.publicStyleIds = publicStyleIds;
     this.tiles = tiles;
     this.styles = new Map(styles.map((s) => [s.id, s]));
     this.pool = pool;
@@ -92,8 +96,7 @@ export class RasterPipeline {
     if (byId) return byId;
     const over = this.stylesOver(name)[0];
     if (over) return this.styles.get(over)!;
-    const known = [...this.styles.keys()];
-    throw new EngineError('UNKNOWN_STYLE', `no style or styled tileset "${name.slice(0, 64)}"; styles: ${known.join(', ') || '(none)'}`, { detail: { styles: known } });
+    throw unknownStyle(name, this.publicStyleIds());
   }
 
   async getTile(request: RasterRequest): Promise<TileResult> {

@@ -1,3 +1,4 @@
+import { unknownTileset } from '../access/unknown-ids.ts';
 import { CachedProducer, type FreshTile } from '../../cache/cached-producer.ts';
 import type { Work } from '../admission/work.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
@@ -62,14 +63,16 @@ export class TilePipeline {
   readonly grids: ReadonlyMap<string, TileGrid>;
   private readonly defaultGrid: TileGrid;
   private readonly producer: CachedProducer<Uint8Array>;
+  private readonly publicIds: () => readonly string[];
   private readonly levels = new WeakMap<TilesetConfig, Map<string, [number, number] | undefined>>();
 
   /**
    * tilesets may grow after start (discovery); the pipeline reads it on every request.
-   * The first grid is the one XYZ paths use.
+   * The first grid is the one XYZ paths use. publicIds: the ids an error may name to anyone.
    */
-  constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[], cache?: TieredCache) {
+  constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[], cache?: TieredCache, publicIds: () => readonly string[] = () => [...tilesets.keys()]) {
     this.tilesets = tilesets;
+    this.publicIds = publicIds;
     this.producer = new CachedProducer(cache);
     this.grids = new Map(grids.map((g) => [g.id, g]));
     this.defaultGrid = grids[0]!;
@@ -98,13 +101,8 @@ export class TilePipeline {
 
   resolve(tilesetId: string): Tileset {
     const tileset = this.tilesets.get(tilesetId);
-    if (!tileset) {
-      // Restricted tilesets are not advertised to whoever mistypes a name.
-      const known = [...this.tilesets.values()].filter((t) => t.config.access !== 'restricted').map((t) => t.config.id);
-      throw new EngineError('UNKNOWN_TILESET', `no tileset "${tilesetId.slice(0, 64)}"; known: ${known.join(', ') || '(none)'}`, {
-        detail: { tilesets: known },
-      });
-    }
+    // Restricted tilesets are not advertised to whoever mistypes a name.
+    if (!tileset) throw unknownTileset(tilesetId, this.publicIds());
     return tileset;
   }
 

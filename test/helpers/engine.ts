@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
@@ -12,6 +13,11 @@ export interface RunningEngine {
   readonly url: string;
   close(): Promise<void>;
 }
+
+/** A key every test engine knows, granting /metrics (and nothing else): what an operator's Prometheus sends. */
+export const METRICS_KEY = 'test-metrics-key-0123456789abcdef';
+export const METRICS_HEADERS = { 'X-Api-Key': METRICS_KEY };
+const metricsKey = { name: 'prometheus', sha256: createHash('sha256').update(METRICS_KEY).digest('hex'), grants: ['metrics'] };
 
 type Overrides = { [K in keyof EngineConfig]?: Partial<EngineConfig[K]> | EngineConfig[K] };
 
@@ -30,18 +36,22 @@ export async function startEngine(options: { database?: string | null; overrides
     database: { ...base.database, url: database ?? undefined, ...(o.database as object) },
     tiles: { ...base.tiles, ...(o.tiles as object) },
     demo: { ...base.demo, ...(o.demo as object) },
+    viewer: { ...base.viewer, ...(o.viewer as object) },
     service: { ...base.service, ...(o.service as object) },
     render: { ...base.render, ...(o.render as object) },
     fonts: { ...base.fonts, ...(o.fonts as object) },
     cache: { ...base.cache, ...(o.cache as object) },
     print: { ...base.print, ...(o.print as object) },
-    access: { ...base.access, ...(o.access as object) },
+    access: { ...base.access, ...(o.access as object), keys: [...((o.access as Partial<EngineConfig['access']> | undefined)?.keys ?? base.access.keys), metricsKey] },
     limits: { ...base.limits, ...(o.limits as object) },
   };
   const engine = await createEngine(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const url = await engine.listen(0, '127.0.0.1');
   return { engine, url, close: () => engine.close() };
 }
+
+/** The shipped tileset drawn by the restricted style fastighetskarta: an engine with its own tilesets keeps it, so the shipped styles load. */
+export const propertyRegister = () => loadConfig({}).tilesets.find((t) => t.id === 'fastighetsregister')!;
 
 /**
  * For a suite: an engine over the test database and a pool on that database, opened

@@ -5,6 +5,7 @@ import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { generateBaseMap } from '../../src/demo/generate.ts';
 import { loadBaseMap } from '../../src/demo/load-postgis.ts';
+import { VIEW_SCHEMA_PREFIX } from './restricted-probes.ts';
 import { TEST_DATA, TEST_DATABASE_URL } from './test-db.ts';
 
 /**
@@ -15,6 +16,9 @@ import { TEST_DATA, TEST_DATABASE_URL } from './test-db.ts';
 export default async function setup(): Promise<void> {
   const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
   try {
+    // Views over the demo tables a killed run of the access tests left behind would block reloading them.
+    const { rows } = await pool.query<{ schema: string }>(`SELECT nspname AS schema FROM pg_namespace WHERE nspname LIKE '${VIEW_SCHEMA_PREFIX}%'`);
+    for (const { schema } of rows) await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
     await loadBaseMap(pool, generateBaseMap(TEST_DATA), { schema: 'public' });
     const client = await pool.connect();
     try {

@@ -1,14 +1,17 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import sharp from 'sharp';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/access/access-policy.ts';
-import { signToken } from '../../src/access/tokens.ts';
+import { signToken } from '../../src/access/jwt-tokens.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { runPython } from '../helpers/ogc-clients.ts';
@@ -34,7 +37,8 @@ beforeAll(async () => {
       server: { accessLog: true, logLevel: 'info' },
       access: {
         restrictedStyles: ['gra'],
-        tokenSecret: TOKEN_SECRET,
+        // Overrides skip the schema: its defaults spread first. No clock tolerance, so a token ends at its exp.
+        tokens: { ...loadConfig({}).access.tokens, secret: TOKEN_SECRET, clockToleranceS: 0 },
         maxTokenTtlS: 3600,
         keys: [
           { name: 'planning', sha256: sha256Hex(PROPERTY_KEY), grants: ['fastighetsregister'] },
@@ -92,15 +96,17 @@ const GREY_ROUTES = [
   print('gra'),
 ];
 
-describe('restricted tilesets and styles', () => {
-  it.each([...PROPERTY_ROUTES, ...GREY_ROUTES])('refuse %s without a key (401) and with a key that does not grant them (403)', async (path) => {
+describe('restricted tilesets and styles (embedded mode; the data-level model is in restricted-data.test.ts)', () => {
+  it.each([...PROPERTY_ROUTES, ...GREY_ROUTES])('answer %s without a key, or with one that does not grant it, as an unknown id (404), and a bad key 401', async (path) => {
+    // WMTS answers an unknown layer or style with an OWS InvalidParameterValue (400), the other routes with 404.
+    const unknownStatus = path.startsWith('/wmts') ? 400 : 404;
     const anonymous = await get(path);
-    expect(anonymous.status).toBe(401);
+    expect(anonymous.status).toBe(unknownStatus);
     const body = await anonymous.text();
-    expect(body).toMatch(/UNAUTHORIZED|restricted/);
+    expect(body).toMatch(/UNKNOWN_|LayerNotDefined|InvalidParameterValue|does not exist/);
     const otherKey = PROPERTY_ROUTES.includes(path) ? GREY_KEY : PROPERTY_KEY;
     const forbidden = await withKey(path, otherKey);
-    expect(forbidden.status).toBe(403);
+    expect(forbidden.status).toBe(unknownStatus);
     expect(await forbidden.text()).not.toContain(otherKey);
     const wrong = await withKey(path, 'not-a-key-at-all');
     expect(wrong.status).toBe(401);
@@ -122,7 +128,7 @@ describe('restricted tilesets and styles', () => {
   });
 
   it('answer hot restricted tiles from the fast path only to callers granted them', async () => {
-    const fastHits = async () => Number(/sodertorn_fast_path_tiles_total (\d+)/.exec(await (await get('/metrics')).text())![1]);
+    const fastHits = async () => Number(/sodertorn_fast_path_tiles_total (\d+)/.exec(await (await withKey('/metrics', ALL_KEY)).text())![1]);
     const path = `/tiles/fastighetsregister/${tileAt(16)}.mvt`;
     const before = await fastHits();
     for (let i = 0; i < 3; i++) expect((await withKey(path, PROPERTY_KEY)).status).toBe(200);
@@ -130,12 +136,12 @@ describe('restricted tilesets and styles', () => {
     for (let i = 0; i < 3; i++) expect((await get(viaUrl)).status).toBe(200);
     // /metrics is rendered at most once a second: poll until it shows them.
     await expect.poll(fastHits, { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(before + 3);
-    expect((await get(path)).status).toBe(401);
-    expect((await withKey(path, GREY_KEY)).status).toBe(403);
+    expect((await get(path)).status).toBe(404);
+    expect((await withKey(path, GREY_KEY)).status).toBe(404);
     expect((await withKey(path, 'not-a-key-at-all')).status).toBe(401);
-    expect((await get(`/k/${GREY_KEY}${path}`)).status).toBe(403);
+    expect((await get(`/k/${GREY_KEY}${path}`)).status).toBe(404);
     // A token is honoured there until it expires, not a second longer.
-    const token = signToken(TOKEN_SECRET, { sub: 'brief', grants: ['fastighetsregister'], exp: Math.floor(Date.now() / 1000) + 2 });
+    const token = await signToken(TOKEN_SECRET, { sub: 'brief', grants: ['fastighetsregister'], exp: Math.floor(Date.now() / 1000) + 2 });
     for (let i = 0; i < 2; i++) expect((await get(path, { Authorization: `Bearer ${token}` })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 3000));
     expect((await get(path, { Authorization: `Bearer ${token}` })).status).toBe(401);
@@ -191,15 +197,16 @@ describe('credentials', () => {
     expect(viaHeader.tiles[0]).not.toContain(PROPERTY_KEY);
   });
 
-  it('accept a signed token until it expires, and refuse a forged or overlong one', async () => {
+  it('accept a signed token (JWT) until it expires, and refuse a forged, overlong or unsigned one', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = signToken(TOKEN_SECRET, { sub: 'portal-user-7', grants: ['fastighetsregister'], exp: now + 600 });
+    const token = await signToken(TOKEN_SECRET, { sub: 'portal-user-7', grants: ['fastighetsregister'], exp: now + 600 });
     expect((await get(path, { Authorization: `Bearer ${token}` })).status).toBe(200);
-    expect((await get('/styles/gra/style.json', { Authorization: `Bearer ${token}` })).status).toBe(403);
-    const expired = signToken(TOKEN_SECRET, { sub: 'u', grants: ['*'], exp: now - 1 });
-    const forged = signToken('another-secret-of-at-least-32-characters', { sub: 'u', grants: ['*'], exp: now + 600 });
-    const overlong = signToken(TOKEN_SECRET, { sub: 'u', grants: ['*'], exp: now + 7200 });
-    for (const bad of [expired, forged, overlong, `${token}x`, 'st1.e30.AAAA']) {
+    expect((await get('/styles/gra/style.json', { Authorization: `Bearer ${token}` })).status).toBe(404);
+    const expired = await signToken(TOKEN_SECRET, { sub: 'u', grants: ['*'], exp: now - 1 });
+    const forged = await signToken('another-secret-of-at-least-32-characters', { sub: 'u', grants: ['*'], exp: now + 600 });
+    const overlong = await signToken(TOKEN_SECRET, { sub: 'u', grants: ['*'], exp: now + 7200 });
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'u', grants: ['*'], exp: now + 600 })).toString('base64url')}.`;
+    for (const bad of [expired, forged, overlong, `${token}x`, unsigned]) {
       const res = await get(path, { Authorization: `Bearer ${bad}` });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('Bearer');
@@ -216,6 +223,50 @@ describe('credentials', () => {
     expect(logs).toContain('"reqId"');
     expect(logs).toContain('/k/[redacted]/tiles/nonexistent.json');
     for (const secret of [ALL_KEY, PROPERTY_KEY, GREY_KEY, TOKEN_SECRET]) expect(logs).not.toContain(secret);
+  });
+});
+
+describe('tokens of an OpenID Connect provider (keys from its JWKS)', () => {
+  const ISSUER = 'https://login.example.org/tenant-a/v2.0';
+  const AUDIENCE = 'api://sodertorn-tiles';
+  let jwks: Server;
+  let oidcEngine: RunningEngine;
+  let rsa: { privateKey: CryptoKey; publicKey: CryptoKey };
+
+  beforeAll(async () => {
+    rsa = await generateKeyPair('RS256');
+    const body = JSON.stringify({ keys: [{ ...(await exportJWK(rsa.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' }] });
+    jwks = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/discovery/keys`;
+    oidcEngine = await startEngine({
+      database: null,
+      // Entra ID puts app roles in `roles`.
+      overrides: { access: { tokens: { ...loadConfig({}).access.tokens, jwksUrl, issuer: ISSUER, audience: AUDIENCE, grantsClaim: 'roles' }, maxTokenTtlS: 3600 } },
+    });
+  });
+  afterAll(async () => {
+    await oidcEngine?.close();
+    await new Promise<void>((resolve) => (jwks ? jwks.close(() => resolve()) : resolve()));
+  });
+
+  const providerToken = (audience: string) =>
+    new SignJWT({ roles: ['fastighetsregister'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setSubject('anna@botkyrka.se')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+      .sign(rsa.privateKey);
+
+  it('serve a restricted tileset to an RS256 token granting it, and refuse one for another audience', async () => {
+    const path = `${oidcEngine.url}/tiles/fastighetsregister.json`;
+    const granted = await fetch(path, { headers: { Authorization: `Bearer ${await providerToken(AUDIENCE)}` } });
+    expect(granted.status).toBe(200);
+    expect(granted.headers.get('cache-control')).toMatch(/^private/);
+    const other = await fetch(path, { headers: { Authorization: `Bearer ${await providerToken('api://another-app')}` } });
+    expect(other.status).toBe(401);
+    expect(await other.text()).toMatch(/INVALID_CREDENTIAL[\s\S]*another audience/);
   });
 });
 
@@ -261,6 +312,11 @@ describe('the shipped configuration', () => {
   it('restricts the property register and holds no secret', () => {
     const config = loadConfig({});
     expect(config.tilesets.find((t) => t.id === 'fastighetsregister')?.access).toBe('restricted');
-    expect(config.access.tokenSecret).toBeUndefined();
+    expect(config.access.restrictedData.map((r) => r.table).sort()).toEqual(['adress', 'fastighet']);
+    // The public base map reads neither table: the demo shows the split.
+    const publicTables = config.tilesets.filter((t) => t.access !== 'restricted').flatMap((t) => t.layers.map((l) => l.table));
+    expect(publicTables).not.toContain('fastighet');
+    expect(publicTables).not.toContain('adress');
+    expect(config.access.tokens.secret).toBeUndefined();
   });
 });

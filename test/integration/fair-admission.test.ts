@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { EngineConfig } from '../../src/config/schema.ts';
-import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { METRICS_HEADERS, propertyRegister, startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { createSqlGate, type SqlGate } from '../helpers/sql-gate.ts';
 
 /**
@@ -14,7 +14,7 @@ const as = (address: string) => ({ headers: { 'X-Forwarded-For': address } });
 /** Polls /metrics until a gauge reaches a value. */
 async function gaugeReaches(url: string, name: string, atLeast: number): Promise<void> {
   await expect
-    .poll(async () => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0), { timeout: 30_000, interval: 100 })
+    .poll(async () => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`, { headers: METRICS_HEADERS })).text())?.[1] ?? 0), { timeout: 30_000, interval: 100 })
     .toBeGreaterThanOrEqual(atLeast);
 }
 
@@ -31,7 +31,7 @@ afterAll(() => gate?.drop());
 function gatedEngine(tiles: Partial<EngineConfig['tiles']> = {}): Promise<RunningEngine> {
   const base = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!;
   const gated = { ...base, id: 'gated', layers: [{ ...base.layers[0]!, filter: gate.filter }] };
-  return startEngine({ overrides: { tilesets: [base, gated], database: { poolSize: 1, statementTimeoutMs: 60_000 }, limits: { trustProxy: true }, tiles } });
+  return startEngine({ overrides: { tilesets: [base, gated, propertyRegister()], database: { poolSize: 1, statementTimeoutMs: 60_000 }, limits: { trustProxy: true }, tiles } });
 }
 
 describe('fair admission', () => {

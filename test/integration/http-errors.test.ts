@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { ERROR_CODES } from '../../src/errors.ts';
-import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { propertyRegister, startEngine, type RunningEngine } from '../helpers/engine.ts';
 import { SAMPLE_TILES } from '../helpers/sample-tiles.ts';
 import { startWithSlowTileset } from '../helpers/slow-tileset.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
@@ -240,7 +240,7 @@ describe('configuration that does not match the database', () => {
         { ...base.layers[1]!, table: 'sjoar' },
       ],
     };
-    await expect(startEngine({ overrides: { tilesets: [broken] } })).rejects.toThrow(
+    await expect(startEngine({ overrides: { tilesets: [broken, propertyRegister()] } })).rejects.toThrow(
       /tilesets\[0\]\.layers\[0\]\.attributes\[1\]: table kommun has no column "invanare"[\s\S]*tilesets\[0\]\.layers\[1\]\.table: table sjoar does not exist/,
     );
   });

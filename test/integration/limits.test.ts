@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/access/access-policy.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { METRICS_HEADERS, startEngine, type RunningEngine } from '../helpers/engine.ts';
 
 let running: RunningEngine | undefined;
 afterEach(async () => {
@@ -25,7 +25,7 @@ describe('per-client limits', () => {
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
     expect(refused[0]!.headers.get('retry-after')).toBe('1');
     expect(await codeOf(refused[0]!)).toBe('TOO_MANY_REQUESTS');
-    const metrics = await (await fetch(`${running.url}/metrics`)).text();
+    const metrics = await (await fetch(`${running.url}/metrics`, { headers: METRICS_HEADERS })).text();
     expect(metrics).toMatch(/sodertorn_http_limited_total\{reason="concurrency"\} [1-9]/);
     // Slots are given back: once the burst is over, a request goes through.
     expect((await fetch(`${running.url}${paths[0]}`)).status).toBe(200);
@@ -133,5 +133,11 @@ describe('print size per tileset', () => {
     expect(await codeOf(large)).toBe('PRINT_TOO_LARGE');
     const small = await fetch(`${running.url}${print({ width: '100', height: '100' })}`);
     expect(small.status).toBe(200);
+    // And the size of a WMS map of those styles.
+    const wmsMap = (size: number) => `${running!.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&STYLES=&CRS=EPSG:3006&BBOX=6570000,665000,6572000,667000&WIDTH=${size}&HEIGHT=${size}&FORMAT=image/png`;
+    const largeMap = await fetch(wmsMap(200));
+    expect(largeMap.status).toBe(413);
+    expect(await largeMap.text()).toMatch(/InvalidParameterValue[\s\S]*10000 pixels allowed for layer grundkarta/);
+    expect((await fetch(wmsMap(100))).status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { METRICS_HEADERS, startEngine, type RunningEngine } from '../helpers/engine.ts';
 
 let running: RunningEngine;
 beforeAll(async () => {
@@ -13,7 +13,9 @@ describe('observability', () => {
     for (let i = 0; i < 3; i++) expect((await fetch(tile)).status).toBe(200); // one production, then hits
     expect((await fetch(`${running.url}/tiles/nope/1/0/0.mvt`)).status).toBe(404);
     expect((await fetch(`${running.url}/tiles/grundkarta/12/2252/1206.png`)).status).toBe(200);
-    const res = await fetch(`${running.url}/metrics`);
+    // Keyless: refused (it names every tileset); with the operators' key: the metrics.
+    expect((await fetch(`${running.url}/metrics`)).status).toBe(401);
+    const res = await fetch(`${running.url}/metrics`, { headers: METRICS_HEADERS });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -24,7 +26,7 @@ describe('observability', () => {
     expect(text).toMatch(/sodertorn_fast_path_tiles_total [1-9]/);
     expect(text).toMatch(/sodertorn_render_queue_depth 0/);
     // Per statement (tileset and the layers it reads): the z14 tile's and the raster tile's sources.
-    expect(text).toMatch(/sodertorn_tile_query_seconds_count\{tileset="sodertorn",layers="kommun,vatten,mark,jarnvag,vag,byggnad,fastighet,ortnamn"\} 1/);
+    expect(text).toMatch(/sodertorn_tile_query_seconds_count\{tileset="sodertorn",layers="kommun,vatten,mark,jarnvag,vag,byggnad,ortnamn"\} 1/);
     expect(text).toMatch(/sodertorn_render_wait_seconds\{quantile="0.99"\} [\d.e-]+/);
     expect(text).toMatch(/sodertorn_render_run_seconds\{quantile="0.5"\} 0\.\d*[1-9]/);
     expect(text).toMatch(/sodertorn_process_resident_memory_bytes \d+/);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTier } from '../../cache/tiers/redis-tier.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { EngineConfig } from '../../src/config/schema.ts';
+import { METRICS_HEADERS, METRICS_KEY } from '../helpers/engine.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createDemoDatabase, type DemoDatabase } from '../helpers/demo-database.ts';
 import { decodeTile, getRaw } from '../helpers/mvt.ts';
@@ -54,7 +56,7 @@ async function health(url: string): Promise<Health> {
 
 /** Tiles an engine answered, slow path and fast path, from its own /metrics. */
 async function tilesAnswered(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: METRICS_HEADERS })).text();
   let total = 0;
   for (const line of text.split('\n')) {
     const routed = /^sodertorn_http_requests_total\{(.*)\} (\d+)$/.exec(line);
@@ -99,6 +101,7 @@ beforeAll(async () => {
     render: { ...shipped.render, workers: 1 },
     // Behind the proxy, per-client limits go by the address nginx appends to X-Forwarded-For.
     limits: { ...shipped.limits, trustProxy: true },
+    access: { ...shipped.access, keys: [{ name: 'prometheus', sha256: createHash('sha256').update(METRICS_KEY).digest('hex'), grants: ['metrics'] }] },
     cache: { ...shipped.cache, memory: { enabled: true, maxBytes: 64 * 1024 * 1024 }, redis: { ...shipped.cache.redis, keyPrefix: KEY_PREFIX } },
   };
   const configFile = join(mkdtempSync(join(tmpdir(), 'multiprocess-')), 'engine.json');

@@ -192,7 +192,8 @@ describe('the map viewer in chromium', () => {
         },
         { url: running.url, key: VIEWER_KEY },
       );
-      expect(statuses).toEqual([200, 200, 401]);
+      // Without the key the restricted style answers as one that does not exist.
+      expect(statuses).toEqual([200, 200, 404]);
     } finally {
       await other.close();
     }

@@ -45,11 +45,11 @@ describe('configuration', () => {
   it('takes the proxy trust and the token secret from the environment, and checks them', () => {
     const config = loadConfig({ TRUST_PROXY: 'true', ACCESS_TOKEN_SECRET: 's'.repeat(32) });
     expect(config.limits.trustProxy).toBe(true);
-    expect(config.access.tokenSecret).toBe('s'.repeat(32));
+    expect(config.access.tokens.secret).toBe('s'.repeat(32));
     expect(loadConfig({}).limits.trustProxy).toBe(false);
     expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY must be true or false/);
     // A short secret is refused without being echoed.
-    expect(() => loadConfig({ ACCESS_TOKEN_SECRET: 'short-secret' })).toThrow(/access\.tokenSecret: must be at least 32/);
+    expect(() => loadConfig({ ACCESS_TOKEN_SECRET: 'short-secret' })).toThrow(/access\.tokens\.secret: must be at least 32/);
     try {
       loadConfig({ ACCESS_TOKEN_SECRET: 'short-secret' });
     } catch (error) {

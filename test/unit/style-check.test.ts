@@ -49,7 +49,7 @@ describe('the style check', () => {
     const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {} };
     expect(await runCli(['check-styles'], io)).toBe(0);
     expect(err).toEqual([]);
-    expect(out.at(-1)).toBe('3 styles (gra, grundkarta, utskrift): 0 errors, 0 warnings');
+    expect(out.at(-1)).toBe('4 styles (fastighetskarta, gra, grundkarta, utskrift): 0 errors, 0 warnings');
   });
 
   it('fails from the command line on a style with errors, naming them', async () => {

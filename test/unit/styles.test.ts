@@ -9,7 +9,7 @@ import { buildSprite } from '../../src/styles/sprite-builder.ts';
 import { layoutSprite } from '../../src/styles/sprite-layout.ts';
 import { loadStyles } from '../../src/styles/style-store.ts';
 
-const TILESETS = new Set(['sodertorn', 'byggnader']);
+const TILESETS = new Set(['sodertorn', 'byggnader', 'fastighetsregister']);
 const recipe = (extra: object = {}) => recipeSchema.parse({ name: 'T', layers: 'l.yaml', tokens: 't.yaml', ...extra });
 const FILES = { recipe: 't.yaml', layers: 'l.yaml' };
 
@@ -42,11 +42,12 @@ describe('composing styles from shared layers and tokens', () => {
 });
 
 describe('the shipped styles', () => {
-  it('are three valid styles over the sodertorn tileset, with the engine sprite and fonts', () => {
+  it('are three public styles over the sodertorn tileset and one over the property register too, with the engine sprite and fonts', () => {
     const styles = loadStyles('styles', TILESETS);
-    expect(styles.map((s) => s.id)).toEqual(['gra', 'grundkarta', 'utskrift']);
+    expect(styles.map((s) => s.id)).toEqual(['fastighetskarta', 'gra', 'grundkarta', 'utskrift']);
     for (const s of styles) {
-      expect([...s.sources.values()]).toEqual(['sodertorn']);
+      // Only fastighetskarta draws the restricted tileset: the others leave its group out.
+      expect([...s.sources.values()]).toEqual(s.id === 'fastighetskarta' ? ['sodertorn', 'fastighetsregister'] : ['sodertorn']);
       expect(s.spriteFolder).toBe('icons');
     }
   });
@@ -70,7 +71,7 @@ describe('the shipped styles', () => {
     cpSync('styles', dir, { recursive: true });
     const layersFile = join(dir, 'sodertorn/layers.yaml');
     writeFileSync(layersFile, readFileSync(layersFile, 'utf8').replace('paint: { fill-color: $colour.vatten }', 'paint: { fill-color: 12 }'));
-    expect(() => loadStyles(dir, TILESETS)).toThrow(/style .*gra\.yaml is invalid:\n {2}layers\[2\] \(layer "vatten"\)\.paint\.fill-color: color expected, number found/);
+    expect(() => loadStyles(dir, TILESETS)).toThrow(/style .*fastighetskarta\.yaml is invalid:\n {2}layers\[2\] \(layer "vatten"\)\.paint\.fill-color: color expected, number found/);
   });
 
   it('refuse a style naming a tileset that is not configured', () => {

@@ -22,6 +22,9 @@ export interface DatabaseOptions {
  * Connections are handed out by a fair queue: clients take turns, so one client's flood
  * of tile queries cannot hold back another's.
  */
+/** What reads need of the database: its one way to run a query. */
+export type Queryable = Pick<Database, 'query'>;
+
 export class Database {
   readonly pool: pg.Pool;
   private readonly options: DatabaseOptions;

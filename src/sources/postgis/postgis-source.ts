@@ -4,7 +4,7 @@ import type { Bbox } from '../../grids/tile-grid.ts';
 import { styleZoom, tileToBbox, type TileGrid } from '../../grids/tile-grid.ts';
 import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, type TileSource, type TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo } from '../tileset-info.ts';
-import type { Database } from './database.ts';
+import type { Queryable } from './database.ts';
 import { layersAtZoom, quoteIdent, quoteTable, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
 import { uniqueIdLayers } from './unique-ids.ts';
 
@@ -24,7 +24,7 @@ export type QueryObserver = (tileset: string, layers: string, seconds: number) =
 export class PostgisSource implements TileSource {
   readonly id: string;
   private readonly tileset: TilesetConfig;
-  private readonly db: Database;
+  private readonly db: Queryable;
   private readonly queryOptions: MvtQueryOptions;
   /** Statement per grid and layer set, built once. */
   private readonly statements = new Map<string, TileStatement | null>();
@@ -35,7 +35,7 @@ export class PostgisSource implements TileSource {
   /** Options with the layers whose ids are unique, read from the catalogue once. */
   private withUniqueIds: Promise<MvtQueryOptions> | undefined;
 
-  constructor(tileset: TilesetConfig, db: Database, tiles: EngineConfig['tiles'], observeQuery?: QueryObserver) {
+  constructor(tileset: TilesetConfig, db: Queryable, tiles: EngineConfig['tiles'], observeQuery?: QueryObserver) {
     this.id = tileset.id;
     this.observeQuery = observeQuery;
     this.tileset = tileset;
