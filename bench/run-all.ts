@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     const production = await runProductionBench(await ensureBenchDatabase('sodertorn_bench_cache', { seed: 1, buildings: 5000 }), { connections: 32, durationS: 5, rounds: 3 });
     results.production = production;
     const p = production;
-    console.log(`production: cached public tile ${p.publicTile.requestsPerS} req/s (${p.publicTile.ratioToBare}× bare node:http ${p.bareRequestsPerS}); restricted tile with key ${p.restrictedTileWithKey.requestsPerS} req/s (${p.restrictedTileWithKey.ratioToBare}× bare, ${p.restrictedTileWithKey.ratioToPublic}× public); through nginx ${p.throughNginx.requestsPerS} req/s (${p.throughNginx.ratioToDirect}× direct, p99 ${p.throughNginx.p99Ms} vs ${p.throughNginx.directP99Ms} ms)`);
+    console.log(`production: cached public tile ${p.publicTile.requestsPerS} req/s (${p.publicTile.ratioToBare}× bare node:http ${p.bareRequestsPerS}); restricted tile with key ${p.restrictedTileWithKey.requestsPerS} req/s (${p.restrictedTileWithKey.ratioToBare}× bare, ${p.restrictedTileWithKey.ratioToPublic}× public), with a JWT ${p.restrictedTileWithJwt.requestsPerS} req/s (${p.restrictedTileWithJwt.ratioToPublic}× public), a new JWT's first check ${p.newJwtCheckUs} µs; through nginx ${p.throughNginx.requestsPerS} req/s (${p.throughNginx.ratioToDirect}× direct, p99 ${p.throughNginx.p99Ms} vs ${p.throughNginx.directP99Ms} ms)`);
   }
 
   mkdirSync('bench/results', { recursive: true });
