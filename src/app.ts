@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { EngineConfig } from './config/schema.ts';
+import type { EngineConfig, TilesetConfig } from './config/schema.ts';
+import type { TileSource } from './sources/tile-source.ts';
 import type { ServedModel } from '../cache/invalidation/affected-tiles.ts';
 import { AccessPolicy } from './access/access-policy.ts';
 import { isPublicAccess, publicPartOf, restrictedDataLeaks, tablesByName, tilesetAccess, unknownRestrictedTables, type TableCatalogue, type TilesetAccess } from './access/data-restrictions.ts';
@@ -63,7 +64,12 @@ export interface Engine {
  * The one place that builds the object graph: database pool, sources, pipeline, HTTP.
  * With database.url the tilesets are served from PostGIS, else from the demo files.
  */
-export async function createEngine(config: EngineConfig, logger: Logger): Promise<Engine> {
+/** Where tests plug fakes into the engine: a tileset's source (default: PostGIS, or the demo files). */
+export interface EngineSeams {
+  readonly sourceOf?: (tileset: TilesetConfig) => TileSource | undefined;
+}
+
+export async function createEngine(config: EngineConfig, logger: Logger, seams: EngineSeams = {}): Promise<Engine> {
   const fonts = await FontLibrary.load(config.fonts.dir, { fallback: config.fonts.fallback });
   const styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
   const sprites = await buildSprites(config.render.stylesDir, styles);
@@ -112,7 +118,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
         return database.query(query, what, work);
       },
     };
-    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, checkedDatabase, config.tiles, observeQuery) });
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? new PostgisSource(ts, checkedDatabase, config.tiles, observeQuery) });
 
     const discover = async (): Promise<void> => {
       try {
@@ -154,7 +160,7 @@ export async function createEngine(config: EngineConfig, logger: Logger): Promis
     probe = new DatabaseProbe({ url: config.database.url, intervalMs: config.database.probeIntervalMs, timeoutMs: config.database.connectTimeoutMs }, logger, warmed);
     probe.start();
   } else {
-    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: await GeojsonSource.load(ts, config.demo.dir, config.tiles) });
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? (await GeojsonSource.load(ts, config.demo.dir, config.tiles)) });
   }
   recomputeAccess();
 

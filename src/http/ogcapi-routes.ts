@@ -4,14 +4,15 @@ import { tileMatrixSetJson } from '../grids/tile-matrix-set-json.ts';
 import { collection, CONFORMANCE, landingPage, tilesetList, tilesetMetadata } from '../pipeline/ogc-api-tiles.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { Handler } from './exchange.ts';
-import { sendJson, sendTile } from './respond.ts';
+import { sendJson } from './respond.ts';
 import type { Route } from './router.ts';
+import type { TileEndpoint } from './tile-endpoint.ts';
 
 /** Where OGC API – Tiles lives; the root stays free for the viewer. */
 export const OGC_API_PATH = '/ogcapi';
 
 /** OGC API – Tiles over the pipeline: collections are tilesets, vector tiles in every grid. */
-export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string, isPublic?: boolean) => string): Route<Handler>[] {
+export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['service'], tiles: TileEndpoint): Route<Handler>[] {
   const gridsOf = (id: string) => {
     const tileset = pipeline.resolve(id);
     return [...pipeline.grids.values()].filter((g) => tileset.source.supportsGrid(g) && pipeline.levelsOf(tileset, g));
@@ -79,10 +80,10 @@ export function ogcApiRoutes(pipeline: TilePipeline, service: EngineConfig['serv
     {
       name: 'ogcapi-tile',
       pattern: /^\/ogcapi\/collections\/(?<tileset>[^/]+)\/tiles\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<y>[^/]+)\/(?<x>[^/]+)$/,
-      handler: async ({ req, res, params, headers, access, signal, client }) => {
-        const isPublic = access.requireTileset(params.tileset!);
-        const tile = await pipeline.getTile({ tilesetId: params.tileset!, gridId: params.grid!, z: params.z!, x: params.x!, y: params.y!, format: 'mvt', signal, client });
-        await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) });
+      // Vector tiles only: the collection is a tileset; row and column are y and x.
+      handler: (exchange) => {
+        const { tileset, grid, z, x, y } = exchange.params as Record<string, string>;
+        return tiles.answer(exchange, { name: tileset!, gridId: grid, z: z!, x: x!, y: y!, format: 'mvt' });
       },
     },
   ];

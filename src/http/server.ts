@@ -9,14 +9,14 @@ import type { EngineConfig } from '../config/schema.ts';
 import { EngineError, toEngineError } from '../errors.ts';
 import { exceptionReportXml, OwsException, owsExceptionOf } from '../ows/ows-exception.ts';
 import { keepPrivate } from './private-answer.ts';
-import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
-import { VECTOR_FORMATS, type TilePipeline } from '../pipeline/tile-pipeline.ts';
-import { RASTER_FORMATS } from '../render/render-task.ts';
+import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
+import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { FontLibrary } from '../fonts/font-library.ts';
 import type { Exchange, Handler } from './exchange.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import { Deadlines } from './deadlines.ts';
-import { FastTiles, type GuardCheck, type TileGuard } from './fast-tiles.ts';
+import { FastTiles, type GuardCheck } from './fast-tiles.ts';
+import { createTileEndpoint } from './tile-endpoint.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { fontRoutes } from './font-routes.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
@@ -25,7 +25,7 @@ import { styleRoutes } from './style-routes.ts';
 import { wantsHtml, type Viewer } from './viewer-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { createLinkBase } from './link-base.ts';
-import { baseHeaders, mergeVary, sendError, sendJson, sendTile } from './respond.ts';
+import { baseHeaders, mergeVary, sendError, sendJson } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
 import type { PrintService } from '../print/print-service.ts';
 import { printRoutes } from './print-routes.ts';
@@ -121,68 +121,20 @@ export function createHttpServer(
 ): HttpFront {
   // The access policy; `exchange.access` is one request's view of it.
   const policy = access;
-  // Per tileset: its own max-age (and stale-while-revalidate) or the server's.
-  const cacheControls = new Map<string, string>();
-  // Restricted tiles are private: a shared cache must not hand them to someone without a key.
-  const tileCacheControl = (tilesetId: string, isPublic = true): string => {
-    const id = `${isPublic ? '' : '!'}${tilesetId}`;
-    let header = cacheControls.get(id);
-    if (header === undefined) {
-      const config = pipeline.all().find((t) => t.config.id === tilesetId)?.config;
-      const swr = config?.staleWhileRevalidateS;
-      header = `${isPublic ? 'public' : 'private'}, max-age=${config?.maxAgeS ?? options.tileMaxAgeS}${swr === undefined ? '' : `, stale-while-revalidate=${swr}`}`;
-      cacheControls.set(id, header);
-    }
-    return header;
+  // The fast path's check of a restricted tile: the credential from the headers or the URL's /k/ prefix, if remembered
+  // valid (it is synchronous; one not checked yet takes the slow path, which checks and remembers it).
+  const mayServe: GuardCheck = (req, url, guard) => {
+    const credential = requestCredential(req, splitKeyPrefix(url).key, '');
+    if (credential === undefined) return false;
+    const caller = policy.remembered(credential, Math.floor(Date.now() / 1000));
+    return caller !== undefined && (guard.kind === 'tileset' ? policy.mayTileset(caller, guard.id) : policy.mayStyle(caller, guard.id));
   };
-
-  const tileFormats = [...Object.keys(VECTOR_FORMATS), ...Object.keys(RASTER_FORMATS)];
-  const tileHandler: Handler = async (exchange) => {
-    const { req, res, params, headers } = exchange;
-    const { tileset, grid, z, x, y, scale, format } = params as Record<string, string>;
-    // The signal and client are read only if the tile must be produced (not on a cache hit).
-    // Never spread: that would read the getters.
-    const request = {
-      tilesetId: tileset!,
-      name: tileset!,
-      ...(grid === undefined ? {} : { gridId: grid }),
-      ...(scale === undefined ? {} : { scale }),
-      z: z!,
-      x: x!,
-      y: y!,
-      format: format!,
-      get signal() {
-        return exchange.signal;
-      },
-      get client() {
-        return exchange.client;
-      },
-    };
-    let tile;
-    let isPublic: boolean;
-    let guard: TileGuard;
-    if (isRasterFormat(format!)) {
-      guard = { kind: 'style', id: raster.resolveStyle(tileset!).id };
-      // Public data asks nothing of the request (no per-request access object on the hot path).
-      isPublic = policy.isPublicStyle(guard.id) || exchange.access.requireStyle(guard.id, tileset!);
-      tile = await raster.getTile(request);
-    } else if (Object.hasOwn(VECTOR_FORMATS, format!) && scale === undefined) {
-      guard = { kind: 'tileset', id: tileset! };
-      isPublic = policy.isPublicTileset(guard.id) || exchange.access.requireTileset(guard.id);
-      tile = await pipeline.getTile(request);
-    } else {
-      throw new EngineError('UNKNOWN_FORMAT', `format "${format!.slice(0, 16)}${scale ? ` @${scale.slice(0, 4)}x` : ''}" is not served; use one of ${tileFormats.join(', ')} (@2x for raster)`, {
-        detail: { formats: tileFormats },
-      });
-    }
-    const tileHeaders = { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) };
-    // A restricted tile takes the fast path only with its guard: the caller is checked on every request.
-    // URLs with a query are never remembered: no copy of the headers for them.
-    if (fast && tile.key && req.url && !req.url.includes('?')) {
-      const { 'X-Request-Id': _ownId, ...shared } = tileHeaders as Record<string, string>; // each slow-path answer has its own
-      fast.remember(req.url, tile.key, tile.contentType, shared, isPublic ? undefined : guard);
-    }
-    await sendTile(req, res, tile, tileHeaders);
+  const fast = cache ? new FastTiles(cache, mayServe) : undefined;
+  const tiles = createTileEndpoint({ pipeline, raster, policy, fast, tileMaxAgeS: options.tileMaxAgeS });
+  // XYZ, with or without a grid: the path is the ask.
+  const tileHandler: Handler = (exchange) => {
+    const { tileset, grid, z, x, y, scale, format } = exchange.params as Record<string, string>;
+    return tiles.answer(exchange, { name: tileset!, gridId: grid, z: z!, x: x!, y: y!, format: format!, scale });
   };
 
   const routes: Route<Handler>[] = [
@@ -196,8 +148,8 @@ export function createHttpServer(
       pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.@]+)(?:@(?<scale>[^/.]+)x)?\.(?<format>[^/.]+)$/,
       handler: tileHandler,
     },
-    ...ogcApiRoutes(pipeline, service, tileCacheControl),
-    ...wmtsRoutes(pipeline, raster, service, tileCacheControl),
+    ...ogcApiRoutes(pipeline, service, tiles),
+    ...wmtsRoutes(pipeline, raster, service, tiles),
     ...wmsRoutes(pipeline, raster, styles, service, options.fontsDir, prints.maxPixelsOf),
     ...printRoutes(prints.service, raster, [...pipeline.grids.values()], prints.maxPixelsOf),
     {
@@ -345,15 +297,6 @@ export function createHttpServer(
     };
   }
 
-  // The fast path's check of a restricted tile: the credential from the headers or the URL's /k/ prefix, if remembered
-  // valid (it is synchronous; one not checked yet takes the slow path, which checks and remembers it).
-  const mayServe: GuardCheck = (req, url, guard) => {
-    const credential = requestCredential(req, splitKeyPrefix(url).key, '');
-    if (credential === undefined) return false;
-    const caller = policy.remembered(credential, Math.floor(Date.now() / 1000));
-    return caller !== undefined && (guard.kind === 'tileset' ? policy.mayTileset(caller, guard.id) : policy.mayStyle(caller, guard.id));
-  };
-  const fast = cache ? new FastTiles(cache, mayServe) : undefined;
   let inFlight = 0;
   const deadlines = new Deadlines(Math.min(250, Math.max(10, options.requestTimeoutMs / 8)));
   let draining = false;

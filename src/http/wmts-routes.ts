@@ -6,8 +6,8 @@ import { checkStyle, DEFAULT_STYLE, parseWmtsKvp, WMTS_EXTENSIONS, type WmtsGetT
 import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { Exchange, Handler } from './exchange.ts';
-import { sendTile } from './respond.ts';
 import type { Route } from './router.ts';
+import type { TileEndpoint } from './tile-endpoint.ts';
 
 /** Runs a WMTS operation; pipeline errors become the OWS exceptions WMTS clients parse. */
 async function asOws<T>(operation: () => Promise<T>): Promise<T> {
@@ -20,7 +20,7 @@ async function asOws<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 /** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
-export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tileCacheControl: (tilesetId: string, isPublic?: boolean) => string): Route<Handler>[] {
+export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tiles: TileEndpoint): Route<Handler>[] {
   const stylesOf = (tilesetId: string) => [DEFAULT_STYLE, ...raster.stylesOver(tilesetId)];
   // A caller sees the layers and styles it may read, nothing of the rest.
   const capabilities = async ({ res, baseUrl, headers, access }: Exchange) => {
@@ -41,21 +41,18 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
     res.end(res.req.method === 'HEAD' ? undefined : xml);
   };
 
-  const getTile = async ({ req, res, headers, signal, client, access }: Exchange, request: WmtsGetTile) => {
-    const address = { gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format };
-    let isPublic = true;
-    const tile = await asOws(async () => {
+  // A layer is a tileset; its raster tiles are drawn by the style named (default: the tileset's own).
+  const getTile = (exchange: Exchange, request: WmtsGetTile) =>
+    asOws(async () => {
+      const { access } = exchange;
       // Access first: a restricted layer answers as an unknown one, its styles unnamed.
-      isPublic = access.requireTileset(request.layer);
+      access.requireTileset(request.layer);
       const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)));
-      if (!isRasterFormat(request.format)) return pipeline.getTile({ tilesetId: request.layer, ...address, signal, client });
-      if (stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
-      const name = style === DEFAULT_STYLE ? request.layer : style;
-      isPublic = access.requireStyle(raster.resolveStyle(name).id, name) && isPublic;
-      return raster.getTile({ name, ...address, signal, client });
+      const raster = isRasterFormat(request.format);
+      if (raster && stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
+      const name = raster && style !== DEFAULT_STYLE ? style : request.layer;
+      await tiles.answer(exchange, { name, gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format });
     });
-    await sendTile(req, res, tile, { ...headers, 'Cache-Control': tileCacheControl(tile.tilesetId, isPublic) });
-  };
 
   return [
     {

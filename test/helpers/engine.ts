@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
-import { createEngine, type Engine } from '../../src/app.ts';
+import { createEngine, type Engine, type EngineSeams } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { EngineConfig } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -25,7 +25,7 @@ type Overrides = { [K in keyof EngineConfig]?: Partial<EngineConfig[K]> | Engine
  * Starts a real engine on a free loopback port from the shipped config, with the test
  * database (or none, for the embedded mode) and the given overrides.
  */
-export async function startEngine(options: { database?: string | null; overrides?: Overrides; logger?: Logger } = {}): Promise<RunningEngine> {
+export async function startEngine(options: { database?: string | null; overrides?: Overrides; logger?: Logger; seams?: EngineSeams } = {}): Promise<RunningEngine> {
   const base = loadConfig({});
   const database = options.database === undefined ? TEST_DATABASE_URL : options.database;
   const o = options.overrides ?? {};
@@ -45,7 +45,7 @@ export async function startEngine(options: { database?: string | null; overrides
     access: { ...base.access, ...(o.access as object), keys: [...((o.access as Partial<EngineConfig['access']> | undefined)?.keys ?? base.access.keys), metricsKey] },
     limits: { ...base.limits, ...(o.limits as object) },
   };
-  const engine = await createEngine(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const engine = await createEngine(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options.seams);
   const url = await engine.listen(0, '127.0.0.1');
   return { engine, url, close: () => engine.close() };
 }
