@@ -7,6 +7,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY cache ./cache
 COPY workers ./workers
+COPY tools ./tools
 # dist/src (server and CLI), dist/cache, dist/workers (the render threads, found next to dist/src).
 RUN npm run build && npm prune --omit=dev
 

@@ -24,7 +24,7 @@ import { equivalentZoom, tileToBbox } from '../src/grids/tile-grid.ts';
 import { mercatorToLonLat, webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
 import { createLogger } from '../src/logger.ts';
 import type { RgbaImage } from '../src/render/renderer.ts';
-import { compareImages, SUITE_THRESHOLD } from '../src/render/suite/compare.ts';
+import { compareImages, SUITE_THRESHOLD } from '../tools/render-suite/compare.ts';
 import { benchTiles, type BenchTile } from './lib/bench-tiles.ts';
 import { launchChromium } from './lib/chromium.ts';
 import { MaplibrePage, maplibreDist, servePage, type MapView } from './lib/maplibre-page.ts';

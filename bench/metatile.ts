@@ -10,7 +10,7 @@ import { FontLibrary } from '../src/fonts/font-library.ts';
 import { bboxToTileRange, tileToBbox, type Bbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad as grid } from '../src/grids/web-mercator-quad.ts';
 import { createLogger } from '../src/logger.ts';
-import { dataLevel, metatileOf, metatileView, styleZoomOf, tilesOf } from '../src/render/metatile.ts';
+import { dataLevel, metatileOf, metatileView, styleZoomOf, tilesOf } from '../src/grids/metatile.ts';
 import { RenderPool } from '../src/render/render-pool.ts';
 import { renderWorkerData, type RenderTask } from '../src/render/render-task.ts';
 import type { SourceTile } from '../src/render/renderer.ts';

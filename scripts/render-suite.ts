@@ -15,10 +15,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SUITE_THRESHOLD } from '../src/render/suite/compare.ts';
-import { listCases } from '../src/render/suite/load-case.ts';
-import { formatTable, share, skipReasons, summarize } from '../src/render/suite/report.ts';
-import { runSuite } from '../src/render/suite/runner.ts';
+import { SUITE_THRESHOLD } from '../tools/render-suite/compare.ts';
+import { listCases } from '../tools/render-suite/load-case.ts';
+import { formatTable, share, skipReasons, summarize } from '../tools/render-suite/report.ts';
+import { runSuite } from '../tools/render-suite/runner.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE =

@@ -4,9 +4,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type pg from 'pg';
 import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../cache/invalidation/changelog-sql.ts';
-import type { SeedRequest } from '../cache/seed/seed-command.ts';
+import type { SeedRequest } from './seed-command.ts';
 import type { EngineConfig } from './config/schema.ts';
-import { DEFAULT_BUILDINGS, DEFAULT_SEED, MAX_BUILDINGS } from './demo/defaults.ts';
+import { DEFAULT_BUILDINGS, DEFAULT_SEED, MAX_BUILDINGS } from '../tools/demo/defaults.ts';
 
 /**
  * `sodertorn-tiles <command> [options]`: the project's command line. Each command is one entry
@@ -202,8 +202,8 @@ export const commands: Record<string, CliCommand> = {
     async run(values, io) {
       const { seed, buildings } = dataFlags(values);
       const out = stringFlag(values, 'out', 'data/demo');
-      const { generateBaseMap } = await import('./demo/generate.ts');
-      const { writeDemoFiles } = await import('./demo/write-files.ts');
+      const { generateBaseMap } = await import('../tools/demo/generate.ts');
+      const { writeDemoFiles } = await import('../tools/demo/write-files.ts');
       const started = performance.now();
       const files = await writeDemoFiles(generateBaseMap({ seed, buildings }), out);
       for (const f of files) io.out(`${f.layer.padEnd(10)} ${String(f.features).padStart(9)} features  ${formatBytes(f.bytes).padStart(10)}  ${f.path}`);
@@ -232,8 +232,8 @@ export const commands: Record<string, CliCommand> = {
       const schema = stringFlag(values, 'schema', 'public');
       if (schema.length > 63 || schema.includes('\u0000')) throw new UsageError('--schema must be a name of 1–63 characters');
       const { default: pg } = await import('pg');
-      const { generateBaseMap } = await import('./demo/generate.ts');
-      const { loadBaseMap } = await import('./demo/load-postgis.ts');
+      const { generateBaseMap } = await import('../tools/demo/generate.ts');
+      const { loadBaseMap } = await import('../tools/demo/load-postgis.ts');
       const pool = new pg.Pool({ connectionString: io.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, max: 1 });
       try {
         const report = await loadBaseMap(pool, generateBaseMap({ seed, buildings }), {
@@ -415,7 +415,7 @@ export const commands: Record<string, CliCommand> = {
     async run(values, io) {
       const request = seedRequestOf(values);
       const { ConfigError } = await import('./config/load-config.ts');
-      const { seed, SeedRequestError, EXIT_INTERRUPTED } = await import('../cache/seed/seed-command.ts');
+      const { seed, SeedRequestError, EXIT_INTERRUPTED } = await import('./seed-command.ts');
       return withConfig(values, io, async (config) => {
         const stop = new AbortController();
         const onSignal = () => {

@@ -5,12 +5,12 @@
  */
 import { workerData } from 'node:worker_threads';
 import sharp from 'sharp';
-import { encodeImage } from '../src/render/encode.ts';
+import { encodeImage } from './encode.ts';
 import type { RenderAnswer, RenderTask, RenderWorkerData } from '../src/render/render-task.ts';
-import { SkiaRenderer } from '../src/render/skia/skia-renderer.ts';
+import { SkiaRenderer } from './skia/skia-renderer.ts';
 import { loadStyles } from '../src/styles/style-store.ts';
-import { ThreadGlyphs } from '../src/render/thread-glyphs.ts';
-import { decodeSprites } from '../src/render/thread-sprites.ts';
+import { ThreadGlyphs } from './thread-glyphs.ts';
+import { decodeSprites } from './thread-sprites.ts';
 
 const data = workerData as RenderWorkerData;
 // Parallelism comes from the pool's threads; libvips threads inside each encode would

@@ -4,8 +4,8 @@ import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/cha
 import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
 import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { generateBaseMap } from '../../src/demo/generate.ts';
-import { loadBaseMap } from '../../src/demo/load-postgis.ts';
+import { generateBaseMap } from '../../tools/demo/generate.ts';
+import { loadBaseMap } from '../../tools/demo/load-postgis.ts';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

@@ -1,6 +1,6 @@
 import { bboxToTileRange } from '../../src/grids/tile-grid.ts';
 import { lonLatToMercator, webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
-import { MUNICIPALITIES } from '../../src/demo/places.ts';
+import { MUNICIPALITIES } from '../../tools/demo/places.ts';
 
 export interface BenchTile {
   readonly z: number;

@@ -1,5 +1,5 @@
 import type { FontLibrary } from '../../src/fonts/font-library.ts';
-import type { ThreadGlyphs } from '../../src/render/thread-glyphs.ts';
+import type { ThreadGlyphs } from '../../workers/thread-glyphs.ts';
 
 /** Draws once and hands the glyphs the drawing missed to `glyphs`, so timed draws have their labels. */
 export async function warmGlyphs(glyphs: ThreadGlyphs, fonts: FontLibrary, draw: () => unknown): Promise<void> {

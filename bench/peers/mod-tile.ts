@@ -23,7 +23,7 @@ const TILE = { z: 16, x: 36041, y: 19305 } as const;
 const ENGINE_PATH = `/tiles/grundkarta/${TILE.z}/${TILE.x}/${TILE.y}.png`;
 const MOD_TILE_PATH = `/sodertorn/${TILE.z}/${TILE.x}/${TILE.y}.png`;
 const PACKAGES = ['apache2', 'libapache2-mod-tile', 'renderd'] as const;
-const TEMPLATES = fileURLToPath(new URL('./mod-tile/', import.meta.url));
+const TEMPLATES = fileURLToPath(new URL('./mod-tile', import.meta.url));
 
 export interface ServerFigures {
   readonly requestsPerS: number;

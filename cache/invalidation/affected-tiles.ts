@@ -8,7 +8,7 @@
 import proj4 from 'proj4';
 import type { LayerConfig } from '../../src/config/schema.ts';
 import { bboxToTileRange, levelOf, styleZoom, tileSpan, type Bbox, type TileGrid } from '../../src/grids/tile-grid.ts';
-import { dataLevel } from '../../src/render/metatile.ts';
+import { dataLevel } from '../../src/grids/metatile.ts';
 import type { LevelRange } from '../tile-key.ts';
 import type { TableChange } from './change.ts';
 import { qualifyTable } from './tracked-tables.ts';

@@ -17,7 +17,7 @@
  * moved past the larger one would never see it. Serialising the last step of each writing
  * transaction (microseconds) makes "every row with seq > n" a complete answer.
  */
-import { quoteIdent, quoteLiteral } from '../../src/sources/postgis/mvt-query.ts';
+import { quoteIdent, quoteLiteral } from '../../src/core/sql-quote.ts';
 import type { TrackedTable } from './tracked-tables.ts';
 import { splitTable } from './tracked-tables.ts';
 

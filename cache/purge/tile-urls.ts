@@ -8,9 +8,9 @@
  */
 import type { LevelRange } from '../tile-key.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
-import { DEFAULT_STYLE, WMTS_RASTER_FORMATS, WMTS_VECTOR_FORMATS } from '../../src/ows/wmts-request.ts';
-import { VECTOR_FORMATS } from '../../src/pipeline/tile-pipeline.ts';
-import { RASTER_FORMATS } from '../../src/render/render-task.ts';
+import { DEFAULT_STYLE, WMTS_RASTER_FORMATS, WMTS_VECTOR_FORMATS } from '../../src/core/tile-formats.ts';
+import { VECTOR_FORMATS } from '../../src/core/tile-formats.ts';
+import { RASTER_FORMATS } from '../../src/core/tile-formats.ts';
 import { intRangePattern } from './int-range-pattern.ts';
 
 /** What URLs exist, as far as purging needs to know (a subset of the invalidation's ServedModel). */

@@ -11,8 +11,9 @@
 import type { AccessPolicy } from '../access/access-policy.ts';
 import { EngineError } from '../errors.ts';
 import { isRasterFormat, type RasterPipeline } from '../pipeline/raster-pipeline.ts';
-import { VECTOR_FORMATS, type TilePipeline, type TileResult } from '../pipeline/tile-pipeline.ts';
-import { RASTER_FORMATS } from '../render/render-task.ts';
+import { VECTOR_FORMATS } from '../core/tile-formats.ts';
+import { type TilePipeline, type TileResult } from '../pipeline/tile-pipeline.ts';
+import { RASTER_FORMATS } from '../core/tile-formats.ts';
 import type { Exchange } from './exchange.ts';
 import type { FastTiles, TileGuard } from './fast-tiles.ts';
 import { sendTile } from './respond.ts';

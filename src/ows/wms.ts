@@ -5,7 +5,7 @@
  */
 import type { EngineConfig } from '../config/schema.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
-import { RASTER_FORMATS, type RasterFormat } from '../render/render-task.ts';
+import { RASTER_FORMATS, type RasterFormat } from '../core/tile-formats.ts';
 import { element, escapeXml, textElement } from './xml.ts';
 
 /** Most pixels per side of one GetMap (larger prints come with the print service). */

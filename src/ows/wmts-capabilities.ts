@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../config/schema.ts';
 import { inAxisOrder, scaleDenominator, type TileGrid } from '../grids/tile-grid.ts';
 import type { TilesetInfo } from '../sources/tile-source.ts';
-import { DEFAULT_STYLE, WMTS_FORMATS, WMTS_VECTOR_FORMATS } from './wmts-request.ts';
+import { DEFAULT_STYLE, WMTS_FORMATS, WMTS_VECTOR_FORMATS } from '../core/tile-formats.ts';
 import { element, textElement } from './xml.ts';
 
 /** A layer as WMTS lists it: the tileset, its styles and the levels it has in each grid. */

@@ -1,26 +1,6 @@
+import { DEFAULT_STYLE, WMTS_FORMATS } from '../core/tile-formats.ts';
 import { OwsException } from './ows-exception.ts';
 
-/** The style every layer has: for raster formats, the first style that draws the layer. */
-export const DEFAULT_STYLE = 'default';
-
-/** Vector tile formats WMTS offers, by media type, with the file extension the pipeline knows. */
-export const WMTS_VECTOR_FORMATS: Readonly<Record<string, string>> = {
-  'application/vnd.mapbox-vector-tile': 'mvt',
-  'application/x-protobuf': 'pbf',
-};
-
-/** Raster formats, offered for layers that a style draws. */
-export const WMTS_RASTER_FORMATS: Readonly<Record<string, string>> = {
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/jpeg': 'jpg',
-};
-
-/** Every tile format WMTS knows, by media type; images first, as GDAL's WMTS driver takes the first ResourceURL. */
-export const WMTS_FORMATS: Readonly<Record<string, string>> = { ...WMTS_RASTER_FORMATS, ...WMTS_VECTOR_FORMATS };
-
-/** File extension → media type, for the RESTful paths. */
-export const WMTS_EXTENSIONS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(WMTS_FORMATS).map(([type, ext]) => [ext, type]));
 
 export interface WmtsGetTile {
   readonly request: 'GetTile';

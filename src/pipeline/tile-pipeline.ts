@@ -1,3 +1,4 @@
+import { VECTOR_FORMATS, type VectorFormat } from '../core/tile-formats.ts';
 import { unknownTileset } from '../access/unknown-ids.ts';
 import { CachedProducer, type FreshTile } from '../../cache/cached-producer.ts';
 import type { Work } from '../admission/work.ts';
@@ -10,9 +11,6 @@ import type { TilesetInfo, TileSource } from '../sources/tile-source.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
 import { buildTileJson, type TileJson } from './tilejson.ts';
 
-/** Vector tile formats by file extension; .pbf is the alias many clients still use. */
-export const VECTOR_FORMATS = { mvt: 'application/vnd.mapbox-vector-tile', pbf: 'application/x-protobuf' } as const;
-export type VectorFormat = keyof typeof VECTOR_FORMATS;
 
 /** A tile request as it arrives: raw path segments, nothing validated yet. */
 export interface TileRequest {

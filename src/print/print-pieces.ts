@@ -4,7 +4,7 @@
  * labels that cross a piece edge are drawn whole on both sides. Pure.
  */
 import type { Bbox } from '../grids/tile-grid.ts';
-import type { PixelRect } from '../render/metatile.ts';
+import type { PixelRect } from '../grids/metatile.ts';
 
 /** Device pixels per side of one render: the render threads' canvas bound (skia-renderer.ts). */
 export const MAX_RENDER_SIDE_PX = 8192;

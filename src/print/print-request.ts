@@ -7,7 +7,7 @@
 import type { WorldTerms } from './geotiff.ts';
 import { EngineError } from '../errors.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
-import type { RasterFormat } from '../render/render-task.ts';
+import type { RasterFormat } from '../core/tile-formats.ts';
 
 /** ISO 216 paper sizes, portrait, in millimetres. */
 export const PAPER_MM = { A4: [210, 297], A3: [297, 420], A2: [420, 594], A1: [594, 841], A0: [841, 1189] } as const;

@@ -3,7 +3,7 @@ import { FairQueue } from '../admission/fair-queue.ts';
 import type { Work } from '../admission/work.ts';
 import { EngineError } from '../errors.ts';
 import type { RenderAnswer, RenderTask, RenderWorkerData } from './render-task.ts';
-import type { GlyphRangeBytes } from './thread-glyphs.ts';
+import type { GlyphRangeBytes } from './render-task.ts';
 
 /** Makes a glyph range (the font library, in the main thread). */
 export type GlyphRangeSource = (fontstack: string, start: number) => Promise<Uint8Array>;

@@ -1,12 +1,20 @@
+import type { RasterFormat } from '../core/tile-formats.ts';
 import type { EngineConfig } from '../config/schema.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
-import type { PixelRect } from './metatile.ts';
+import type { PixelRect } from '../grids/metatile.ts';
 import type { RenderView, SourceTile } from './renderer.ts';
-import type { GlyphRangeBytes, GlyphRangeKey } from './thread-glyphs.ts';
 
-/** Image formats the engine encodes, by file extension. */
-export const RASTER_FORMATS = { png: 'image/png', webp: 'image/webp', jpg: 'image/jpeg' } as const;
-export type RasterFormat = keyof typeof RASTER_FORMATS;
+
+/** A glyph range a render needs: a font stack as text-font joins it, and the range start. */
+export interface GlyphRangeKey {
+  readonly fontstack: string;
+  readonly start: number;
+}
+
+/** A glyph range with its PBF bytes. */
+export interface GlyphRangeBytes extends GlyphRangeKey {
+  readonly bytes: Uint8Array;
+}
 
 /** Encoder settings, from config.render. */
 export interface EncodeOptions {

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { Random } from '../../src/demo/random.ts';
+import { Random } from '../../tools/demo/random.ts';
 import { createDemoDatabase, type DemoDatabase } from '../helpers/demo-database.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startEngineGroup, type EngineProcess } from '../helpers/process-group.ts';

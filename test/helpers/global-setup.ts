@@ -3,8 +3,8 @@ import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/cha
 import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
 import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { generateBaseMap } from '../../src/demo/generate.ts';
-import { loadBaseMap } from '../../src/demo/load-postgis.ts';
+import { generateBaseMap } from '../../tools/demo/generate.ts';
+import { loadBaseMap } from '../../tools/demo/load-postgis.ts';
 import { VIEW_SCHEMA_PREFIX } from './restricted-probes.ts';
 import { TEST_DATA, TEST_DATABASE_URL } from './test-db.ts';
 

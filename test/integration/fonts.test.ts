@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeGlyphs } from '../../src/render/skia/glyphs.ts';
+import { decodeGlyphs } from '../../workers/skia/glyphs.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 
 let running: RunningEngine;

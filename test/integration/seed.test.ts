@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seed, type SeedRequest } from '../../cache/seed/seed-command.ts';
+import { seed, type SeedRequest } from '../../src/seed-command.ts';
 import { planSeed, unitsOf } from '../../cache/seed/seed-plan.ts';
 import type { SeedState } from '../../cache/seed/seed-state.ts';
 import { loadConfig } from '../../src/config/load-config.ts';

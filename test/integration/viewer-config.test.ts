@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MUNICIPALITIES } from '../../src/demo/places.ts';
+import { MUNICIPALITIES } from '../../tools/demo/places.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 
 interface ViewerConfig {

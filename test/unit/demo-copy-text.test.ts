@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { copyField, copyRow, toEwkt } from '../../src/demo/copy-text.ts';
-import { createTableSql, quoteIdent } from '../../src/demo/load-postgis.ts';
+import { copyField, copyRow, toEwkt } from '../../tools/demo/copy-text.ts';
+import { createTableSql, quoteIdent } from '../../tools/demo/load-postgis.ts';
 
 describe('COPY text', () => {
   it('escapes backslash, tab, newline and carriage return, and writes null as \\N', () => {

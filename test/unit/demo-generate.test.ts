@@ -1,8 +1,8 @@
 import type { Geometry, Position } from 'geojson';
 import { describe, expect, it } from 'vitest';
-import { LAYER_NAMES, LAYER_TABLES, MAX_BUILDINGS, REGION_BBOX, generateBaseMap, type DemoFeature, type LayerName } from '../../src/demo/generate.ts';
-import { pointInPolygon, signedArea, type Xy } from '../../src/demo/geometry.ts';
-import { MUNICIPALITIES } from '../../src/demo/places.ts';
+import { LAYER_NAMES, LAYER_TABLES, MAX_BUILDINGS, REGION_BBOX, generateBaseMap, type DemoFeature, type LayerName } from '../../tools/demo/generate.ts';
+import { pointInPolygon, signedArea, type Xy } from '../../tools/demo/geometry.ts';
+import { MUNICIPALITIES } from '../../tools/demo/places.ts';
 
 const SEED = 7;
 const BUILDINGS = 1500;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random, hash32, hashString, hashUnit, stageRandom } from '../../src/demo/random.ts';
+import { Random, hash32, hashString, hashUnit, stageRandom } from '../../tools/demo/random.ts';
 
 describe('Random', () => {
   it('repeats its sequence for the same seed and differs for another', () => {

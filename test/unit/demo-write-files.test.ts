@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LAYER_NAMES, generateBaseMap } from '../../src/demo/generate.ts';
-import { fromWgs84, toWgs84 } from '../../src/demo/projection.ts';
-import { featureJson, writeDemoFiles } from '../../src/demo/write-files.ts';
+import { LAYER_NAMES, generateBaseMap } from '../../tools/demo/generate.ts';
+import { fromWgs84, toWgs84 } from '../../tools/demo/projection.ts';
+import { featureJson, writeDemoFiles } from '../../tools/demo/write-files.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FontLibrary } from '../../src/fonts/font-library.ts';
 import { parseFontstack, parseGlyphRange, resolveFontstack } from '../../src/fonts/fontstack.ts';
-import { ThreadGlyphs } from '../../src/render/thread-glyphs.ts';
-import { decodeGlyphs, GlyphSource } from '../../src/render/skia/glyphs.ts';
+import { ThreadGlyphs } from '../../workers/thread-glyphs.ts';
+import { decodeGlyphs, GlyphSource } from '../../workers/skia/glyphs.ts';
 
 const NAMES = ['Noto Sans Bold', 'Noto Sans Italic', 'Noto Sans Regular'];
 

@@ -13,10 +13,11 @@ import { GRIDS } from '../../src/grids/grids.ts';
 import { zoomRange } from '../../src/grids/tile-grid.ts';
 import { OwsException } from '../../src/ows/ows-exception.ts';
 import { INFO_FORMATS, parseWmsKvp, WMS_MAX_FEATURE_COUNT, WMS_MAX_SIZE, WmsException } from '../../src/ows/wms.ts';
-import { parseWmtsKvp, WMTS_FORMATS } from '../../src/ows/wmts-request.ts';
+import { WMTS_FORMATS } from '../../src/core/tile-formats.ts';
+import { parseWmtsKvp } from '../../src/ows/wmts-request.ts';
 import { parseTileCoordinates } from '../../src/pipeline/tile-coordinates.ts';
 import { parsePrintRequest, type PrintRequest } from '../../src/print/print-request.ts';
-import { RASTER_FORMATS } from '../../src/render/render-task.ts';
+import { RASTER_FORMATS } from '../../src/core/tile-formats.ts';
 import { fuzzParameters, junkPairsArb, nearValidArb, NASTY_VALUES, type Pairs, valueArb, WMS_CAPABILITIES, WMS_LEGEND, wmsFeatureInfo, wmsGetMap, wmtsGetTile } from '../helpers/fuzz-inputs.ts';
 
 /** Runs per property: a parse is microseconds, so a thousand cost well under a second. */

@@ -7,8 +7,8 @@ import {
   placeAlongLine,
   type AnchorSpacing,
   type LinePoint,
-} from '../../src/render/skia/line-placement.ts';
-import { mergeLines } from '../../src/render/skia/merge-lines.ts';
+} from '../../workers/skia/line-placement.ts';
+import { mergeLines } from '../../workers/skia/merge-lines.ts';
 
 const tile = { left: 0, top: 0, right: 512, bottom: 512 };
 const spacing: AnchorSpacing = {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sweref99tm, sweref991800 } from '../../src/grids/swedish-grids.ts';
 import { levelOf, tileToBbox } from '../../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
-import { metatileOf, metatileView, pieceIndex, tilesOf } from '../../src/render/metatile.ts';
+import { metatileOf, metatileView, pieceIndex, tilesOf } from '../../src/grids/metatile.ts';
 
 describe('metatiles', () => {
   it('are aligned to multiples of their size and hold the tile', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
-import { layersAtZoom, quoteIdent, quoteLiteral, quoteTable, tileQuery } from '../../src/sources/postgis/mvt-query.ts';
+import { quoteIdent, quoteLiteral, quoteTable } from '../../src/core/sql-quote.ts';
+import { layersAtZoom, tileQuery } from '../../src/sources/postgis/mvt-query.ts';
 
 describe('MVT query builder', () => {
   it('quotes identifiers and literals so names cannot inject SQL', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { circleCoverage } from '../../src/render/skia/circle-coverage.ts';
-import { blurSteps } from '../../src/render/skia/line-blur.ts';
+import { circleCoverage } from '../../workers/skia/circle-coverage.ts';
+import { blurSteps } from '../../workers/skia/line-blur.ts';
 
 /** Alpha after stacking the steps source-over, where the first `covered` of them cover a pixel. */
 function stacked(steps: ReturnType<typeof blurSteps>, colorAlpha: number, covered: number): number {

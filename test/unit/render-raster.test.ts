@@ -8,9 +8,9 @@ import {
   saturationFactor,
   spinWeights,
   type RasterColorPaint,
-} from '../../src/render/skia/raster-color.ts';
-import { paintQuad, type QuadPaint } from '../../src/render/skia/raster-quad.ts';
-import { SkiaRenderer } from '../../src/render/skia/skia-renderer.ts';
+} from '../../workers/skia/raster-color.ts';
+import { paintQuad, type QuadPaint } from '../../workers/skia/raster-quad.ts';
+import { SkiaRenderer } from '../../workers/skia/skia-renderer.ts';
 import { bboxOf, HOME, near, pixel, tileView } from '../fixtures/render/build-tiles.ts';
 
 const DEFAULTS: RasterColorPaint = { hueRotateDeg: 0, brightnessMin: 0, brightnessMax: 1, saturation: 0, contrast: 0 };

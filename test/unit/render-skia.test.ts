@@ -1,8 +1,8 @@
 import type { LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
 import type { RenderView, RgbaImage, SourceTile } from '../../src/render/renderer.ts';
-import { SkiaRenderer } from '../../src/render/skia/skia-renderer.ts';
-import { compileStyle } from '../../src/render/skia/style-evaluation.ts';
+import { SkiaRenderer } from '../../workers/skia/skia-renderer.ts';
+import { compileStyle } from '../../workers/skia/style-evaluation.ts';
 import { bboxOf, HOME, line, near, pixel, point, polygon, rect, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
 
 const renderer = new SkiaRenderer();

@@ -1,10 +1,10 @@
 import type { LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage, SpriteEntry, SpriteLoader, SpriteSheet } from '../../src/render/renderer.ts';
-import { CollisionIndex, placeSymbol } from '../../src/render/skia/collision-index.ts';
-import { fitIconToText } from '../../src/render/skia/draw-icon.ts';
-import { SkiaRenderer } from '../../src/render/skia/skia-renderer.ts';
-import { SpriteAtlas } from '../../src/render/skia/sprite.ts';
+import { CollisionIndex, placeSymbol } from '../../workers/skia/collision-index.ts';
+import { fitIconToText } from '../../workers/skia/draw-icon.ts';
+import { SkiaRenderer } from '../../workers/skia/skia-renderer.ts';
+import { SpriteAtlas } from '../../workers/skia/sprite.ts';
 import { line, pixel, point, rect, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
 
 type Rgba = [number, number, number, number];

@@ -1,8 +1,8 @@
 import { Color, type LayerSpecification, type StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
-import { dashInPx } from '../../src/render/skia/draw-line.ts';
-import { offsetPolyline } from '../../src/render/skia/line-offset.ts';
-import { bindProperty, compileStyle, isLayerShown, toCssColor, type LineLayer } from '../../src/render/skia/style-evaluation.ts';
+import { dashInPx } from '../../workers/skia/draw-line.ts';
+import { offsetPolyline } from '../../workers/skia/line-offset.ts';
+import { bindProperty, compileStyle, isLayerShown, toCssColor, type LineLayer } from '../../workers/skia/style-evaluation.ts';
 
 function styleOf(...layers: LayerSpecification[]): StyleSpecification {
   return { version: 8, sources: { src: { type: 'vector', tiles: ['memory://src/{z}/{x}/{y}'] } }, layers };

@@ -5,14 +5,14 @@ import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MERCATOR_HALF_EXTENT } from '../../src/grids/web-mercator-quad.ts';
-import { compareImages, premultiply } from '../../src/render/suite/compare.ts';
-import { skipReason } from '../../src/render/suite/eligibility.ts';
-import { buildRasterTiles } from '../../src/render/suite/raster-sources.ts';
-import { listCases, parseCaseSpec } from '../../src/render/suite/load-case.ts';
-import { formatTable, summarize } from '../../src/render/suite/report.ts';
-import type { CaseResult } from '../../src/render/suite/run-case.ts';
-import { buildSourceTiles, fillTileUrl, resolveLocalUrl } from '../../src/render/suite/sources.ts';
-import { coveringTiles, tileBbox, tileZoomFor, viewOf } from '../../src/render/suite/view.ts';
+import { compareImages, premultiply } from '../../tools/render-suite/compare.ts';
+import { skipReason } from '../../tools/render-suite/eligibility.ts';
+import { buildRasterTiles } from '../../tools/render-suite/raster-sources.ts';
+import { listCases, parseCaseSpec } from '../../tools/render-suite/load-case.ts';
+import { formatTable, summarize } from '../../tools/render-suite/report.ts';
+import type { CaseResult } from '../../tools/render-suite/run-case.ts';
+import { buildSourceTiles, fillTileUrl, resolveLocalUrl } from '../../tools/render-suite/sources.ts';
+import { coveringTiles, tileBbox, tileZoomFor, viewOf } from '../../tools/render-suite/view.ts';
 
 const style = (extra: Record<string, unknown>): StyleSpecification => ({ version: 8, sources: {}, layers: [], ...extra }) as StyleSpecification;
 

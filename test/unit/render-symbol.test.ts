@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
 import type { GlyphLoader, RgbaImage, SourceTile } from '../../src/render/renderer.ts';
-import { CollisionIndex } from '../../src/render/skia/collision-index.ts';
-import { decodeGlyphs, GlyphSource } from '../../src/render/skia/glyphs.ts';
-import { SkiaRenderer } from '../../src/render/skia/skia-renderer.ts';
-import { shapeText, type ShapingOptions } from '../../src/render/skia/text-shaping.ts';
+import { CollisionIndex } from '../../workers/skia/collision-index.ts';
+import { decodeGlyphs, GlyphSource } from '../../workers/skia/glyphs.ts';
+import { SkiaRenderer } from '../../workers/skia/skia-renderer.ts';
+import { shapeText, type ShapingOptions } from '../../workers/skia/text-shaping.ts';
 import { bboxOf, HOME, line, pixel, point, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
 
 /** Code points 0–255 of the render suite's Open Sans Semibold (MapLibre glyph PBF, SDF at 24 px). */

@@ -1,6 +1,6 @@
 import type { TilesetConfig } from '../../config/schema.ts';
 import type { Database } from './database.ts';
-import { quoteTable } from './mvt-query.ts';
+import { quoteTable } from '../../core/sql-quote.ts';
 
 /**
  * Checks every configured layer against the database: the table exists and has the

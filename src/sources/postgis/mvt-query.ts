@@ -1,5 +1,6 @@
 import type { LayerConfig } from '../../config/schema.ts';
 import type { TileGrid } from '../../grids/tile-grid.ts';
+import { quoteIdent, quoteLiteral, quoteTable } from '../../core/sql-quote.ts';
 
 /**
  * Builds the one SQL statement that produces every layer of a tile with ST_AsMVT.
@@ -7,21 +8,6 @@ import type { TileGrid } from '../../grids/tile-grid.ts';
  * are bound parameters $1–$4 (minX, minY, maxX, maxY in the grid's CRS).
  */
 
-/** Quotes an identifier for PostgreSQL ("a""b"). Config validation already rejects NUL. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Quotes `table` or `schema.table`. */
-export function quoteTable(name: string): string {
-  const dot = name.indexOf('.');
-  return dot < 0 ? quoteIdent(name) : `${quoteIdent(name.slice(0, dot))}.${quoteIdent(name.slice(dot + 1))}`;
-}
-
-/** Quotes a string literal ('it''s'). */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
 
 export interface MvtQueryOptions {
   readonly extent: number;

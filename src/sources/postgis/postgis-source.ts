@@ -5,7 +5,8 @@ import { styleZoom, tileToBbox, type TileGrid } from '../../grids/tile-grid.ts';
 import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, type TileSource, type TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo } from '../tileset-info.ts';
 import type { Queryable } from './database.ts';
-import { layersAtZoom, quoteIdent, quoteTable, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
+import { quoteIdent, quoteTable } from '../../core/sql-quote.ts';
+import { layersAtZoom, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
 import { uniqueIdLayers } from './unique-ids.ts';
 
 const NUMBER_TYPES = /^(smallint|integer|bigint|real|double precision|numeric|decimal)/;

@@ -1,6 +1,6 @@
 import type { TableCatalogue } from '../../access/data-restrictions.ts';
 import type { Database } from './database.ts';
-import { quoteTable } from './mvt-query.ts';
+import { quoteTable } from '../../core/sql-quote.ts';
 
 /**
  * The database's view of the named tables, for access control: each name resolved as

@@ -5,7 +5,7 @@
  * tile statement here (sort keys beyond the first are materialised for every row).
  */
 import type { LayerConfig } from '../../config/schema.ts';
-import { quoteTable } from './mvt-query.ts';
+import { quoteTable } from '../../core/sql-quote.ts';
 
 /** Runs one query: a pg.Pool, a pg.Client or the engine's Database adapted to this. */
 export type QueryRows = (text: string, values: unknown[]) => Promise<{ rows: { unique: boolean }[] }>;

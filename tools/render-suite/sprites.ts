@@ -5,7 +5,7 @@
  * sprite load leaves MapLibre without images.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { SpriteEntry, SpriteLoader, SpriteSheet } from '../renderer.ts';
+import type { SpriteEntry, SpriteLoader, SpriteSheet } from '../../src/render/renderer.ts';
 import { readPng } from './compare.ts';
 import { resolveLocalUrl } from './sources.ts';
 

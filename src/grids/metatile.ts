@@ -4,7 +4,7 @@
  * duplicated at the edges of its tiles, and the buffer lets a label that starts in the
  * next block be drawn here too. Pure: tile arithmetic only.
  */
-import { equivalentZoom, levelOf, tileToBbox, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
+import { equivalentZoom, levelOf, tileToBbox, type Bbox, type TileGrid } from './tile-grid.ts';
 
 /** A block of tiles of one level, aligned to multiples of the metatile size and clamped to the grid. */
 export interface Metatile {

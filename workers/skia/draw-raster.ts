@@ -5,7 +5,7 @@
  * layer that is then drawn over the canvas. raster-fade-duration plays no part: a static
  * render shows tiles fully faded in.
  */
-import type { SourceTile } from '../renderer.ts';
+import type { SourceTile } from '../../src/render/renderer.ts';
 import type { DrawContext } from './draw-context.ts';
 import { clampToCanvas, paintThroughBuffer, type PixelBounds } from './paint-buffer.ts';
 import { isIdentityMatrix, rasterColorMatrix } from './raster-color.ts';

@@ -8,7 +8,7 @@
  */
 import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
-import type { RgbaImage } from '../renderer.ts';
+import type { RgbaImage } from '../../src/render/renderer.ts';
 
 /** The suite's pixelmatch threshold. */
 export const SUITE_THRESHOLD = 0.13;

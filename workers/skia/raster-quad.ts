@@ -9,7 +9,7 @@
  *    │   ╱  B  │       (MapLibre's quad, split along tr–bl)
  *   bl ─────── br
  */
-import type { RgbaImage } from '../renderer.ts';
+import type { RgbaImage } from '../../src/render/renderer.ts';
 import type { ColorMatrix } from './raster-color.ts';
 
 /** A point on the canvas in device pixels. */

@@ -4,16 +4,16 @@
  * pipelines (so seeded tiles are exactly what a request would have stored) and reports.
  */
 import { pino } from 'pino';
-import { createEngine, type Engine } from '../../src/app.ts';
-import type { EngineConfig } from '../../src/config/schema.ts';
-import { EngineError } from '../../src/errors.ts';
-import type { Bbox, TileGrid } from '../../src/grids/tile-grid.ts';
-import type { Tileset } from '../../src/pipeline/tile-pipeline.ts';
-import type { RasterFormat } from '../../src/render/render-task.ts';
-import { planSeed, type SeedPlan, type SeedUnit } from './seed-plan.ts';
-import { formatSummary, ProgressLine, type ProgressSink } from './seed-progress.ts';
-import { defaultStatePath, readState, StateFile, type SeedJob } from './seed-state.ts';
-import { runSeed, type UnitResult } from './seeder.ts';
+import { createEngine, type Engine } from './app.ts';
+import type { EngineConfig } from './config/schema.ts';
+import { EngineError } from './errors.ts';
+import type { Bbox, TileGrid } from './grids/tile-grid.ts';
+import type { Tileset } from './pipeline/tile-pipeline.ts';
+import type { RasterFormat } from './core/tile-formats.ts';
+import { planSeed, type SeedPlan, type SeedUnit } from '../cache/seed/seed-plan.ts';
+import { formatSummary, ProgressLine, type ProgressSink } from '../cache/seed/seed-progress.ts';
+import { defaultStatePath, readState, StateFile, type SeedJob } from '../cache/seed/seed-state.ts';
+import { runSeed, type UnitResult } from '../cache/seed/seeder.ts';
 
 /** What to seed, from the command line. */
 export interface SeedRequest {

@@ -3,9 +3,9 @@
  * MapLibre picks them (512-px world at zoom 0; vector tiles at floor(zoom), rasters
  * rounded; overzoomed past the source's maxzoom, nothing below its minzoom).
  */
-import type { Bbox } from '../../grids/tile-grid.ts';
-import { lonLatToMercator, MERCATOR_HALF_EXTENT } from '../../grids/web-mercator-quad.ts';
-import type { RenderView } from '../renderer.ts';
+import type { Bbox } from '../../src/grids/tile-grid.ts';
+import { lonLatToMercator, MERCATOR_HALF_EXTENT } from '../../src/grids/web-mercator-quad.ts';
+import type { RenderView } from '../../src/render/renderer.ts';
 import type { CaseSpec } from './load-case.ts';
 
 /** MapLibre's latitude limit: the square Web Mercator world. */

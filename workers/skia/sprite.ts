@@ -4,7 +4,7 @@
  * 1; each image then says how many of its pixels make a CSS pixel. Pure: no canvas, no
  * node: imports.
  */
-import type { SpriteEntry, SpriteLoader, SpriteSheet } from '../renderer.ts';
+import type { SpriteEntry, SpriteLoader, SpriteSheet } from '../../src/render/renderer.ts';
 
 /** One sprite image, ready to sample. */
 export interface SpriteIcon {

@@ -6,9 +6,9 @@
  * the four corners the style names.
  */
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import { lonLatToMercator } from '../../grids/web-mercator-quad.ts';
-import type { Bbox } from '../../grids/tile-grid.ts';
-import type { CrsPoint, RenderView, RgbaImage, SourceTile } from '../renderer.ts';
+import { lonLatToMercator } from '../../src/grids/web-mercator-quad.ts';
+import type { Bbox } from '../../src/grids/tile-grid.ts';
+import type { CrsPoint, RenderView, RgbaImage, SourceTile } from '../../src/render/renderer.ts';
 import { readPng } from './compare.ts';
 import { resolveLocalUrl, tileFiles, type SourceLike, type SourceTilesResult } from './sources.ts';
 import { tileBbox } from './view.ts';

@@ -13,8 +13,8 @@ import { VectorTile, type VectorTileFeature, type VectorTileLayer } from '@mapbo
 import type { Feature } from '@maplibre/maplibre-gl-style-spec';
 import type { Path2D } from '@napi-rs/canvas';
 import { PbfReader } from 'pbf';
-import type { Bbox } from '../../grids/tile-grid.ts';
-import type { SourceTile } from '../renderer.ts';
+import type { Bbox } from '../../src/grids/tile-grid.ts';
+import type { SourceTile } from '../../src/render/renderer.ts';
 
 /** A rectangle in canvas pixels. */
 export interface PixelRect {

@@ -5,7 +5,7 @@
  * world's top-left corner so the pattern runs on across tiles.
  */
 import { createCanvas, type Canvas, type CanvasPattern, type SKRSContext2D } from '@napi-rs/canvas';
-import { MERCATOR_HALF_EXTENT } from '../../grids/web-mercator-quad.ts';
+import { MERCATOR_HALF_EXTENT } from '../../src/grids/web-mercator-quad.ts';
 import type { SpriteAtlas, SpriteIcon } from './sprite.ts';
 import type { CanvasFrame } from './tile-geometry.ts';
 

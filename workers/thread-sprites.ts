@@ -3,8 +3,8 @@
  * thread, and a synchronous loader per icon folder for the renderer.
  */
 import sharp from 'sharp';
-import type { SpriteSet } from '../styles/sprite-builder.ts';
-import type { SpriteLoader, SpriteSheet } from './renderer.ts';
+import type { SpriteSet } from '../src/styles/sprite-builder.ts';
+import type { SpriteLoader, SpriteSheet } from '../src/render/renderer.ts';
 
 async function decode(png: Uint8Array, entries: SpriteSheet['entries']): Promise<SpriteSheet> {
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });

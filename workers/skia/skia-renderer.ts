@@ -5,7 +5,7 @@
  */
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { GlobalProperties, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import type { GlyphLoader, Renderer, RenderOptions, RenderView, RgbaImage, SourceTile, SpriteLoader } from '../renderer.ts';
+import type { GlyphLoader, Renderer, RenderOptions, RenderView, RgbaImage, SourceTile, SpriteLoader } from '../../src/render/renderer.ts';
 import { CollisionIndex } from './collision-index.ts';
 import { drawBackground } from './draw-background.ts';
 import { drawCircle } from './draw-circle.ts';

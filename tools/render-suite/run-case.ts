@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import type { GlyphLoader } from '../renderer.ts';
+import type { GlyphLoader } from '../../src/render/renderer.ts';
 import { join } from 'node:path';
-import { SkiaRenderer } from '../skia/skia-renderer.ts';
+import { SkiaRenderer } from '../../workers/skia/skia-renderer.ts';
 import { compareImages, premultiply, readPng, writePng } from './compare.ts';
 import { skipReason } from './eligibility.ts';
 import { loadCase, type SuiteCase } from './load-case.ts';

@@ -10,7 +10,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import GeoJSONVT from 'geojson-vt';
 import { fromGeojsonVt } from 'vt-pbf';
-import type { RenderView, SourceTile } from '../renderer.ts';
+import type { RenderView, SourceTile } from '../../src/render/renderer.ts';
 import { coveringTiles, tileBbox, tileZoomFor, type TileAddress } from './view.ts';
 
 /** MapLibre's tile extent for GeoJSON tiles, and its 512-px tile size. */

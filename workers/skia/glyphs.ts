@@ -4,7 +4,7 @@
  * border around the glyph's width × height. Pure: no canvas, no node: imports.
  */
 import { PbfReader } from 'pbf';
-import type { GlyphLoader } from '../renderer.ts';
+import type { GlyphLoader } from '../../src/render/renderer.ts';
 
 /** One glyph of a font stack, in the 24-px space the PBFs are rasterised in. */
 export interface Glyph {

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
-import type { PixelRect } from './metatile.ts';
-import type { EncodeOptions, RasterFormat } from './render-task.ts';
-import type { RgbaImage } from './renderer.ts';
+import type { PixelRect } from '../src/grids/metatile.ts';
+import type { RasterFormat } from '../src/core/tile-formats.ts';
+import type { EncodeOptions } from '../src/render/render-task.ts';
+import type { RgbaImage } from '../src/render/renderer.ts';
 
 /**
  * Encodes straight-alpha RGBA, or a rectangle of it, as PNG, WebP or JPEG (JPEG has no

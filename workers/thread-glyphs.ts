@@ -5,18 +5,8 @@
  * in the main thread only: a thread may be terminated mid-task (an aborted render), and a
  * native glyph generator must not be running in it then.
  */
-import type { GlyphLoader } from './renderer.ts';
-
-/** A glyph range a render needs: a font stack as text-font joins it, and the range start. */
-export interface GlyphRangeKey {
-  readonly fontstack: string;
-  readonly start: number;
-}
-
-/** A glyph range with its PBF bytes. */
-export interface GlyphRangeBytes extends GlyphRangeKey {
-  readonly bytes: Uint8Array;
-}
+import type { GlyphLoader } from '../src/render/renderer.ts';
+import type { GlyphRangeBytes, GlyphRangeKey } from '../src/render/render-task.ts';
 
 export class ThreadGlyphs {
   private readonly ranges = new Map<string, Uint8Array>();
