@@ -3,7 +3,7 @@
  * `npm run bench:guard` (CI): a short run of the ratio benchmarks on the test database
  * that fails only on a gross regression; the bounds sit well above the targets because
  * these shared 2-core machines are noisy.
- * `--only NAME` (overhead, throughput, render, metatile, reference, cache, print, production) runs one benchmark of the full
+ * `--only NAME` (overhead, null, throughput, render, metatile, reference, cache, print, production) runs one benchmark of the full
  * set and writes bench/results/NAME.json, leaving latest.json alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,13 +13,14 @@ import { runMaplibreReference } from './maplibre-reference.ts';
 import { runCacheBench } from './cache.ts';
 import { runModTileBench } from './peers/mod-tile.ts';
 import { runMetatileBench } from './metatile.ts';
+import { runNullSourceBench } from './null-source.ts';
 import { runPrintBench } from './print.ts';
 import { runProductionBench } from './production.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
 
 const guard = process.argv.includes('--guard');
-const BENCHMARKS = ['overhead', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print', 'production'] as const;
+const BENCHMARKS = ['overhead', 'null', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print', 'production'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
@@ -46,6 +47,12 @@ async function main(): Promise<void> {
     results.pipelineOverhead = overhead;
     overheadRatio = overhead.medianRatio;
     console.log(`pipeline overhead: engine ${overhead.medianMsEngine} ms vs direct SQL ${overhead.medianMsDirectSql} ms per tile (median ratio ${overhead.medianRatio}×, total ${overhead.totalRatio}×) over ${overhead.tiles} tiles`);
+  }
+
+  if (runs('null')) {
+    const n = await runNullSourceBench({ connections: 16, durationS: 8 });
+    results.nullSource = n;
+    console.log(`null source (the engine's own cost per uncached tile, no data): ${n.engineRequestsPerS} req/s (p99 ${n.engineP99Ms} ms) vs bare node:http ${n.bareRequestsPerS} req/s (p99 ${n.bareP99Ms} ms): ${n.ratio}×`);
   }
 
   if (runs('throughput')) {

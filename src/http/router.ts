@@ -8,6 +8,8 @@ export interface Route<H> {
   readonly name: string;
   readonly pattern: RegExp;
   readonly handler: H;
+  /** The dialect of its error answers (see error-answer.ts); JSON unless the route's clients expect an OGC exception report. */
+  readonly errors?: 'json' | 'ows' | 'wms';
 }
 
 /** Finds the first route matching a decoded path. */

@@ -7,7 +7,9 @@ import type { ClientLimits } from '../access/client-limits.ts';
 import { keyLinkPrefix, redactUrl, requestCredential, splitKeyPrefix } from '../access/credentials.ts';
 import type { EngineConfig } from '../config/schema.ts';
 import { EngineError, toEngineError } from '../errors.ts';
-import { exceptionReportXml, OwsException, owsExceptionOf } from '../ows/ows-exception.ts';
+import { OwsException } from '../ows/ows-exception.ts';
+import { WmsException } from '../ows/wms.ts';
+import { inDialect, sendErrorAnswer, type ErrorDialect } from './error-answer.ts';
 import { keepPrivate } from './private-answer.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
@@ -25,7 +27,7 @@ import { styleRoutes } from './style-routes.ts';
 import { wantsHtml, type Viewer } from './viewer-routes.ts';
 import { ogcApiRoutes } from './ogcapi-routes.ts';
 import { createLinkBase } from './link-base.ts';
-import { baseHeaders, mergeVary, sendError, sendJson } from './respond.ts';
+import { baseHeaders, mergeVary, sendJson } from './respond.ts';
 import { matchRoute, type Route } from './router.ts';
 import type { PrintService } from '../print/print-service.ts';
 import { printRoutes } from './print-routes.ts';
@@ -319,6 +321,8 @@ export function createHttpServer(
     let release: (() => void) | undefined;
     let unwatch: (() => void) | undefined;
     let timedOut = false;
+    // The dialect errors are answered in: the route's, once one matched.
+    let dialect: ErrorDialect = 'json';
     const state: RequestState = { req, res, rawQuery: '', headers, urlKey: undefined, abort: undefined, caller: undefined, private: false, client: undefined };
     inFlight++;
     // One listener for all the bookkeeping: 'close' follows 'finish' when the answer was sent whole.
@@ -364,6 +368,7 @@ export function createHttpServer(
       const match = matchRoute(routes, path);
       if (!match) throw new EngineError('NOT_FOUND', `no route for ${path.slice(0, 200)}`);
       routeName = match.route.name;
+      dialect = match.route.errors ?? 'json';
       if (routeName !== 'health' && routeName !== 'ready') {
         // Checked once, here, so access checks in the routes stay synchronous; a request without a
         // credential (most public tiles) pays nothing, a remembered one no promise.
@@ -392,46 +397,27 @@ export function createHttpServer(
           const error = new EngineError('REQUEST_TIMEOUT', `no answer within ${options.requestTimeoutMs} ms (limits.requestTimeoutMs)`);
           state.abort?.abort(error);
           if (res.headersSent) res.destroy();
-          else sendError(res, error, headers);
+          else sendErrorAnswer(res, inDialect(error, dialect, toEngineError), headers);
         },
       });
       await match.route.handler(exchangeOf(state, match.params));
     } catch (thrown) {
       if (timedOut) return; // answered already; this is the abandoned work ending
-      // A credential that is not valid gets 401 for whatever fails, so an unknown id and a restricted one answer alike.
-      const status = thrown instanceof OwsException || thrown instanceof EngineError ? thrown.status : 500;
-      const credentialError = state.caller instanceof EngineError && status >= 400 && status < 500 && status !== 429 && status !== 499 ? state.caller : undefined;
-      if (thrown instanceof OwsException) {
-        sendOwsException(res, credentialError ? owsExceptionOf(credentialError) : thrown, headers);
-        return;
-      }
-      const error = credentialError ?? toEngineError(thrown);
-      if (error.code === 'REQUEST_ABORTED') return; // nobody is listening any more
+      const original = thrown instanceof OwsException || thrown instanceof WmsException ? thrown : toEngineError(thrown);
+      if (original instanceof EngineError && original.code === 'REQUEST_ABORTED') return; // nobody is listening any more
       // 503s are load and outages the engine rides out (logged once elsewhere); other 5xx are bugs, with their stack.
-      if (error.status === 503) logger.warn({ code: error.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, error.message);
-      else if (error.status >= 500) logger.error({ err: error.cause ?? error, code: error.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, error.message);
+      if (original.status === 503) logger.warn({ code: original.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, original.message);
+      else if (original.status >= 500) logger.error({ err: (original instanceof EngineError ? original.cause : undefined) ?? original, code: original.code, reqId: requestId, url: redactUrl(req.url ?? '/') }, original.message);
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      if (error.code === 'METHOD_NOT_ALLOWED') headers.Allow = 'GET, HEAD, OPTIONS';
-      if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="sodertorn-tiles"';
-      sendError(res, error, headers);
+      // A credential that is not valid gets 401 for whatever fails, so an unknown id and a restricted one answer alike.
+      const refused = state.caller instanceof EngineError && original.status >= 400 && original.status < 500 && original.status !== 429 && original.status !== 499 ? state.caller : undefined;
+      const error = inDialect(refused ?? original, dialect, toEngineError);
+      if (error instanceof EngineError && error.code === 'METHOD_NOT_ALLOWED') headers.Allow = 'GET, HEAD, OPTIONS';
+      sendErrorAnswer(res, error, headers);
     }
-  }
-
-  function sendOwsException(res: ServerResponse, error: OwsException, headers: Record<string, string>): void {
-    if (error.status >= 500) logger.warn({ code: error.code }, error.message);
-    if (res.headersSent) return void res.destroy();
-    const body = Buffer.from(exceptionReportXml(error));
-    res.writeHead(error.status, {
-      ...headers,
-      'Content-Type': 'application/xml; charset=utf-8',
-      'Content-Length': body.length,
-      'Cache-Control': 'no-store',
-      ...(error.retryAfterS === undefined ? {} : { 'Retry-After': String(error.retryAfterS) }),
-    });
-    res.end(body);
   }
 
   const server = createServer((req, res) => void handle(req, res));

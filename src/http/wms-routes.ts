@@ -5,14 +5,13 @@
  * went wrong.
  */
 import type { EngineConfig } from '../config/schema.ts';
-import { EngineError } from '../errors.ts';
 import { wgs84ToGridBbox } from '../grids/grid-projection.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
 import { featureInfoBody } from '../ows/wms-feature-info.ts';
 import { legendEntries, legendPng } from '../ows/wms-legend.ts';
 import { geoTiff } from '../print/geotiff.ts';
 import { worldTerms } from '../print/print-request.ts';
-import { parseWmsKvp, wmsCapabilitiesXml, WmsException, wmsExceptionXml, type WmsLayer } from '../ows/wms.ts';
+import { parseWmsKvp, wmsCapabilitiesXml, WmsException, type WmsLayer } from '../ows/wms.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
@@ -20,11 +19,6 @@ import type { Exchange, Handler } from './exchange.ts';
 import { sendCacheable } from './respond.ts';
 import type { Route } from './router.ts';
 
-/** The WMS exception an engine error becomes, keeping its status. */
-function wmsExceptionOf(error: EngineError): WmsException {
-  const code = error.status === 400 || error.status === 413 ? 'InvalidParameterValue' : 'NoApplicableCode';
-  return new WmsException(code, error.message, error.status, error.retryAfterS);
-}
 
 /** maxPixelsOf: the largest map of a style (print.maxPixels, or less for a tileset it draws: tilesets[].maxPrintPixels). */
 export function wmsRoutes(
@@ -61,53 +55,39 @@ export function wmsRoutes(
     sendCacheable(req, res, Buffer.from(wmsCapabilitiesXml(service, layers, grids, baseUrl)), 'text/xml; charset=utf-8', { ...headers, 'Cache-Control': 'private, max-age=60' });
   };
 
+  // Errors are answered as WMS service exception reports (the route's dialect, see error-answer.ts).
   const handler: Handler = async (exchange) => {
     const { req, res, headers } = exchange;
-    try {
-      // A layer the caller may not read is one that does not exist: not named, not listed.
-      const request = parseWmsKvp(exchange.query, grids, layerIds.filter((id) => exchange.access.mayStyle(id)));
-      if (request.request === 'GetCapabilities') return await capabilities(exchange);
-      const isPublic = exchange.access.requireStyle(request.layer);
-      if (request.request === 'GetLegendGraphic') {
-        const style = styles.find((s) => s.id === request.layer)!;
-        return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': isPublic ? 'public, max-age=300' : 'private, max-age=300' });
-      }
-      const maxPixels = maxPixelsOf(request.layer);
-      if (request.width * request.height > maxPixels) {
-        throw new WmsException('InvalidParameterValue', `a ${request.width}×${request.height} map is over the ${maxPixels} pixels allowed for layer ${request.layer}`, 413);
-      }
-      // The map GetMap draws and GetFeatureInfo looks into.
-      const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, signal: exchange.signal, client: exchange.client };
-      const send = (contentType: string, body: Uint8Array) => {
-        res.writeHead(200, { ...headers, 'Content-Type': contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : body);
-      };
-      if (request.request === 'GetFeatureInfo') {
-        const features = await raster.featuresAt({ ...view, i: request.i, j: request.j, count: request.featureCount });
-        return send(`${request.infoFormat}; charset=utf-8`, Buffer.from(featureInfoBody(features, request.infoFormat, request.layer)));
-      }
-      if (request.format !== 'tiff') {
-        const map = await raster.renderView({ ...view, format: request.format });
-        return send(map.contentType, map.body);
-      }
-      const pixels = await raster.renderView({ ...view, format: 'raw' });
-      const georeference = { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms({ bbox: request.bbox, widthPx: request.width, heightPx: request.height }) };
-      send('image/tiff', geoTiff(pixels.body, request.width, request.height, georeference));
-    } catch (thrown) {
-      const error = thrown instanceof WmsException ? thrown : thrown instanceof EngineError ? (thrown.code === 'REQUEST_ABORTED' ? undefined : wmsExceptionOf(thrown)) : undefined;
-      if (!error) throw thrown;
-      const body = Buffer.from(wmsExceptionXml(error));
-      res.writeHead(error.status, {
-        ...headers,
-        'Content-Type': 'text/xml; charset=utf-8',
-        'Content-Length': body.length,
-        'Cache-Control': 'no-store',
-        ...(error.retryAfterS === undefined ? {} : { 'Retry-After': String(error.retryAfterS) }),
-        ...(error.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="sodertorn-tiles"' } : {}),
-      });
-      res.end(body);
+    // A layer the caller may not read is one that does not exist: not named, not listed.
+    const request = parseWmsKvp(exchange.query, grids, layerIds.filter((id) => exchange.access.mayStyle(id)));
+    if (request.request === 'GetCapabilities') return await capabilities(exchange);
+    const isPublic = exchange.access.requireStyle(request.layer);
+    if (request.request === 'GetLegendGraphic') {
+      const style = styles.find((s) => s.id === request.layer)!;
+      return sendCacheable(req, res, legendPng(legendEntries(style.style), fontsDir), 'image/png', { ...headers, 'Cache-Control': isPublic ? 'public, max-age=300' : 'private, max-age=300' });
     }
+    const maxPixels = maxPixelsOf(request.layer);
+    if (request.width * request.height > maxPixels) {
+      throw new WmsException('InvalidParameterValue', `a ${request.width}×${request.height} map is over the ${maxPixels} pixels allowed for layer ${request.layer}`, 413);
+    }
+    // The map GetMap draws and GetFeatureInfo looks into.
+    const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, signal: exchange.signal, client: exchange.client };
+    const send = (contentType: string, body: Uint8Array) => {
+      res.writeHead(200, { ...headers, 'Content-Type': contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (request.request === 'GetFeatureInfo') {
+      const features = await raster.featuresAt({ ...view, i: request.i, j: request.j, count: request.featureCount });
+      return send(`${request.infoFormat}; charset=utf-8`, Buffer.from(featureInfoBody(features, request.infoFormat, request.layer)));
+    }
+    if (request.format !== 'tiff') {
+      const map = await raster.renderView({ ...view, format: request.format });
+      return send(map.contentType, map.body);
+    }
+    const pixels = await raster.renderView({ ...view, format: 'raw' });
+    const georeference = { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms({ bbox: request.bbox, widthPx: request.width, heightPx: request.height }) };
+    send('image/tiff', geoTiff(pixels.body, request.width, request.height, georeference));
   };
 
-  return [{ name: 'wms', pattern: /^\/wms\/?$/, handler }];
+  return [{ name: 'wms', pattern: /^\/wms\/?$/, handler, errors: 'wms' }];
 }

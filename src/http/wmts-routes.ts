@@ -1,6 +1,5 @@
 import type { EngineConfig } from '../config/schema.ts';
-import { EngineError } from '../errors.ts';
-import { OwsException, owsExceptionOf } from '../ows/ows-exception.ts';
+import { OwsException } from '../ows/ows-exception.ts';
 import { wmtsCapabilitiesXml, type WmtsLayer } from '../ows/wmts-capabilities.ts';
 import { DEFAULT_STYLE, WMTS_EXTENSIONS } from '../core/tile-formats.ts';
 import { checkStyle, parseWmtsKvp, type WmtsGetTile } from '../ows/wmts-request.ts';
@@ -10,32 +9,20 @@ import type { Exchange, Handler } from './exchange.ts';
 import type { Route } from './router.ts';
 import type { TileEndpoint } from './tile-endpoint.ts';
 
-/** Runs a WMTS operation; pipeline errors become the OWS exceptions WMTS clients parse. */
-async function asOws<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof EngineError) throw owsExceptionOf(error);
-    throw error;
-  }
-}
-
 /** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
 export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tiles: TileEndpoint): Route<Handler>[] {
   const stylesOf = (tilesetId: string) => [DEFAULT_STYLE, ...raster.stylesOver(tilesetId)];
   // A caller sees the layers and styles it may read, nothing of the rest.
   const capabilities = async ({ res, baseUrl, headers, access }: Exchange) => {
-    const layers: WmtsLayer[] = await asOws(() =>
-      Promise.all(
-        pipeline.all().filter((tileset) => access.mayTileset(tileset.config.id)).map(async (tileset) => {
-          const levels = new Map<string, readonly [number, number]>();
-          for (const grid of pipeline.grids.values()) {
-            const range = tileset.source.supportsGrid(grid) ? pipeline.levelsOf(tileset, grid) : undefined;
-            if (range) levels.set(grid.id, range);
-          }
-          return { info: await tileset.source.describe(), styles: stylesOf(tileset.config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)), levels };
-        }),
-      ),
+    const layers: WmtsLayer[] = await Promise.all(
+      pipeline.all().filter((tileset) => access.mayTileset(tileset.config.id)).map(async (tileset) => {
+        const levels = new Map<string, readonly [number, number]>();
+        for (const grid of pipeline.grids.values()) {
+          const range = tileset.source.supportsGrid(grid) ? pipeline.levelsOf(tileset, grid) : undefined;
+          if (range) levels.set(grid.id, range);
+        }
+        return { info: await tileset.source.describe(), styles: stylesOf(tileset.config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)), levels };
+      }),
     );
     const xml = Buffer.from(wmtsCapabilitiesXml(service, layers, [...pipeline.grids.values()], baseUrl));
     res.writeHead(200, { ...headers, 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': xml.length, 'Cache-Control': 'private, max-age=60' });
@@ -43,31 +30,33 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
   };
 
   // A layer is a tileset; its raster tiles are drawn by the style named (default: the tileset's own).
-  const getTile = (exchange: Exchange, request: WmtsGetTile) =>
-    asOws(async () => {
-      const { access } = exchange;
-      // Access first: a restricted layer answers as an unknown one, its styles unnamed.
-      access.requireTileset(request.layer);
-      const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)));
-      const raster = isRasterFormat(request.format);
-      if (raster && stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
-      const name = raster && style !== DEFAULT_STYLE ? style : request.layer;
-      await tiles.answer(exchange, { name, gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format });
-    });
+  const getTile = async (exchange: Exchange, request: WmtsGetTile) => {
+    const { access } = exchange;
+    // Access first: a restricted layer answers as an unknown one, its styles unnamed.
+    access.requireTileset(request.layer);
+    const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)));
+    const raster = isRasterFormat(request.format);
+    if (raster && stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
+    const name = raster && style !== DEFAULT_STYLE ? style : request.layer;
+    await tiles.answer(exchange, { name, gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format });
+  };
 
   return [
     {
       name: 'wmts-kvp',
       pattern: /^\/wmts\/?$/,
+      // WMTS clients parse OWS exception reports (error-answer.ts): every error of these routes is one.
+      errors: 'ows',
       handler: async (exchange) => {
         const request = parseWmtsKvp(exchange.query);
         if (request.request === 'GetCapabilities') await capabilities(exchange);
         else await getTile(exchange, request);
       },
     },
-    { name: 'wmts-capabilities', pattern: /^\/wmts\/1\.0\.0\/WMTSCapabilities\.xml$/, handler: capabilities },
+    { name: 'wmts-capabilities', pattern: /^\/wmts\/1\.0\.0\/WMTSCapabilities\.xml$/, handler: capabilities, errors: 'ows' },
     {
       name: 'wmts-rest-tile',
+      errors: 'ows',
       pattern: /^\/wmts\/1\.0\.0\/(?<layer>[^/]+)\/(?<style>[^/]+)\/(?<tms>[^/]+)\/(?<z>[^/]+)\/(?<row>[^/]+)\/(?<col>[^/.]+)\.(?<ext>[^/.]+)$/,
       handler: async (exchange) => {
         const { layer, style, tms, z, row, col, ext } = exchange.params as Record<string, string>;
