@@ -25,9 +25,14 @@ const TILE = '/tiles/sodertorn/16/36041/19305.mvt';
 
 /** Starts bench/lib/bare-server.ts as its own process, answering every request with the file's bytes. */
 export function startBareServer(file: string, contentType: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts', file, contentType], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return startScript('bench/lib/bare-server.ts', [file, contentType]);
+}
+
+/** Runs a TypeScript file as its own process until it prints {"url": …}. */
+export function startScript(script: string, args: readonly string[]): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     createInterface({ input: child.stdout! }).once('line', (line) => resolve({ url: (JSON.parse(line) as { url: string }).url, stop: () => child.kill() }));
   });
 }

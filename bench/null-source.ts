@@ -8,11 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { createEngine } from '../src/app.ts';
-import { loadConfig } from '../src/config/load-config.ts';
-import type { TileSource, TilesetInfo } from '../src/sources/tile-source.ts';
-import { startBareServer } from './cache.ts';
+import { startBareServer, startScript } from './cache.ts';
 import { round } from './lib/stats.ts';
 import { ensureWrk, runWrk } from './lib/wrk.ts';
 
@@ -27,34 +23,13 @@ export interface NullSourceResult {
 /** 4 KB: about a busy z16 tile of the demo. */
 const BODY = new Uint8Array(4096).map((_, i) => (i * 31) & 0xff);
 
-/** A tile source with nothing behind it: the same bytes for every tile, at once. */
-class NullSource implements TileSource {
-  readonly id: string;
-  constructor(id: string) {
-    this.id = id;
-  }
-  supportsGrid(): boolean {
-    return true;
-  }
-  async describe(): Promise<TilesetInfo> {
-    return { id: this.id, name: this.id, minzoom: 0, maxzoom: 18, bounds: undefined, layers: [] };
-  }
-  async extentsBy(): Promise<never[]> {
-    return [];
-  }
-  async getTile(): Promise<Uint8Array> {
-    return BODY;
-  }
-}
-
 export async function runNullSourceBench(options: { connections: number; durationS: number }): Promise<NullSourceResult> {
   ensureWrk();
-  const shipped = loadConfig({});
-  const config = { ...shipped, database: { ...shipped.database, url: undefined }, cache: { ...shipped.cache, memory: { ...shipped.cache.memory, enabled: false } } };
-  const engine = await createEngine(config, pino({ level: 'silent' }), { sourceOf: (tileset) => new NullSource(tileset.id) });
-  const url = await engine.listen(0, '127.0.0.1');
   const dir = mkdtempSync(join(tmpdir(), 'null-source-'));
   writeFileSync(join(dir, 'tile.mvt'), BODY);
+  // Both as processes of their own: wrk runs synchronously in this one.
+  const engine = await startScript('bench/lib/null-engine.ts', [join(dir, 'tile.mvt')]);
+  const url = engine.url;
   const bare = await startBareServer(join(dir, 'tile.mvt'), 'application/vnd.mapbox-vector-tile');
   // Distinct z16 tiles around Huddinge: nothing is shared between requests.
   const paths = Array.from({ length: 4096 }, (_, i) => `/tiles/sodertorn/16/${36000 + (i % 64)}/${19280 + Math.floor(i / 64)}.mvt`);
@@ -74,6 +49,6 @@ export async function runNullSourceBench(options: { connections: number; duratio
     };
   } finally {
     bare.stop();
-    await engine.close();
+    engine.stop();
   }
 }

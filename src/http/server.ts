@@ -14,25 +14,20 @@ import { keepPrivate } from './private-answer.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { FontLibrary } from '../fonts/font-library.ts';
-import type { Exchange, Handler } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import { Deadlines } from './deadlines.ts';
 import { FastTiles, type GuardCheck } from './fast-tiles.ts';
 import { createTileEndpoint } from './tile-endpoint.ts';
 import type { HttpMetrics } from './metrics.ts';
-import { fontRoutes } from './font-routes.ts';
 import type { SpriteSet } from '../styles/sprite-builder.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
-import { styleRoutes } from './style-routes.ts';
-import { wantsHtml, type Viewer } from './viewer-routes.ts';
-import { ogcApiRoutes } from './ogcapi-routes.ts';
+import type { Viewer } from './viewer-routes.ts';
 import { createLinkBase } from './link-base.ts';
-import { baseHeaders, mergeVary, sendJson } from './respond.ts';
-import { matchRoute, type Route } from './router.ts';
+import { baseHeaders, mergeVary } from './respond.ts';
+import { matchRoute } from './router.ts';
+import { engineRoutes } from './routes.ts';
 import type { PrintService } from '../print/print-service.ts';
-import { printRoutes } from './print-routes.ts';
-import { wmsRoutes } from './wms-routes.ts';
-import { wmtsRoutes } from './wmts-routes.ts';
 
 export interface HttpOptions {
   /** Base URL of links in answers; when unset, see allowedHosts (and link-base.ts). */
@@ -83,8 +78,10 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
 export type HealthCheck = () => Promise<Record<string, unknown>>;
 
 /**
- * Builds the HTTP front: routes adapt requests to the pipelines; errors become JSON
- * answers (OWS exception reports on the WMTS routes).
+ * Builds the HTTP front, which serves and nothing else: the fast path for hot tiles, one
+ * request context per request (credential, client, base URL, abort signal), admission
+ * (per-client limits, the deadline), the route (routes.ts) and the error answer in the
+ * route's dialect (error-answer.ts).
  */
 export function createHttpServer(
   {
@@ -133,90 +130,7 @@ export function createHttpServer(
   };
   const fast = cache ? new FastTiles(cache, mayServe) : undefined;
   const tiles = createTileEndpoint({ pipeline, raster, policy, fast, tileMaxAgeS: options.tileMaxAgeS });
-  // XYZ, with or without a grid: the path is the ask.
-  const tileHandler: Handler = (exchange) => {
-    const { tileset, grid, z, x, y, scale, format } = exchange.params as Record<string, string>;
-    return tiles.answer(exchange, { name: tileset!, gridId: grid, z: z!, x: x!, y: y!, format: format!, scale });
-  };
-
-  const routes: Route<Handler>[] = [
-    {
-      name: 'grid-tile',
-      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<grid>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.@]+)(?:@(?<scale>[^/.]+)x)?\.(?<format>[^/.]+)$/,
-      handler: tileHandler,
-    },
-    {
-      name: 'tile',
-      pattern: /^\/tiles\/(?<tileset>[^/]+)\/(?<z>[^/]+)\/(?<x>[^/]+)\/(?<y>[^/.@]+)(?:@(?<scale>[^/.]+)x)?\.(?<format>[^/.]+)$/,
-      handler: tileHandler,
-    },
-    ...ogcApiRoutes(pipeline, service, tiles),
-    ...wmtsRoutes(pipeline, raster, service, tiles),
-    ...wmsRoutes(pipeline, raster, styles, service, options.fontsDir, prints.maxPixelsOf),
-    ...printRoutes(prints.service, raster, [...pipeline.grids.values()], prints.maxPixelsOf),
-    {
-      name: 'tilejson',
-      pattern: /^\/tiles\/(?<tileset>[^/]+)\.json$/,
-      handler: async ({ res, params, baseUrl, headers, access }) => {
-        const cacheControl = access.requireTileset(params.tileset!) ? 'public, max-age=60' : 'private, max-age=60';
-        sendJson(res, 200, await pipeline.getTileJson(params.tileset!, baseUrl), { ...headers, 'Cache-Control': cacheControl, Vary: mergeVary(headers.Vary, 'Authorization, X-Api-Key') });
-      },
-    },
-    {
-      name: 'tilesets',
-      pattern: /^\/tiles\/?$/,
-      handler: ({ res, baseUrl, headers, access }) =>
-        sendJson(res, 200, { tilesets: pipeline.listTilesets(baseUrl).filter((t) => access.mayTileset(t.id)) }, { ...headers, 'Cache-Control': 'private, no-cache' }),
-    },
-    ...fontRoutes(fonts),
-    ...styleRoutes(styles, sprites, pipeline),
-    ...viewer.routes,
-    {
-      name: 'metrics',
-      pattern: /^\/metrics$/,
-      handler: async ({ req, res, headers, access }) => {
-        // Names every tileset, restricted ones included: for the operators' own key (grant "metrics").
-        access.requireGrant('metrics');
-        const body = await metrics.text();
-        res.writeHead(200, { ...headers, 'Content-Type': metrics.registry.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : body);
-      },
-    },
-    {
-      name: 'ready',
-      pattern: /^\/ready$/,
-      handler: async ({ res, headers }) => {
-        const state = await readiness();
-        sendJson(res, state.ready ? 200 : 503, state, { ...headers, 'Cache-Control': 'no-store' });
-      },
-    },
-    {
-      name: 'health',
-      pattern: /^\/health$/,
-      handler: async ({ res, headers }) => sendJson(res, 200, { status: 'ok', ...(await health()) }, { ...headers, 'Cache-Control': 'no-store' }),
-    },
-    {
-      name: 'index',
-      pattern: /^\/$/,
-      // A browser gets the map viewer; API clients the list of what is served.
-      handler: (exchange) => {
-        const { req, res, baseUrl, headers } = exchange;
-        // HTML or JSON by Accept: a shared cache must keep the two apart.
-        headers.Vary = mergeVary(headers.Vary, 'Accept');
-        if (wantsHtml(req)) return viewer.page(exchange);
-        sendJson(res, 200, {
-          viewer: `${baseUrl}/viewer`,
-          tilesets: `${baseUrl}/tiles`,
-          wmts: `${baseUrl}/wmts/1.0.0/WMTSCapabilities.xml`,
-          ogcapi: `${baseUrl}/ogcapi`,
-          tileMatrixSets: `${baseUrl}/tileMatrixSets`,
-          styles: `${baseUrl}/styles`,
-          fonts: `${baseUrl}/fonts.json`,
-          health: `${baseUrl}/health`,
-        }, headers);
-      },
-    },
-  ];
+  const routes = engineRoutes({ pipeline, raster, fonts, styles, sprites, viewer, prints, metrics, readiness, health, tiles, service, fontsDir: options.fontsDir });
 
   /** One request's state the exchange is made of; the costly parts are made on first use. */
   interface RequestState {
