@@ -4,7 +4,7 @@
  *
  *   src/core, src/grids, src/errors.ts, src/config/schema.ts   pure: tile math, formats, SQL quoting, types
  *   cache/                                                     tiers, tiered cache, producer, invalidation, seeding plans, purging
- *   src/{sources,render,styles,fonts,access,admission,ows,print,pipeline}   the engine's parts
+ *   src/{sources,render,styles,fonts,access,admission,ows,documents,print,pipeline}   the engine's parts
  *   src/http                                                   serving: routes adapt HTTP to the parts
  *   src/app.ts, main.ts, serve.ts, cli.ts, seed-command.ts     wiring and entry points
  *   workers/                                                   the render thread and the code only it runs
@@ -44,7 +44,7 @@ module.exports = {
       name: 'parts-below-serving',
       comment: 'The engine\'s parts never reach up into HTTP or the wiring.',
       severity: 'error',
-      from: { path: '^src/(core|grids|config|sources|render|styles|fonts|access|admission|ows|print|pipeline)/' },
+      from: { path: '^src/(core|grids|config|sources|render|styles|fonts|access|admission|ows|print|pipeline|documents)/' },
       to: { path: '^src/(http/|app\\.ts$|main\\.ts$|serve\\.ts$|cli\\.ts$|seed-command\\.ts$)' },
     },
     {

@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../config/schema.ts';
 import { EngineError } from '../errors.ts';
 import { tileMatrixSetJson } from '../grids/tile-matrix-set-json.ts';
-import { collection, CONFORMANCE, landingPage, tilesetList, tilesetMetadata } from '../pipeline/ogc-api-tiles.ts';
+import { collection, CONFORMANCE, landingPage, tilesetList, tilesetMetadata } from '../documents/ogc-api-tiles.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
 import type { Handler } from './exchange.ts';
 import { sendJson } from './respond.ts';

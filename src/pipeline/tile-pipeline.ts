@@ -9,7 +9,7 @@ import { levelRange, type TileGrid } from '../grids/tile-grid.ts';
 import type { TilesetConfig } from '../config/schema.ts';
 import type { TilesetInfo, TileSource } from '../sources/tile-source.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
-import { buildTileJson, type TileJson } from './tilejson.ts';
+import { buildTileJson, type TileJson } from '../documents/tilejson.ts';
 
 
 /** A tile request as it arrives: raw path segments, nothing validated yet. */
