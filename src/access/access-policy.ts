@@ -210,6 +210,17 @@ export class RequestAccess {
     return this.policy.isPublicStyle(id) || this.policy.mayStyle(this.caller(), id);
   }
 
+  /**
+   * Whether a style is one the caller may name, for checking a request against the styles
+   * there are: unlike mayStyle it leaves the answer shareable, as the answer depends only on
+   * the style asked for, and requireStyle on that one makes it private if it is restricted.
+   */
+  maySeeStyle(id: string): boolean {
+    if (this.policy.isPublicStyle(id)) return true;
+    if (this.settled instanceof EngineError) throw this.settled;
+    return this.policy.mayStyle(this.settled, id);
+  }
+
   isPublicTileset(id: string): boolean {
     return this.policy.isPublicTileset(id);
   }

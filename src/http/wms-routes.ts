@@ -59,7 +59,7 @@ export function wmsRoutes(
   const handler: Handler = async (exchange) => {
     const { req, res, headers } = exchange;
     // A layer the caller may not read is one that does not exist: not named, not listed.
-    const request = parseWmsKvp(exchange.query, grids, layerIds.filter((id) => exchange.access.mayStyle(id)));
+    const request = parseWmsKvp(exchange.query, grids, layerIds.filter((id) => exchange.access.maySeeStyle(id)));
     if (request.request === 'GetCapabilities') return await capabilities(exchange);
     const isPublic = exchange.access.requireStyle(request.layer);
     if (request.request === 'GetLegendGraphic') {

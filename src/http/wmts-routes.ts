@@ -34,7 +34,7 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
     const { access } = exchange;
     // Access first: a restricted layer answers as an unknown one, its styles unnamed.
     access.requireTileset(request.layer);
-    const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id).filter((s) => s === DEFAULT_STYLE || access.mayStyle(s)));
+    const style = checkStyle(request.style, stylesOf(pipeline.resolve(request.layer).config.id).filter((s) => s === DEFAULT_STYLE || access.maySeeStyle(s)));
     const raster = isRasterFormat(request.format);
     if (raster && stylesOf(request.layer).length === 1) throw new OwsException('InvalidParameterValue', `layer ${request.layer} has no style to draw raster tiles with`, 'FORMAT');
     const name = raster && style !== DEFAULT_STYLE ? style : request.layer;

@@ -88,6 +88,23 @@ describe('a caller with a key', () => {
   });
 });
 
+describe('public answers', () => {
+  // Checking a request against restricted styles (WMTS STYLE, WMS LAYERS) must not make a public answer private.
+  it.each([
+    `/tiles/sodertorn/${Z}/${X}/${Y}.mvt`,
+    `/tiles/grundkarta/${Z}/${X}/${Y}.png`,
+    `/wmts/1.0.0/sodertorn/grundkarta/WebMercatorQuad/${Z}/${Y}/${X}.png`,
+    `/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=sodertorn&STYLE=default&FORMAT=application/vnd.mapbox-vector-tile&TILEMATRIXSET=WebMercatorQuad&TILEMATRIX=${Z}&TILEROW=${Y}&TILECOL=${X}`,
+    `/ogcapi/collections/sodertorn/tiles/WebMercatorQuad/${Z}/${Y}/${X}`,
+    '/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=grundkarta&FORMAT=image/png',
+    '/styles/grundkarta/style.json',
+  ])('%s stays shareable by a cache', async (path) => {
+    const answer = await get(path);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toMatch(/^public/);
+  });
+});
+
 describe('operations endpoints', () => {
   it('/metrics needs a key granting metrics, and never lists restricted ids to others', async () => {
     const anonymous = await get('/metrics');
