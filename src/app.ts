@@ -5,8 +5,7 @@ import type { EngineConfig, TilesetConfig } from './config/schema.ts';
 import type { TileSource } from './sources/tile-source.ts';
 import type { ServedModel } from '../cache/invalidation/affected-tiles.ts';
 import { AccessPolicy } from './access/access-policy.ts';
-import { isPublicAccess, publicPartOf, restrictedDataLeaks, tablesByName, tilesetAccess, unknownRestrictedTables, type TableCatalogue, type TilesetAccess } from './access/data-restrictions.ts';
-import { EngineError } from './errors.ts';
+import { TilesetAccessTable } from './access/tileset-access.ts';
 import { ClientLimits } from './access/client-limits.ts';
 import { TokenVerifier } from './access/jwt-tokens.ts';
 import { SharedRate } from './access/shared-rate.ts';
@@ -31,13 +30,10 @@ import { Database } from './sources/postgis/database.ts';
 import { DatabaseProbe } from './sources/postgis/database-probe.ts';
 import { ConfigError } from './config/load-config.ts';
 import { checkLayers } from './sources/postgis/check-layers.ts';
-import { readGeometryTables, tilesetsFromTables } from './sources/postgis/discover.ts';
+import { discoverTilesets } from './sources/postgis/discover.ts';
 import { PostgisSource } from './sources/postgis/postgis-source.ts';
+import { checkedDatabase } from './sources/postgis/checked-database.ts';
 import { readTableCatalogue } from './sources/postgis/table-catalogue.ts';
-import type { Queryable } from './sources/postgis/database.ts';
-
-/** Access of a tileset nobody may read: no grant opens a restriction with no grants. */
-const NOBODY: TilesetAccess = { dataGrants: [[]] };
 
 /** A built engine: the HTTP server and what must be closed with it. */
 export interface Engine {
@@ -83,54 +79,22 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
   const observeQuery = metrics.observeQuery.bind(metrics);
   const timers = new Set<NodeJS.Timeout>();
 
-  // Restrictions on the data: what a tileset takes is worked out from the tables its layers read.
-  const restrictions = config.access.restrictedData;
-  const leaks = restrictedDataLeaks(config.tilesets, restrictions, tablesByName);
-  if (leaks.length) throw new ConfigError(`the configuration would publish restricted data:\n  ${leaks.join('\n  ')}`);
-  let catalogue: TableCatalogue = tablesByName;
-  const accessById = new Map<string, TilesetAccess>();
-  const recomputeAccess = () => {
-    for (const [id, t] of tilesets) accessById.set(id, tilesetAccess(t.config, restrictions, catalogue));
-  };
+  // What each tileset takes to read, from access.restrictedData and the tables its layers read.
+  const tableAccess = new TilesetAccessTable(config.access.restrictedData, config.tilesets, () => [...tilesets.values()].map((t) => t.config));
 
   if (config.database.url) {
     const database = new Database({ ...config.database, url: config.database.url, maxQueued: config.tiles.maxQueuedProductions }, logger);
     db = database;
-    const tableNames = () => [...restrictions.map((r) => r.table), ...[...tilesets.values()].flatMap((t) => t.config.layers.map((l) => l.table))];
-    // The database's view of the tables (search path, views over restricted tables), checked again before anything is read from it.
-    const verifyTables = async (): Promise<void> => {
-      const read = await readTableCatalogue(database, tableNames());
-      const problems = [...unknownRestrictedTables(restrictions, read), ...restrictedDataLeaks(config.tilesets, restrictions, read)];
-      if (problems.length) throw new ConfigError(`the configuration would publish restricted data:\n  ${problems.join('\n  ')}`);
-      catalogue = read;
-      recomputeAccess();
-    };
-    // No row leaves the database before its tables were checked: after a start without the database, the first query checks.
-    let verified: Promise<void> | undefined;
-    const checkedDatabase: Queryable = {
-      query: async (query, what, work) => {
-        verified ??= verifyTables().catch((error: unknown) => {
-          verified = undefined;
-          if (error instanceof ConfigError) logger.error({ err: error.message }, 'refusing to read the database');
-          throw error instanceof ConfigError ? new EngineError('ACCESS_NOT_VERIFIED', 'the tables cannot be checked against access.restrictedData; see the log') : error;
-        });
-        await verified;
-        return database.query(query, what, work);
-      },
-    };
-    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? new PostgisSource(ts, checkedDatabase, config.tiles, observeQuery) });
+    // The tables as PostgreSQL resolves them (search path, views), checked before any row is read.
+    const checked = checkedDatabase(database, async () => tableAccess.adopt(await readTableCatalogue(database, tableAccess.tableNames())), logger);
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? new PostgisSource(ts, checked.queryable, config.tiles, observeQuery) });
 
     const discover = async (): Promise<void> => {
       try {
-        const rows = await readGeometryTables(database, config.tiles.discover.schemas);
-        const found = tilesetsFromTables(rows, new Set(tilesets.keys()));
-        const read = await readTableCatalogue(database, [...tableNames(), ...found.flatMap((t) => t.layers.map((l) => l.table))]);
-        // Restricted columns are left out; a table still read restricted makes its tileset restricted.
-        const published = found.map((ts) => ({ ...ts, layers: ts.layers.map((l) => publicPartOf(l, restrictions, read)) }));
-        for (const ts of published) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, checkedDatabase, config.tiles, observeQuery) });
-        catalogue = read;
-        recomputeAccess();
-        logger.info({ count: found.length, restricted: published.filter((t) => !isPublicAccess(accessById.get(t.id)!)).map((t) => t.id).length }, 'discovered tables');
+        const found = await discoverTilesets(database, config.tiles.discover.schemas, new Set(tilesets.keys()), config.access.restrictedData, (more) => tableAccess.tableNames(more));
+        for (const ts of found.tilesets) tilesets.set(ts.id, { config: ts, source: new PostgisSource(ts, checked.queryable, config.tiles, observeQuery) });
+        tableAccess.adopt(found.catalogue);
+        logger.info({ count: found.tilesets.length }, 'discovered tables');
       } catch (error) {
         logger.warn({ err: (error as Error).message }, `table discovery failed; retrying in ${config.database.retryAfterS} s`);
         const timer = setTimeout(() => {
@@ -151,8 +115,7 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
         throw new ConfigError(`the configured layers do not match the database:\n  ${problems.join('\n  ')}`);
       }
       // Refused at start with the option paths named, rather than at the first request.
-      verified = verifyTables();
-      await verified.catch(async (error: unknown) => {
+      await checked.checkNow().catch(async (error: unknown) => {
         await database.close();
         throw error;
       });
@@ -162,7 +125,7 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
   } else {
     for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? (await GeojsonSource.load(ts, config.demo.dir, config.tiles)) });
   }
-  recomputeAccess();
+  tableAccess.recompute();
 
   // What invalidation must know of what is served; read per batch, as discovery may add tilesets.
   const served = (): ServedModel => ({
@@ -190,8 +153,7 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
     // Tokens only from a configured issuer: the portal's shared secret, an OIDC provider's JWKS, or both.
     tokens: config.access.tokens.secret || config.access.tokens.jwksUrl ? new TokenVerifier({ ...config.access.tokens, maxTtlS: config.access.maxTokenTtlS }) : undefined,
     restrictedStyles: new Set(config.access.restrictedStyles),
-    // A served tileset whose access was not worked out is closed to everyone, never public.
-    accessOfTileset: (id) => (tilesets.has(id) ? (accessById.get(id) ?? NOBODY) : undefined),
+    accessOfTileset: (id) => tableAccess.accessOf(id, tilesets.has(id)),
     tilesetsOfStyle: tilesetIdsOf,
     tilesetIds: () => [...tilesets.keys()],
     styleIds: () => styles.map((s) => s.id),

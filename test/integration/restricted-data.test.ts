@@ -16,6 +16,7 @@ import { decodeTile } from '../helpers/mvt.ts';
 import { ALL_KEY, createView, dropView, leaks as leaksOf, PROBE_CASES as cases, PROBES, PROPERTY_KEY, readable, restrictedDataOverrides, SECRET_VALUES_SQL, VIEW_SCHEMA_PREFIX, X, Y, Z, type Answer } from '../helpers/restricted-probes.ts';
 
 const VIEW_SCHEMA = `${VIEW_SCHEMA_PREFIX}_direct`;
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 let running: RunningEngine;
@@ -130,6 +131,29 @@ describe('start-up', () => {
     ['a column the opt-out does not name', open('fastighet', ['beteckning']), [{ table: 'fastighet', publicColumns: ['geom', 'id'], grants: ['g'] }], /reads column beteckning of table fastighet, not among its publicColumns/],
   ])('refuses %s, naming the option paths', async (_what, tilesets, restrictedData, message) => {
     await expect(startEngine({ overrides: { tilesets, access: { restrictedData }, viewer: { places: undefined } } })).rejects.toThrow(message);
+  });
+
+  it('started without the database, reads no row until the database has been asked which tables the layers read', async () => {
+    const proxy = new TcpProxy('127.0.0.1', Number(new URL(TEST_DATABASE_URL).port || 5432));
+    await proxy.start();
+    await proxy.stop(); // the database is away while the engine starts
+    const url = new URL(TEST_DATABASE_URL);
+    url.port = String(proxy.port);
+    const engine = await startEngine({ database: url.toString(), overrides: { tilesets: open(`${VIEW_SCHEMA}.fastighet_vy`), database: { connectTimeoutMs: 500 }, viewer: { places: undefined } } });
+    try {
+      expect((await fetch(`${engine.url}/tiles/open/${Z}/${X}/${Y}.mvt`)).status).toBe(503);
+      await proxy.start();
+      // Back (once the engine sees it is): the first read checks the tables, finds the view over a restricted table, and refuses every read.
+      const codeOf = async (path: string) => {
+        const res = await fetch(`${engine.url}${path}`);
+        return `${res.status} ${((await res.json()) as { error: { code: string } }).error.code}`;
+      };
+      await expect.poll(() => codeOf(`/tiles/open/${Z}/${X}/${Y}.mvt`), { timeout: 20_000, interval: 100 }).toBe('503 ACCESS_NOT_VERIFIED');
+      expect(await codeOf(`/tiles/sodertorn/${Z}/${X}/${Y}.mvt`)).toBe('503 ACCESS_NOT_VERIFIED');
+    } finally {
+      await engine.close();
+      await proxy.stop();
+    }
   });
 
   it('the opt-out publishes the columns named, and only them', async () => {

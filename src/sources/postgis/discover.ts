@@ -1,5 +1,7 @@
+import { publicPartOf, type DataRestriction, type TableCatalogue } from '../../access/data-restrictions.ts';
 import type { TilesetConfig } from '../../config/schema.ts';
 import type { Database } from './database.ts';
+import { readTableCatalogue } from './table-catalogue.ts';
 
 /** One geometry column as geometry_columns lists it, with the table's other columns. */
 export interface GeometryTableRow {
@@ -77,4 +79,21 @@ export async function readGeometryTables(db: Database, schemas: readonly string[
     'discovering tables',
   );
   return rows;
+}
+
+/**
+ * The tilesets discovery publishes, with the database's view of every table involved:
+ * restricted columns are left out of their layers, and a layer that still reads restricted
+ * data (a whole table, a view over one) makes its tileset restricted through its data.
+ */
+export async function discoverTilesets(
+  db: Database,
+  schemas: readonly string[],
+  taken: ReadonlySet<string>,
+  restrictions: readonly DataRestriction[],
+  tableNames: (found: readonly TilesetConfig[]) => string[],
+): Promise<{ tilesets: TilesetConfig[]; catalogue: TableCatalogue }> {
+  const found = tilesetsFromTables(await readGeometryTables(db, schemas), taken);
+  const catalogue = await readTableCatalogue(db, tableNames(found));
+  return { tilesets: found.map((ts) => ({ ...ts, layers: ts.layers.map((l) => publicPartOf(l, restrictions, catalogue)) })), catalogue };
 }
