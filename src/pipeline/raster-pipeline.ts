@@ -8,7 +8,7 @@ import type { TieredCache } from '../../cache/tiered-cache.ts';
 import type { TileKey } from '../../cache/tile-key.ts';
 import { bboxToTileRange, levelAtCellSize, tileToBbox, zoomAtCellSize, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
 import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile, type PixelRect } from '../grids/metatile.ts';
-import type { RenderPool } from '../render/render-pool.ts';
+import type { RenderPieces } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../core/tile-formats.ts';
 import type { SourceTile } from '../render/renderer.ts';
 import type { LoadedStyle } from '../styles/style-store.ts';
@@ -65,13 +65,13 @@ export interface RasterOptions {
 export class RasterPipeline {
   private readonly tiles: TilePipeline;
   private readonly styles: ReadonlyMap<string, LoadedStyle>;
-  private readonly pool: RenderPool;
+  private readonly pool: RenderPieces;
   private readonly options: RasterOptions;
   private readonly producer: CachedProducer<readonly Uint8Array[]>;
   private readonly publicStyleIds: () => readonly string[];
 
   /** publicStyleIds: the style ids an error may name to anyone. */
-  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPool, options: RasterOptions, cache?: TieredCache, publicStyleIds: () => readonly string[] = () => styles.map((s) => s.id)) {
+  constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPieces, options: RasterOptions, cache?: TieredCache, publicStyleIds: () => readonly string[] = () => styles.map((s) => s.id)) {
     this.producer = new CachedProducer(cache);
     this.publicStyleIds = publicStyleIds;
     this.tiles = tiles;

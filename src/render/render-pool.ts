@@ -34,6 +34,9 @@ function workerFile(): URL {
  * push every other client's tile behind it. The queue is bounded: when it is full the
  * largest share is cut with 503 OVERLOADED and Retry-After at once, never an unbounded wait.
  */
+/** What the pipelines need of the render threads: the seam where tests put a stub pool. */
+export type RenderPieces = Pick<RenderPool, 'renderPieces'>;
+
 export class RenderPool {
   private readonly pool: Piscina;
   private closing = false;
