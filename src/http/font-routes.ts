@@ -5,7 +5,8 @@
 import type { FontLibrary } from '../fonts/font-library.ts';
 import { parseGlyphRange } from '../fonts/fontstack.ts';
 import type { Handler } from './exchange.ts';
-import { sendJson, sendTile } from './respond.ts';
+import { sendJson } from './respond.ts';
+import { tileHeaders, writeTile } from './tile-writer.ts';
 import type { Route } from './router.ts';
 
 /** Glyphs change only with the fonts folder, which needs a restart: let clients keep them a day. */
@@ -24,7 +25,7 @@ export function fontRoutes(fonts: FontLibrary): Route<Handler>[] {
       handler: async ({ req, res, params, headers }) => {
         const start = parseGlyphRange(params.range!);
         const body = await fonts.glyphRange(params.fontstack!, start);
-        await sendTile(req, res, { body, contentType: 'application/x-protobuf' }, { ...headers, 'Cache-Control': GLYPH_CACHE_CONTROL });
+        writeTile(req, res, body, tileHeaders('application/x-protobuf', { ...headers, 'Cache-Control': GLYPH_CACHE_CONTROL }));
       },
     },
   ];

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { EngineError } from '../errors.ts';
 
-const gzip = promisify(gzipCallback);
 
 /**
  * Headers every answer carries: open CORS for GET (web maps on other hosts load our tiles),
@@ -46,43 +43,6 @@ export function acceptsGzip(req: IncomingMessage): boolean {
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
   });
-}
-
-/**
- * Sends tile bytes: 204 when empty (consistently, so clients skip empty tiles), 304 when
- * the client's If-None-Match holds the content's ETag, else 200, gzipped when the client
- * accepts it.
- */
-export async function sendTile(
-  req: IncomingMessage,
-  res: ServerResponse,
-  tile: { body: Uint8Array; contentType: string },
-  headers: Record<string, string>,
-): Promise<void> {
-  if (tile.body.length === 0) {
-    res.writeHead(204, headers);
-    res.end();
-    return;
-  }
-  const etag = etagOf(tile.body);
-  const vary = tile.contentType.startsWith('application/') ? { Vary: mergeVary(headers.Vary, 'Accept-Encoding') } : {};
-  if (clientHas(req, etag)) {
-    res.writeHead(304, { ...headers, ...vary, ETag: etag });
-    res.end();
-    return;
-  }
-  // Images are compressed already; gzip only the protobuf of vector tiles.
-  const compress = tile.contentType.startsWith('application/') && acceptsGzip(req);
-  const body = compress ? await gzip(tile.body, { level: 6 }) : tile.body;
-  res.writeHead(200, {
-    ...headers,
-    'Content-Type': tile.contentType,
-    'Content-Length': body.length,
-    ETag: etag,
-    ...vary,
-    ...(compress ? { 'Content-Encoding': 'gzip' } : {}),
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 /** Tags of bodies already hashed: a cached tile is the same object on every hit. */

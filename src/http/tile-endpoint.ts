@@ -4,7 +4,7 @@
  *
  *   ask ─► kind (vector / raster, by format) ─► access guard ─► pipeline (cache, single
  *   flight, source, render; aborted when the client leaves) ─► Cache-Control ─► the fast
- *   path remembers the URL ─► ETag / 304 / 204 / gzip (sendTile)
+ *   path remembers the URL ─► ETag / 304 / 204 / gzip (tile-writer.ts, shared with the fast path)
  *
  * Routes differ only in how they parse and in the dialect of their errors.
  */
@@ -16,7 +16,7 @@ import { type TilePipeline, type TileResult } from '../pipeline/tile-pipeline.ts
 import { RASTER_FORMATS } from '../core/tile-formats.ts';
 import type { Exchange } from './exchange.ts';
 import type { FastTiles, TileGuard } from './fast-tiles.ts';
-import { sendTile } from './respond.ts';
+import { tileHeaders as headersOf, writeTile } from './tile-writer.ts';
 
 /** A tile as a route names it, before anything is resolved. */
 export interface TileAsk {
@@ -104,14 +104,14 @@ export function createTileEndpoint({ pipeline, raster, policy, fast, tileMaxAgeS
         detail: { formats: TILE_FORMATS },
       });
     }
-    const tileHeaders = { ...headers, 'Cache-Control': cacheControl(tile.tilesetId, isPublic) };
+    const answerHeaders = headersOf(tile.contentType, { ...headers, 'Cache-Control': cacheControl(tile.tilesetId, isPublic) });
     // A restricted tile takes the fast path only with its guard: the caller is checked on every request.
     // URLs with a query are never remembered: no copy of the headers for them.
     if (fast && tile.key && req.url && !req.url.includes('?')) {
-      const { 'X-Request-Id': _ownId, ...shared } = tileHeaders as Record<string, string>; // each slow-path answer has its own
-      fast.remember(req.url, tile.key, tile.contentType, shared, isPublic ? undefined : guard);
+      const { 'X-Request-Id': _ownId, ...shared } = answerHeaders; // each slow-path answer has its own
+      fast.remember(req.url, tile.key, shared, isPublic ? undefined : guard);
     }
-    await sendTile(req, res, tile, tileHeaders);
+    writeTile(req, res, tile.body, answerHeaders);
   };
 
   return { answer };
