@@ -68,6 +68,8 @@ function shapesOf(r: LevelRange, model: UrlModel): Shape[] {
     const wmtsStyles = [...(over.includes(r.name) ? [r.name] : []), ...(over.length > 0 && resolveStyle(model, id) === r.name ? [DEFAULT_STYLE] : [])];
     if (wmtsStyles.length > 0) shapes.push([[`/wmts/1.0.0/${id}/`], wmtsStyles, ...wmtsTail(WMTS_RASTER_EXTS)]);
   }
+  // WMTS: the style as a layer of its own (named as WMS names the map), with the style "default".
+  if (!model.tilesets.some((t) => t.id === r.name)) shapes.push([[`/wmts/1.0.0/${r.name}/`], [DEFAULT_STYLE], ...wmtsTail(WMTS_RASTER_EXTS)]);
   return shapes;
 }
 

@@ -1,16 +1,22 @@
 import type { EngineConfig } from '../config/schema.ts';
 import { inAxisOrder, scaleDenominator, type TileGrid } from '../grids/tile-grid.ts';
 import type { TilesetInfo } from '../sources/tile-source.ts';
-import { DEFAULT_STYLE, WMTS_FORMATS, WMTS_VECTOR_FORMATS } from '../core/tile-formats.ts';
+import { DEFAULT_STYLE, WMTS_FORMATS, WMTS_RASTER_FORMATS, WMTS_VECTOR_FORMATS } from '../core/tile-formats.ts';
 import { element, textElement } from './xml.ts';
 
-/** A layer as WMTS lists it: the tileset, its styles and the levels it has in each grid. */
+/**
+ * A layer as WMTS lists it: a tileset with its styles, or a style as a map of its own
+ * (raster formats and the style `default` only, as national and municipal WMTS services
+ * name their maps), and the levels it has in each grid.
+ */
 export interface WmtsLayer {
   readonly info: TilesetInfo;
   /** `default` first, then the ids of styles drawing this tileset; raster formats only when there is one. */
   readonly styles: readonly string[];
   /** Grid id → [first, last] level served. */
   readonly levels: ReadonlyMap<string, readonly [number, number]>;
+  /** A style as a layer: images only. */
+  readonly map?: boolean;
 }
 
 /** The OGC URN of an EPSG CRS, as WMTS 1.0.0 SupportedCRS writes it. */
@@ -65,7 +71,7 @@ function layerXml(layer: WmtsLayer, grids: readonly TileGrid[], baseUrl: string)
   const { info } = layer;
   const bounds = info.bounds ?? [-180, -85.0511287798066, 180, 85.0511287798066];
   const links = grids.filter((g) => layer.levels.has(g.id));
-  const formats = layer.styles.length > 1 ? WMTS_FORMATS : WMTS_VECTOR_FORMATS;
+  const formats = layer.map ? WMTS_RASTER_FORMATS : layer.styles.length > 1 ? WMTS_FORMATS : WMTS_VECTOR_FORMATS;
   return element(
     'Layer',
     {},

@@ -83,6 +83,21 @@ export class RasterPipeline {
     }
   }
 
+  /** Every style id, in the order they were loaded. */
+  styleIds(): string[] {
+    return [...this.styles.keys()];
+  }
+
+  /** Whether a name is a style's id (not a tileset's). */
+  hasStyle(id: string): boolean {
+    return this.styles.has(id);
+  }
+
+  /** The style of an id, for documents that describe it. */
+  styleOf(id: string): LoadedStyle | undefined {
+    return this.styles.get(id);
+  }
+
   /** Ids of the styles that draw a tileset, the default style first. */
   stylesOver(tilesetId: string): string[] {
     const over = [...this.styles.values()].filter((s) => [...s.sources.values()].includes(tilesetId)).map((s) => s.id);

@@ -74,12 +74,15 @@ export const PROBES: Record<string, readonly Probe[]> = {
     { path: '/wmts?SERVICE=WMTS&REQUEST=GetCapabilities' },
     { path: wmtsKvp('fastighetsregister', 'default', 'application/vnd.mapbox-vector-tile'), names: 'fastighetsregister', keyed: 'restricted data' },
     { path: wmtsKvp('sodertorn', 'fastighetskarta', 'image/png'), names: 'fastighetskarta' },
+    // The restricted style as a layer of its own answers as an unknown layer.
+    { path: wmtsKvp('fastighetskarta', 'default', 'image/png'), names: 'fastighetskarta' },
   ],
   'wmts-capabilities': [{ path: '/wmts/1.0.0/WMTSCapabilities.xml' }],
   'wmts-rest-tile': [
     { path: wmtsRest('fastighet_vy', 'default', 'mvt'), names: 'fastighet_vy', keyed: 'restricted data' },
     { path: wmtsRest('sodertorn', 'fastighetskarta', 'png'), names: 'fastighetskarta' },
     { path: wmtsRest('fastighetsregister', 'default', 'png'), names: 'fastighetsregister' },
+    { path: wmtsRest('fastighetskarta', 'default', 'png'), names: 'fastighetskarta' },
   ],
   wms: [
     { path: '/wms?SERVICE=WMS&REQUEST=GetCapabilities' },

@@ -35,8 +35,9 @@ describe('WMTS GetCapabilities', () => {
     const xml = await (await fetch(`${running.url}/wmts/1.0.0/WMTSCapabilities.xml`)).text();
     expect(xml).toContain('<ows:ProviderName>Södertörns kommuner</ows:ProviderName>');
     expect(xml).toContain('<ows:ElectronicMailAddress>karta@example.se</ows:ElectronicMailAddress>');
-    expect(xml.match(/<Layer>/g)).toHaveLength(2);
-    expect(xml.match(/<TileMatrixSetLink>/g)).toHaveLength(8);
+    // Two tilesets and three public styles as maps of their own (grundkarta, gra, utskrift).
+    expect(xml.match(/<Layer>/g)).toHaveLength(5);
+    expect(xml.match(/<TileMatrixSetLink>/g)).toHaveLength(20);
     const tms3006 = /<TileMatrixSet><ows:Title>[^<]*<\/ows:Title><ows:Identifier>3006<\/ows:Identifier>(.*?)<\/TileMatrixSet>/s.exec(xml)![1]!;
     expect(tms3006).toContain('<ows:SupportedCRS>urn:ogc:def:crs:EPSG::3006</ows:SupportedCRS>');
     expect(tms3006).toContain('<ows:Identifier>0</ows:Identifier><ScaleDenominator>14628571.42857143</ScaleDenominator><TopLeftCorner>8500000 -1200000</TopLeftCorner>');
@@ -46,6 +47,43 @@ describe('WMTS GetCapabilities', () => {
     expect(xml).toContain(`template="${running.url}/wmts/1.0.0/sodertorn/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.mvt"`);
     const bbox = /<ows:Identifier>sodertorn<\/ows:Identifier>/.test(xml) && /<ows:LowerCorner>([\d.]+) ([\d.]+)<\/ows:LowerCorner><ows:UpperCorner>([\d.]+) ([\d.]+)</.exec(xml)!.slice(1).map(Number);
     expect(bbox).toEqual([expect.closeTo(17.18, 1), expect.closeTo(58.77, 1), expect.closeTo(18.48, 1), expect.closeTo(59.38, 1)]);
+  });
+});
+
+describe('styles as WMTS layers, as WMS names the same maps', () => {
+  it('lists each public style as a layer with the style default, in image formats only', async () => {
+    const xml = await (await fetch(`${running.url}/wmts/1.0.0/WMTSCapabilities.xml`)).text();
+    const layer = /<Layer>(?:(?!<\/Layer>).)*<\/ows:WGS84BoundingBox><ows:Identifier>grundkarta<\/ows:Identifier>(?:(?!<\/Layer>).)*<\/Layer>/s.exec(xml)![0];
+    expect(layer).toContain('<Style isDefault="true"><ows:Title>Default</ows:Title><ows:Identifier>default</ows:Identifier></Style>');
+    expect(layer).toContain('<Format>image/png</Format>');
+    expect(layer).not.toContain('vnd.mapbox-vector-tile');
+    expect(layer).toContain(`template="${running.url}/wmts/1.0.0/grundkarta/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png"`);
+    expect(xml).not.toContain('<ows:Identifier>fastighetskarta</ows:Identifier>'); // restricted
+  });
+
+  it('serves the layer grundkarta the bytes of the style grundkarta of the layer sodertorn, by KVP and REST', async () => {
+    const png = 'image/png';
+    const asStyle = await fetchTile(getTileKvp({ LAYER: 'sodertorn', STYLE: 'grundkarta', FORMAT: png }));
+    const asLayer = await fetchTile(getTileKvp({ LAYER: 'grundkarta', STYLE: 'default', FORMAT: png }));
+    const rest = await fetchTile(`${running.url}/wmts/1.0.0/grundkarta/default/3006/8/471/456.png`);
+    expect(asLayer.status).toBe(200);
+    expect(asLayer.headers.get('content-type')).toBe(png);
+    expect(Buffer.from(asLayer.bytes).equals(Buffer.from(asStyle.bytes))).toBe(true);
+    expect(Buffer.from(rest.bytes).equals(Buffer.from(asStyle.bytes))).toBe(true);
+    const vector = await fetch(getTileKvp({ LAYER: 'grundkarta', STYLE: 'default' }));
+    expect(vector.status).toBe(400);
+    expect(await vector.text()).toContain('locator="FORMAT"');
+  });
+
+  it('OWSLib finds the layer grundkarta and fetches its tile', async () => {
+    const out = await runPython<{ layers: string[]; bytes: number }>(`
+import json
+from owslib.wmts import WebMapTileService
+w = WebMapTileService(${JSON.stringify(`${running.url}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities`)})
+tile = w.gettile(layer='grundkarta', tilematrixset='3006', tilematrix='8', row=471, column=456, format='image/png')
+print(json.dumps({'layers': sorted(w.contents), 'bytes': len(tile.read())}))`);
+    expect(out.layers).toEqual(expect.arrayContaining(['grundkarta', 'gra', 'utskrift', 'sodertorn']));
+    expect(out.bytes).toBeGreaterThan(1000);
   });
 });
 
@@ -118,7 +156,7 @@ w = WebMapTileService(${JSON.stringify(`${running.url}/wmts?SERVICE=WMTS&REQUEST
 tile = w.gettile(layer='sodertorn', tilematrixset='3006', tilematrix='8', row=471, column=456, format='${VECTOR}')
 print(json.dumps({'layers': sorted(w.contents), 'sets': sorted(w.tilematrixsets), 'corner': list(w.tilematrixsets['3006'].tilematrix['0'].topleftcorner),
   'formats': w.contents['sodertorn'].formats, 'bytes': len(tile.read())}))`);
-    expect(result.layers).toEqual(['byggnader', 'sodertorn']);
+    expect(result.layers).toEqual(['byggnader', 'gra', 'grundkarta', 'sodertorn', 'utskrift']);
     expect(result.sets).toEqual(['3006', '3011', '4326', 'WebMercatorQuad']);
     expect(result.corner).toEqual([8500000, -1200000]);
     expect(result.formats).toContain(VECTOR);

@@ -74,7 +74,8 @@ describe('tile URLs of a level range', () => {
     const paths = [...tilePaths({ kind: 'raster', name: 'karta', grid: '3006', z: 5, minX: 3, maxX: 3, minY: 7, maxY: 7 }, model)];
     // vägar is drawn with karta by default, byggnader with gra (render.defaultStyle).
     const xyz = ['karta', 'v%C3%A4gar'].flatMap((n) => ['', '@1x', '@2x'].flatMap((s) => ['png', 'webp', 'jpg'].map((f) => `/tiles/${n}/3006/5/3/7${s}.${f}`)));
-    const wmts = [['byggnader', 'karta'], ['v%C3%A4gar', 'karta'], ['v%C3%A4gar', 'default']].flatMap(([l, s]) => ['png', 'webp', 'jpg'].map((f) => `/wmts/1.0.0/${l}/${s}/3006/5/7/3.${f}`));
+    // …and the style as a WMTS layer of its own, with the style "default".
+    const wmts = [['byggnader', 'karta'], ['v%C3%A4gar', 'karta'], ['v%C3%A4gar', 'default'], ['karta', 'default']].flatMap(([l, s]) => ['png', 'webp', 'jpg'].map((f) => `/wmts/1.0.0/${l}/${s}/3006/5/7/3.${f}`));
     expect(new Set(paths)).toEqual(new Set([...xyz, ...wmts]));
     expect(paths).toHaveLength(xyz.length + wmts.length);
     // Outside WebMercatorQuad there is no path without the grid.
