@@ -1,7 +1,7 @@
 /**
- * GetFeatureInfo answers in the formats desktop GIS clients show: GeoJSON (attributes,
- * no geometry: the map already shows it), plain text as MapServer writes it, and an HTML
- * table. Pure.
+ * GetFeatureInfo answers in the formats desktop GIS clients show: GeoJSON (attributes and
+ * the geometry in the request's CRS, x/y order, so QGIS outlines the hit), plain text as
+ * MapServer writes it, and an HTML table. Pure.
  */
 import type { FoundFeature } from '../pipeline/feature-info.ts';
 import type { InfoFormat } from './wms.ts';
@@ -11,7 +11,7 @@ export function featureInfoBody(features: readonly FoundFeature[], format: InfoF
   if (format === 'application/json') {
     return JSON.stringify({
       type: 'FeatureCollection',
-      features: features.map((f) => ({ type: 'Feature', ...(f.id === undefined ? {} : { id: f.id }), geometry: null, properties: { layer: f.layer, ...f.properties } })),
+      features: features.map((f) => ({ type: 'Feature', ...(f.id === undefined ? {} : { id: f.id }), geometry: f.geometry, properties: { layer: f.layer, ...f.properties } })),
     });
   }
   if (format === 'text/plain') {

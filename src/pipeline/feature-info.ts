@@ -14,7 +14,20 @@ export interface FoundFeature {
   readonly layer: string;
   readonly id: number | undefined;
   readonly properties: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Its geometry in map units of the view's CRS (x, y), as the tile it was found in holds
+   * it (clipped to that tile and its buffer); null when it has more than MAX_VERTICES.
+   */
+  readonly geometry: Geometry | null;
 }
+
+/** GeoJSON geometries, in map units. */
+export type Geometry =
+  | { readonly type: 'Point' | 'MultiPoint' | 'LineString'; readonly coordinates: unknown }
+  | { readonly type: 'MultiLineString' | 'Polygon' | 'MultiPolygon'; readonly coordinates: unknown };
+
+/** Vertices of one feature's geometry an answer carries at most: bounds a GetFeatureInfo answer (a lake's shore can have 100,000s). */
+export const MAX_VERTICES = 10_000;
 
 export interface QueryTile {
   /** The style source the tile belongs to. */
@@ -50,7 +63,7 @@ export function featuresAt(layers: readonly LayerSpecification[], tiles: readonl
         if (!filter.filter({ zoom }, { type: feature.type, properties: feature.properties, id: feature.id } as never)) continue;
         if (!hits(feature, layer.type, at, tolerance * scale)) continue;
         seen.add(key);
-        found.push({ layer: layer['source-layer'], id: feature.id, properties: feature.properties });
+        found.push({ layer: layer['source-layer'], id: feature.id, properties: feature.properties, geometry: geometryOf(feature, tile.bbox, scale) });
         if (found.length >= count) return found;
       }
     }
@@ -90,4 +103,34 @@ function segmentDistance(p: Point, a: Point, b: Point): number {
   const length2 = dx * dx + dy * dy;
   const t = length2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / length2));
   return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+}
+
+/** A tile feature's geometry as GeoJSON in map units; rings sorted into polygons by their winding. */
+export function geometryOf(feature: Pick<VectorTileFeature, 'type' | 'loadGeometry'>, bbox: Bbox, scale: number): Geometry | null {
+  const rings = feature.loadGeometry();
+  if (rings.reduce((n, r) => n + r.length, 0) > MAX_VERTICES) return null;
+  // Micrometres for metre grids, ~0.1 m for degrees: below any pixel, and the same text on every run.
+  const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  const toMap = (ring: readonly Point[]) => ring.map((p) => [round(bbox[0] + p.x / scale), round(bbox[3] - p.y / scale)]);
+  if (feature.type === 1) {
+    const points = rings.flatMap(toMap);
+    return points.length === 1 ? { type: 'Point', coordinates: points[0] } : { type: 'MultiPoint', coordinates: points };
+  }
+  if (feature.type === 2) return rings.length === 1 ? { type: 'LineString', coordinates: toMap(rings[0]!) } : { type: 'MultiLineString', coordinates: rings.map(toMap) };
+  // MVT: an outer ring winds clockwise in tile coordinates (y down), a hole the other way.
+  const polygons: number[][][][] = [];
+  for (const ring of rings) {
+    if (ring.length < 4) continue;
+    if (signedArea(ring) > 0 || polygons.length === 0) polygons.push([toMap(ring)]);
+    else polygons[polygons.length - 1]!.push(toMap(ring));
+  }
+  if (polygons.length === 0) return null;
+  return polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0] } : { type: 'MultiPolygon', coordinates: polygons };
+}
+
+/** Twice the signed area of a ring in tile coordinates: positive for clockwise on screen (y down). */
+function signedArea(ring: readonly Point[]): number {
+  let sum = 0;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) sum += (ring[j]!.x - ring[i]!.x) * (ring[i]!.y + ring[j]!.y);
+  return sum;
 }

@@ -107,8 +107,18 @@ describe('WMS 1.3.0', () => {
     const building = rows[0]!;
     const res = await info(building.x, building.y, { FEATURE_COUNT: '5' });
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    const found = ((await res.json()) as { features: { id: number; properties: Record<string, unknown> }[] }).features;
+    const found = ((await res.json()) as { features: { id: number; properties: Record<string, unknown>; geometry: { type: string; coordinates: number[][][] } | null }[] }).features;
     expect(found[0]).toMatchObject({ id: Number(building.id), properties: { layer: 'byggnad', andamal: building.andamal } });
+    // The geometry, in the request's CRS (x = easting, y = northing), so QGIS's identify tool outlines the hit.
+    const outline = found[0]!.geometry!;
+    expect(outline.type).toBe('Polygon');
+    const xs = outline.coordinates[0]!.map((p) => p[0]!);
+    const ys = outline.coordinates[0]!.map((p) => p[1]!);
+    expect(Math.min(...xs)).toBeLessThanOrEqual(building.x);
+    expect(Math.max(...xs)).toBeGreaterThanOrEqual(building.x);
+    expect(Math.min(...ys)).toBeLessThanOrEqual(building.y);
+    expect(Math.max(...ys)).toBeGreaterThanOrEqual(building.y);
+    expect(Math.max(...xs) - Math.min(...xs)).toBeLessThan(500); // a building, not the map
     expect(found.length).toBeGreaterThan(1); // and what lies under it
     const text = await (await info(building.x, building.y, { INFO_FORMAT: 'text/plain' })).text();
     expect(text).toContain(`Layer 'byggnad'`);
