@@ -72,11 +72,14 @@ function layerXml(layer: WmtsLayer, grids: readonly TileGrid[], baseUrl: string)
   const bounds = info.bounds ?? [-180, -85.0511287798066, 180, 85.0511287798066];
   const links = grids.filter((g) => layer.levels.has(g.id));
   const formats = layer.map ? WMTS_RASTER_FORMATS : layer.styles.length > 1 ? WMTS_FORMATS : WMTS_VECTOR_FORMATS;
+  // No style draws it: say so where desktop clients show it, as they list the layer yet cannot draw vector tiles.
+  const vectorOnly = formats === WMTS_VECTOR_FORMATS ? 'Vector tiles (MVT) only: no map images; use a layer drawn by a style for a map.' : undefined;
+  const abstract = [info.description, vectorOnly].filter((t) => t !== undefined && t !== '').join(' ');
   return element(
     'Layer',
     {},
-    textElement('ows:Title', info.name),
-    info.description ? textElement('ows:Abstract', info.description) : null,
+    textElement('ows:Title', vectorOnly ? `${info.name} (vector tiles)` : info.name),
+    abstract ? textElement('ows:Abstract', abstract) : null,
     element('ows:WGS84BoundingBox', {}, textElement('ows:LowerCorner', `${bounds[0]} ${bounds[1]}`), textElement('ows:UpperCorner', `${bounds[2]} ${bounds[3]}`)),
     textElement('ows:Identifier', info.id),
     ...layer.styles.map((s) =>

@@ -59,6 +59,11 @@ describe('styles as WMTS layers, as WMS names the same maps', () => {
     expect(layer).not.toContain('vnd.mapbox-vector-tile');
     expect(layer).toContain(`template="${running.url}/wmts/1.0.0/grundkarta/{Style}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.png"`);
     expect(xml).not.toContain('<ows:Identifier>fastighetskarta</ows:Identifier>'); // restricted
+    // A tileset no style draws is listed for vector clients, and says so to the others.
+    const buildings = /<Layer>(?:(?!<\/Layer>).)*<\/ows:WGS84BoundingBox><ows:Identifier>byggnader<\/ows:Identifier>(?:(?!<\/Layer>).)*<\/Layer>/s.exec(xml)![0];
+    expect(buildings).toContain('<ows:Title>Byggnader (vector tiles)</ows:Title>');
+    expect(buildings).toContain('Vector tiles (MVT) only: no map images');
+    expect(buildings).not.toContain('<Format>image/png</Format>');
   });
 
   it('serves the layer grundkarta the bytes of the style grundkarta of the layer sodertorn, by KVP and REST', async () => {
