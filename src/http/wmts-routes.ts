@@ -12,7 +12,6 @@ import type { TileEndpoint } from './tile-endpoint.ts';
 /** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
 export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tiles: TileEndpoint): Route<Handler>[] {
   const stylesOf = (tilesetId: string) => [DEFAULT_STYLE, ...raster.stylesOver(tilesetId)];
-  const isTileset = (id: string) => pipeline.all().some((t) => t.config.id === id);
   const levelsOf = (tileset: Tileset) => {
     const levels = new Map<string, readonly [number, number]>();
     for (const grid of pipeline.grids.values()) {
@@ -25,7 +24,7 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
   const mapLayer = async (styleId: string): Promise<WmtsLayer | undefined> => {
     const style = raster.styleOf(styleId)!;
     const first = [...style.sources.values()][0];
-    if (first === undefined || isTileset(styleId)) return undefined;
+    if (first === undefined || pipeline.has(styleId)) return undefined;
     const tileset = pipeline.resolve(first);
     const description = (style.style.metadata as Record<string, unknown> | undefined)?.['sodertorn:description'];
     const info = { ...(await tileset.source.describe()), id: styleId, name: style.style.name ?? styleId, description: typeof description === 'string' ? description : undefined };
@@ -51,7 +50,7 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
   const getTile = async (exchange: Exchange, request: WmtsGetTile) => {
     const { access } = exchange;
     // A style named as a layer: its map in the image formats. One the caller may not read is an unknown layer (below).
-    if (!isTileset(request.layer) && raster.hasStyle(request.layer) && access.maySeeStyle(request.layer)) {
+    if (!pipeline.has(request.layer) && raster.hasStyle(request.layer) && access.maySeeStyle(request.layer)) {
       checkStyle(request.style, [DEFAULT_STYLE]);
       if (!isRasterFormat(request.format)) throw new OwsException('InvalidParameterValue', `layer ${request.layer} is a map: use ${Object.keys(WMTS_RASTER_FORMATS).join(', ')}`, 'FORMAT');
       return tiles.answer(exchange, { name: request.layer, gridId: request.tileMatrixSet, z: request.tileMatrix, x: request.tileCol, y: request.tileRow, format: request.format });

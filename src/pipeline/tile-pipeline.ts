@@ -142,6 +142,11 @@ export class TilePipeline {
     return { ...tile, key };
   }
 
+  /** Whether a tileset of this id is served. */
+  has(tilesetId: string): boolean {
+    return this.tilesets.has(tilesetId);
+  }
+
   /** Every served tileset, in configuration order. */
   all(): Tileset[] {
     return [...this.tilesets.values()];

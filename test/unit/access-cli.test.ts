@@ -33,9 +33,10 @@ describe('key and token commands', () => {
     const claims = await verifier.verify(token, before);
     expect(claims.sub).toBe('anna');
     expect(claims.grants).toEqual(['fastighetsregister', 'gra', 'ortofoto']);
-    // Lifetime counted from the command's own clock: between the reading before it and one after.
-    expect(claims.exp).toBeGreaterThanOrEqual(before + 600);
-    expect(claims.exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 600);
+    // Lifetime counted from the moment it was issued: exactly the seconds asked for.
+    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
+    expect(payload.exp - payload.iat).toBe(600);
+    expect(claims.exp).toBe(payload.exp);
   });
 
   it('token carries the configured issuer and audience, and its grants where the configuration reads them', async () => {
