@@ -81,7 +81,7 @@ await db.query('CREATE EXTENSION IF NOT EXISTS postgis');
 const version = (await db.query('SELECT postgis_lib_version() AS v')).rows[0].v;
 await db.end();
 
-// Real clients and validators the tests run: GDAL, OWSLib (Debian's python3, not a
+// Real clients and validators the tests run: GDAL, QGIS, OWSLib (Debian's python3, not a
 // pyenv one), xmllint and the offline OGC schemas shipped with python3-mapproxy, and
 // Debian's chromium for the viewer test (playwright's own browser download cannot reach its host),
 // Varnish for the purge test (a real HTTP cache in front of the engine), and nginx for the
@@ -93,6 +93,8 @@ const missing = [
 if (!existsSync('/usr/share/python3-mapproxy/test/schemas/wmts/1.0/wmtsGetCapabilities_response.xsd')) missing.push('python3-mapproxy');
 if (spawnSync('/usr/bin/python3', ['-c', 'import owslib']).status !== 0) missing.push('python3-owslib');
 if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
+// QGIS, headless, for the desktop client test (qgis-client.test.ts); QGIS's own providers.
+if (spawnSync('/usr/bin/python3', ['-c', 'import qgis.core'], { env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' } }).status !== 0) missing.push('python3-qgis', 'qgis-providers');
 if (!existsSync('/usr/sbin/varnishd')) missing.push('varnish');
 if (!existsSync('/usr/sbin/nginx')) missing.push('nginx');
 if (missing.length) aptInstall(missing);
@@ -108,4 +110,4 @@ if (!redisAnswers()) {
 }
 const redisInfo = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'info', 'server'], { encoding: 'utf8' }).stdout ?? '';
 const redisVersion = /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown version';
-log(`ready: ${TEST_DB} with PostGIS ${version}; Redis ${redisVersion} on 127.0.0.1:6379; GDAL, xmllint, OGC schemas, OWSLib, chromium, Varnish and nginx present`);
+log(`ready: ${TEST_DB} with PostGIS ${version}; Redis ${redisVersion} on 127.0.0.1:6379; GDAL, QGIS, xmllint, OGC schemas, OWSLib, chromium, Varnish and nginx present`);

@@ -83,6 +83,12 @@ export const layerSchema = z
     idColumn: identifier.optional(),
     /** Columns exposed as feature properties. */
     attributes: z.array(identifier).default([]),
+    /**
+     * One point per row instead of its shape: for a polygon the centre of its largest
+     * inscribed circle (where a label fits best), for other shapes a point on them. A label
+     * layer over it is placed once per row, however the polygon is cut into tiles.
+     */
+    labelPoint: z.boolean().optional(),
     minzoom: zoom.default(0),
     maxzoom: zoom.default(24),
     /**

@@ -6,6 +6,7 @@
  */
 import type { LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { z } from 'zod';
+import { portableLayer } from './portable-expressions.ts';
 
 /** Scheme of a style source URL that names one of the engine's tilesets. */
 export const TILESET_SCHEME = 'tileset://';
@@ -76,7 +77,10 @@ export function resolveTokens(value: unknown, tokens: Tokens, where: string): un
   return value;
 }
 
-/** The style a recipe makes: its layers with tokens resolved, one vector source per tileset the layers name. */
+/**
+ * The style a recipe makes: its layers with tokens resolved and expressions in portable form
+ * (portable-expressions.ts), one vector source per tileset the layers name.
+ */
 export function composeStyle(recipe: StyleRecipe, layers: readonly unknown[], tokens: Tokens, files: { recipe: string; layers: string }): StyleSpecification {
   const merged = mergeTokens(tokens, recipe.override, files.recipe);
   const excluded = new Set(recipe.exclude);
@@ -88,7 +92,8 @@ export function composeStyle(recipe: StyleRecipe, layers: readonly unknown[], to
     const layer = raw as { id: string; metadata?: { group?: unknown } };
     const group = typeof layer.metadata?.group === 'string' ? layer.metadata.group : undefined;
     if (excluded.has(layer.id) || (group !== undefined && excluded.has(group))) return;
-    composed.push(resolveTokens(raw, merged, `${files.layers}: layer ${layer.id}`) as LayerSpecification);
+    // Tokens make scales arithmetic (["*", $scale.text, 12]); folded here, as every client reads them.
+    composed.push(portableLayer(resolveTokens(raw, merged, `${files.layers}: layer ${layer.id}`) as LayerSpecification));
   });
   const tilesets = [...new Set(composed.flatMap((l) => ('source' in l && typeof l.source === 'string' ? [l.source] : [])))];
   return {

@@ -25,3 +25,19 @@ export async function waterPoint(db: pg.Pool, srid: number, water: 'hav' | 'sjö
   );
   return [rows[0]!.x, rows[0]!.y];
 }
+
+/**
+ * The share of pixels two images of the same size agree on: no RGB channel further apart
+ * than `tolerance` (0–255). Two renderers of one style differ in anti-aliasing and text.
+ */
+export async function pixelAgreement(a: Buffer, b: Buffer, tolerance: number): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((png) => sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
+  if (x!.info.width !== y!.info.width || x!.info.height !== y!.info.height) throw new Error(`sizes differ: ${x!.info.width}×${x!.info.height} and ${y!.info.width}×${y!.info.height}`);
+  const pixels = x!.info.width * x!.info.height;
+  let agreeing = 0;
+  for (let i = 0; i < pixels * 3; i += 3) {
+    const d = Math.max(Math.abs(x!.data[i]! - y!.data[i]!), Math.abs(x!.data[i + 1]! - y!.data[i + 1]!), Math.abs(x!.data[i + 2]! - y!.data[i + 2]!));
+    if (d <= tolerance) agreeing++;
+  }
+  return agreeing / pixels;
+}

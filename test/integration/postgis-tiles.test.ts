@@ -32,9 +32,11 @@ async function rowsNearTile(layerId: string, grid: TileGrid, z: number, x: numbe
   const [minX, minY, maxX, maxY] = tileToBbox(grid, z, x, y);
   const unit = (maxX - minX) / 4096;
   const attributes = layer.attributes.map((a) => `"${a}"`).join(', ');
+  // A label point layer holds each (polygon) row once, at the centre of its largest inscribed circle.
+  const geom = layer.labelPoint ? '(ST_MaximumInscribedCircle(geom)).center' : 'geom';
   const { rows } = await db.query<{ id: string; must: boolean } & Record<string, unknown>>(
     `WITH env AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}) AS e),
-          f AS (SELECT id, ${attributes}, ST_Transform(geom, ${grid.srid}) AS g FROM "${layer.table}")
+          f AS (SELECT id, ${attributes}, ST_Transform(${geom}, ${grid.srid}) AS g FROM "${layer.table}" ${layer.filter ? `WHERE ${layer.filter}` : ''})
      SELECT f.id, ${attributes},
             -- a feature must appear when it reaches well inside the tile and is bigger than the MVT grid step
             ST_Intersects(f.g, ST_Expand(env.e, -10 * $5::float8))

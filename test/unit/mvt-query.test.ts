@@ -38,4 +38,10 @@ describe('MVT query builder', () => {
     expect(sql.match(/ \|\| /g)).toHaveLength(1);
     expect(sql).not.toMatch(/\$5/);
   });
+
+  it('writes a label point layer as one point per row, found in the layer\'s own CRS before it is transformed', () => {
+    const { tilesets } = parseConfig({ tilesets: [{ id: 't', layers: [{ id: 'etikett', table: 'kommun', srid: 3006, attributes: ['namn'], labelPoint: true }] }] });
+    const sql = tileQuery(tilesets[0]!.layers, webMercatorQuad, { extent: 4096, buffer: 64 });
+    expect(sql).toContain('ST_Transform(CASE WHEN ST_Dimension(t."geom") = 2 THEN (ST_MaximumInscribedCircle(t."geom")).center ELSE ST_PointOnSurface(t."geom") END, 3857)');
+  });
 });

@@ -7,6 +7,7 @@ import type { EngineConfig, TilesetConfig } from '../../config/schema.ts';
 import { styleZoom, type Bbox, type TileGrid } from '../../grids/tile-grid.ts';
 import { webMercatorQuad } from '../../grids/web-mercator-quad.ts';
 import { gridPlane } from './grid-plane.ts';
+import { labelPointOf } from './label-point.ts';
 import { layersAtZoom } from '../postgis/mvt-query.ts';
 import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, type TileSource, type TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo, type DescribedLayer } from '../tileset-info.ts';
@@ -113,7 +114,8 @@ export class GeojsonSource implements TileSource {
     for (const config of tileset.layers) {
       const path = demoFileOf(dir, config.table);
       const collection = JSON.parse(await readFile(path, 'utf8')) as { features: Feature[] };
-      const features = pickAttributes(collection.features, config.attributes);
+      const picked = pickAttributes(collection.features, config.attributes);
+      const features = config.labelPoint ? picked.map((f) => ({ ...f, geometry: labelPointOf(f.geometry) })) : picked;
       const fields: Record<string, FieldType> = {};
       const bounds = [Infinity, Infinity, -Infinity, -Infinity];
       for (const f of features) {

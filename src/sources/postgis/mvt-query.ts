@@ -35,10 +35,19 @@ function prefilter(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): s
   return `(${span} > ${MAX_PREFILTER_SPAN} OR ${geom} && ${inLayerCrs})`;
 }
 
+/**
+ * A row's label point, in the layer's CRS (so the inscribed circle is found in metres, not
+ * degrees): the pole of inaccessibility of a polygon, a point on anything else.
+ */
+function labelPointOf(geom: string): string {
+  return `CASE WHEN ST_Dimension(${geom}) = 2 THEN (ST_MaximumInscribedCircle(${geom})).center ELSE ST_PointOnSurface(${geom}) END`;
+}
+
 /** SQL returning the MVT bytes of one layer (empty bytea when nothing intersects). */
 export function layerQuery(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): string {
   const geomColumn = `t.${quoteIdent(layer.geometryColumn)}`;
-  const inGridCrs = layer.srid === grid.srid ? geomColumn : `ST_Transform(${geomColumn}, ${grid.srid})`;
+  const shape = layer.labelPoint ? labelPointOf(geomColumn) : geomColumn;
+  const inGridCrs = layer.srid === grid.srid ? shape : `ST_Transform(${shape}, ${grid.srid})`;
   const columns = [
     `ST_AsMVTGeom(${inGridCrs}, ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${opts.extent}, ${opts.buffer}, true) AS "__geom"`,
     ...(layer.idColumn ? [`t.${quoteIdent(layer.idColumn)} AS "__id"`] : []),
