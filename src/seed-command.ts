@@ -157,7 +157,7 @@ async function prepare(engine: Engine, config: EngineConfig, request: SeedReques
   const areas = (await areasOf(engine, config, request, tileset)).map(roundBbox);
   const step = style && config.render.metatile > 1 ? config.render.metatile : 1;
   const plan = planSeed(
-    grids.map((grid) => ({ grid, served: pipeline.levelsOf(tileset, grid) })),
+    grids.map((grid) => ({ grid, served: target.kind === 'raster' ? raster.levelsOf(tileset, grid) : pipeline.levelsOf(tileset, grid) })),
     request.zoom,
     areas,
     step,

@@ -8,7 +8,7 @@
 import proj4 from 'proj4';
 import type { LayerConfig } from '../../src/config/schema.ts';
 import { bboxToTileRange, levelOf, styleZoom, tileSpan, type Bbox, type TileGrid } from '../../src/grids/tile-grid.ts';
-import { dataLevel } from '../../src/grids/metatile.ts';
+import { dataLevel, rasterLevels } from '../../src/grids/metatile.ts';
 import type { LevelRange } from '../tile-key.ts';
 import type { TableChange } from './change.ts';
 import { qualifyTable } from './tracked-tables.ts';
@@ -90,8 +90,9 @@ export function affectedRanges(change: TableChange, model: ServedModel): LevelRa
         const range = rangeAt(z, tileSpan(grid, z) * model.vectorBufferFraction);
         if (range) ranges.push({ kind: 'vector', name: tileset.id, grid: grid.id, ...range, z });
       }
+      const drawn = rasterLevels(grid, levels);
       for (const style of model.styles.filter((s) => s.tilesetIds.includes(tileset.id))) {
-        for (let z = levels[0]; z <= levels[1]; z++) {
+        for (let z = drawn[0]; z <= drawn[1]; z++) {
           // A raster tile of level z is drawn from the data of level dataLevel(z): the layer must be drawn there.
           const from = dataLevel(grid, z, levels);
           if (!drawnAt(from)) continue;

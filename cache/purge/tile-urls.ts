@@ -1,7 +1,8 @@
 /**
  * The public URLs of the tiles in a level range, in every shape the HTTP front serves them
  * (src/http/server.ts, wmts-routes.ts, ogcapi-routes.ts): XYZ with and without the grid,
- * every format and scale, WMTS RESTful under every style that yields the tile, OGC API.
+ * every format and scale, WMTS RESTful under every style that yields the tile, OGC API
+ * vector and map tiles.
  * Each shape is described once and turned either into the explicit list of paths (PURGE,
  * CDN purge by URL) or into one regular expression over them (Varnish BAN), so the two
  * cannot disagree. Pure.
@@ -10,8 +11,9 @@ import type { LevelRange } from '../tile-key.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
 import { DEFAULT_STYLE, WMTS_RASTER_FORMATS, WMTS_VECTOR_FORMATS } from '../../src/core/tile-formats.ts';
 import { VECTOR_FORMATS } from '../../src/core/tile-formats.ts';
-import { RASTER_FORMATS } from '../../src/core/tile-formats.ts';
+import { OGC_MAP_FORMATS, RASTER_FORMATS } from '../../src/core/tile-formats.ts';
 import { intRangePattern } from './int-range-pattern.ts';
+
 
 /** What URLs exist, as far as purging needs to know (a subset of the invalidation's ServedModel). */
 export interface UrlModel {
@@ -32,6 +34,8 @@ const VECTOR_EXTS = extensions(VECTOR_FORMATS);
 const RASTER_EXTS = extensions(RASTER_FORMATS);
 const WMTS_VECTOR_EXTS = Object.values(WMTS_VECTOR_FORMATS).map((f) => `.${f}`);
 const WMTS_RASTER_EXTS = Object.values(WMTS_RASTER_FORMATS).map((f) => `.${f}`);
+/** The query of an OGC API map tile: none (PNG) or its format. */
+const OGC_MAP_QUERIES = ['', ...Object.keys(OGC_MAP_FORMATS).map((f) => `?f=${f}`)];
 /** Raster scales: none means 1×, and the router takes @1x too. */
 const SCALES = ['', '@1x', '@2x'];
 
@@ -61,7 +65,11 @@ function shapesOf(r: LevelRange, model: UrlModel): Shape[] {
   // A raster tile is asked for by its style's id, or by a tileset's id when the style is that tileset's default.
   const styleIds = new Set(model.styles.map((s) => s.id));
   const names = [r.name, ...model.tilesets.map((t) => t.id).filter((id) => !styleIds.has(id) && resolveStyle(model, id) === r.name)];
-  const shapes: Shape[] = [[['/tiles/'], names, ['/'], ...level, 'x', ['/'], 'y', SCALES, RASTER_EXTS]];
+  const shapes: Shape[] = [
+    [['/tiles/'], names, ['/'], ...level, 'x', ['/'], 'y', SCALES, RASTER_EXTS],
+    // OGC API map tiles: row before column, the format in ?f= (PNG without it).
+    [['/ogcapi/collections/'], names, [`/map/tiles/${r.grid}/${r.z}/`], 'y', ['/'], 'x', OGC_MAP_QUERIES],
+  ];
   for (const { id } of model.tilesets) {
     const over = stylesOver(model, id);
     // WMTS: the style by its id, or "default" for the style the layer resolves to.
@@ -73,8 +81,8 @@ function shapesOf(r: LevelRange, model: UrlModel): Shape[] {
   return shapes;
 }
 
-/** Characters written as they are in a path; the rest are percent-encoded (names may hold å, ä, ö). */
-const PLAIN = /^[A-Za-z0-9_.~/@-]$/;
+/** Characters written as they are in a path; the rest are percent-encoded (names may hold å, ä, ö). `?` and `=` occur only in the shapes' own queries. */
+const PLAIN = /^[A-Za-z0-9_.~/@?=-]$/;
 const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|]/g;
 
 /** Decoded text as a client writes it in a URL. */

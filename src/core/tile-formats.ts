@@ -33,3 +33,6 @@ export const WMTS_FORMATS: Readonly<Record<string, string>> = { ...WMTS_RASTER_F
 
 /** File extension → media type, for the RESTful paths. */
 export const WMTS_EXTENSIONS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(WMTS_FORMATS).map(([type, ext]) => [ext, type]));
+
+/** Image formats of OGC API map tiles, by their `?f=` value: the first is served when none is asked for. */
+export const OGC_MAP_FORMATS = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' } as const;

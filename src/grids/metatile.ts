@@ -74,6 +74,18 @@ export function dataLevel(grid: TileGrid, z: number, levels: readonly [number, n
   return Math.min(Math.max(z - Math.log2(VECTOR_TILE_PX / grid.tileSizePx), levels[0]), levels[1]);
 }
 
+/**
+ * Levels finer than a tileset's data that its raster tiles are still drawn at, from its
+ * deepest vector tiles (overzoomed, as MapLibre draws beyond a source's maxzoom): one
+ * level, so 3011 reaches 0.125 m/px (1:500 prints) over data served to XYZ 18.
+ */
+export const RASTER_OVERZOOM_LEVELS = 1;
+
+/** The levels a grid's raster tiles are served at, given the levels of the data they are drawn from. */
+export function rasterLevels(grid: TileGrid, levels: readonly [number, number]): [number, number] {
+  return [levels[0], Math.min(levels[1] + RASTER_OVERZOOM_LEVELS, grid.levels.length - 1)];
+}
+
 /** The MapLibre zoom of a raster tile of level z (512-px worlds: a 256-px tile of XYZ zoom z is zoom z − 1). */
 export function styleZoomOf(grid: TileGrid, z: number): number {
   return equivalentZoom(grid, z) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX);

@@ -12,10 +12,11 @@ import type { TileEndpoint } from './tile-endpoint.ts';
 /** WMTS 1.0.0, KVP and RESTful, over the tile pipeline: every tileset in every grid. */
 export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, service: EngineConfig['service'], tiles: TileEndpoint): Route<Handler>[] {
   const stylesOf = (tilesetId: string) => [DEFAULT_STYLE, ...raster.stylesOver(tilesetId)];
-  const levelsOf = (tileset: Tileset) => {
+  // A tileset layer's levels are those of its vector tiles; a map layer's those of its raster tiles (one finer).
+  const levelsOf = (tileset: Tileset, of: 'vector' | 'raster' = 'vector') => {
     const levels = new Map<string, readonly [number, number]>();
     for (const grid of pipeline.grids.values()) {
-      const range = tileset.source.supportsGrid(grid) ? pipeline.levelsOf(tileset, grid) : undefined;
+      const range = !tileset.source.supportsGrid(grid) ? undefined : of === 'raster' ? raster.levelsOf(tileset, grid) : pipeline.levelsOf(tileset, grid);
       if (range) levels.set(grid.id, range);
     }
     return levels;
@@ -28,7 +29,7 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
     const tileset = pipeline.resolve(first);
     const description = (style.style.metadata as Record<string, unknown> | undefined)?.['sodertorn:description'];
     const info = { ...(await tileset.source.describe()), id: styleId, name: style.style.name ?? styleId, description: typeof description === 'string' ? description : undefined };
-    return { info, styles: [DEFAULT_STYLE], levels: levelsOf(tileset), map: true };
+    return { info, styles: [DEFAULT_STYLE], levels: levelsOf(tileset, 'raster'), map: true };
   };
   // A caller sees the layers and styles it may read, nothing of the rest.
   const capabilities = async ({ res, baseUrl, headers, access }: Exchange) => {

@@ -7,7 +7,7 @@ import { EngineError } from '../errors.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import type { TileKey } from '../../cache/tile-key.ts';
 import { bboxToTileRange, levelAtCellSize, tileToBbox, zoomAtCellSize, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
-import { dataLevel, metatileOf, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile, type PixelRect } from '../grids/metatile.ts';
+import { dataLevel, metatileOf, rasterLevels, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile, type PixelRect } from '../grids/metatile.ts';
 import type { RenderPieces } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../core/tile-formats.ts';
 import type { SourceTile } from '../render/renderer.ts';
@@ -105,6 +105,12 @@ export class RasterPipeline {
     return preferred !== undefined && over.includes(preferred) ? [preferred, ...over.filter((id) => id !== preferred)] : over;
   }
 
+  /** The levels of a grid at which raster tiles over a tileset are served: its data levels and overzoomed ones. */
+  levelsOf(tileset: Tileset, grid: TileGrid): [number, number] | undefined {
+    const levels = this.tiles.levelsOf(tileset, grid);
+    return levels && rasterLevels(grid, levels);
+  }
+
   /** The style of a name: a style id, or the default style of a tileset of that id. */
   resolveStyle(name: string): LoadedStyle {
     const byId = this.styles.get(name);
@@ -122,7 +128,7 @@ export class RasterPipeline {
     if (!SCALES.has(scale)) throw new EngineError('UNKNOWN_FORMAT', `scale @${scale.slice(0, 4)}x is not served; use @2x or none`, { detail: { scales: ['1', '2'] } });
     const primary = this.tiles.resolve([...style.sources.values()][0] ?? request.name);
     const grid = this.tiles.resolveGrid(primary, request.gridId);
-    const levels = this.tiles.levelsOf(primary, grid) ?? [0, -1];
+    const levels = this.levelsOf(primary, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: style.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
     const tileKey = (tx: number, ty: number): TileKey => ({ kind: 'raster', name: style.id, grid: grid.id, z, x: tx, y: ty, variant: `${scale}.${format}` });
     const meta = metatileOf(grid, z, x, y, this.options.metatile);

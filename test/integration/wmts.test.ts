@@ -1,5 +1,7 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { pixelAgreement } from '../helpers/map-pixels.ts';
 import { fetchTile } from '../helpers/mvt.ts';
 import { gdalinfo, runPython, validateXml } from '../helpers/ogc-clients.ts';
 
@@ -78,6 +80,22 @@ describe('styles as WMTS layers, as WMS names the same maps', () => {
     const vector = await fetch(getTileKvp({ LAYER: 'grundkarta', STYLE: 'default' }));
     expect(vector.status).toBe(400);
     expect(await vector.text()).toContain('locator="FORMAT"');
+  });
+
+  it('serves a map in 3011 to level 11 (0.125 m/px, for 1:500), overzoomed from the data, and its TileMatrixSet lists that level; vector tiles stop at the data', async () => {
+    const xml = await (await fetch(`${running.url}/wmts/1.0.0/WMTSCapabilities.xml`)).text();
+    const tileMatrixSet = /<TileMatrixSet><ows:Title>[^<]*<\/ows:Title><ows:Identifier>3011<\/ows:Identifier>.*?<\/TileMatrixSet>/s.exec(xml)![0];
+    expect(tileMatrixSet).toContain('<ows:Identifier>11</ows:Identifier><ScaleDenominator>446.42857142857144</ScaleDenominator>');
+    // Huddinge centrum at 0.125 m/px: 32 m a tile, drawn as the WMS draws that square.
+    const [col, row] = [4655, 7216];
+    const map = await fetchTile(`${running.url}/wmts/1.0.0/grundkarta/default/3011/11/${row}/${col}.png`);
+    expect(map.status).toBe(200);
+    const [minE, maxN] = [col * 32, 6_800_000 - row * 32];
+    const wms = await fetch(`${running.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&STYLES=&CRS=EPSG:3011&BBOX=${maxN - 32},${minE},${maxN},${minE + 32}&WIDTH=256&HEIGHT=256&FORMAT=image/png`);
+    expect((await sharp(Buffer.from(map.bytes)).stats()).channels[2]!.stdev).toBeGreaterThan(5); // not one colour: roads and buildings
+    expect(await pixelAgreement(Buffer.from(map.bytes), Buffer.from(await wms.arrayBuffer()), 24)).toBeGreaterThan(0.95);
+    expect((await fetch(`${running.url}/tiles/sodertorn/3011/11/4655/7216.mvt`)).status).toBe(400);
+    expect((await fetch(`${running.url}/tiles/grundkarta/3011/12/9310/14432.png`)).status).toBe(400);
   });
 
   it('OWSLib finds the layer grundkarta and fetches its tile', async () => {

@@ -56,6 +56,15 @@ describe('the tiles a change touches', () => {
     }
   });
 
+  it('reach the raster levels overzoomed beyond the data: 3011 level 11, XYZ 19, not the vector tiles there', () => {
+    const deepest = (kind: 'vector' | 'raster', grid: string) => Math.max(...ranges.filter((r) => r.kind === kind && r.grid === grid && r.name !== 'byggnader').map((r) => r.z));
+    expect(deepest('raster', '3011')).toBe(11);
+    expect(deepest('vector', '3011')).toBe(10);
+    expect(hits(xyzKey('grundkarta', 19, 'raster'))).toBe(true);
+    expect(hits(xyzKey('grundkarta', 20, 'raster'))).toBe(false);
+    expect(hits(xyzKey('sodertorn', 19))).toBe(false);
+  });
+
   it('are whole levels when the change has no bbox (TRUNCATE)', () => {
     const all = affectedRanges({ ...building(2), bbox: undefined }, model);
     const z14 = all.find((r) => r.kind === 'vector' && r.name === 'sodertorn' && r.grid === 'WebMercatorQuad' && r.z === 14)!;

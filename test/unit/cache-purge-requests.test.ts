@@ -70,14 +70,16 @@ describe('tile URLs of a level range', () => {
     expect(urlCount(vector, model)).toBe(11);
   });
 
-  it('lists a raster tile under its style and every tileset drawn with it by default, every format and scale', () => {
+  it('lists a raster tile under its style and every tileset drawn with it by default, every format and scale, XYZ, WMTS and OGC API', () => {
     const paths = [...tilePaths({ kind: 'raster', name: 'karta', grid: '3006', z: 5, minX: 3, maxX: 3, minY: 7, maxY: 7 }, model)];
     // vägar is drawn with karta by default, byggnader with gra (render.defaultStyle).
     const xyz = ['karta', 'v%C3%A4gar'].flatMap((n) => ['', '@1x', '@2x'].flatMap((s) => ['png', 'webp', 'jpg'].map((f) => `/tiles/${n}/3006/5/3/7${s}.${f}`)));
     // …and the style as a WMTS layer of its own, with the style "default".
     const wmts = [['byggnader', 'karta'], ['v%C3%A4gar', 'karta'], ['v%C3%A4gar', 'default'], ['karta', 'default']].flatMap(([l, s]) => ['png', 'webp', 'jpg'].map((f) => `/wmts/1.0.0/${l}/${s}/3006/5/7/3.${f}`));
-    expect(new Set(paths)).toEqual(new Set([...xyz, ...wmts]));
-    expect(paths).toHaveLength(xyz.length + wmts.length);
+    // …and OGC API map tiles (row, then column), PNG without a query and each format by ?f=.
+    const ogc = ['karta', 'v%C3%A4gar'].flatMap((n) => ['', '?f=png', '?f=webp', '?f=jpeg'].map((q) => `/ogcapi/collections/${n}/map/tiles/3006/5/7/3${q}`));
+    expect(new Set(paths)).toEqual(new Set([...xyz, ...wmts, ...ogc]));
+    expect(paths).toHaveLength(xyz.length + wmts.length + ogc.length);
     // Outside WebMercatorQuad there is no path without the grid.
     expect(paths.some((p) => p.startsWith('/tiles/karta/5/'))).toBe(false);
   });
