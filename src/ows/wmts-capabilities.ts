@@ -105,6 +105,9 @@ function tileMatrixSetXml(grid: TileGrid, lastLevel: number): string {
     'TileMatrixSet',
     {},
     textElement('ows:Title', grid.title),
+    // A client that takes the CRS as easting first (OpenLayers with proj4's EPSG:3006 as
+    // epsg.io gives it) places the grid elsewhere and silently asks for nothing: say so here.
+    grid.axisOrder === 'NE' ? textElement('ows:Abstract', `TopLeftCorner is northing first, as EPSG:${grid.srid} orders its axes. In proj4 (OpenLayers), define EPSG:${grid.srid} with +axis=neu.`) : null,
     textElement('ows:Identifier', grid.id),
     textElement('ows:SupportedCRS', crsUrn(grid.srid)),
     grid.wellKnownScaleSet ? textElement('WellKnownScaleSet', 'urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible') : null,

@@ -56,7 +56,7 @@ beforeAll(async () => {
     fonts: 'fonts',
     out: mkdtempSync(join(tmpdir(), 'qgis-')),
     maps: [
-      { name: 'vectortiles', kind: 'vectortiles', uri: `type=xyz&url=${base}/tiles/sodertorn/{z}/{x}/{y}.mvt&zmin=0&zmax=14&styleUrl=${base}/styles/grundkarta/style.json`, crs: 'EPSG:3857', extent: extents.mercator, size: SIZE },
+      { name: 'vectortiles', kind: 'vectortiles', uri: `type=xyz&url=${base}/tiles/sodertorn/{z}/{x}/{y}.mvt&zmin=0&zmax=18&styleUrl=${base}/styles/grundkarta/style.json`, crs: 'EPSG:3857', extent: extents.mercator, size: SIZE },
       {
         name: 'wmts',
         kind: 'wmts',
