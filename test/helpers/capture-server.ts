@@ -25,6 +25,8 @@ export async function startCaptureServer(): Promise<CaptureServer> {
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    // A client closing its keep-alive sockets mid-exchange (the purger on close) resets them: not a failure here.
+    socket.on('error', () => socket.destroy());
     let buffer = Buffer.alloc(0);
     socket.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);

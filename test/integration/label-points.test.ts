@@ -66,7 +66,7 @@ async function pointsInBlock(grid: TileGrid, prefix: string, z: number, layer: s
   return names.sort();
 }
 
-describe('label points', () => {
+describe('label points', { timeout: 90_000 }, () => {
   it('give each municipality one point in an overview tile block, in Web Mercator and in SWEREF 99 TM', async () => {
     expect(await pointsInBlock(webMercatorQuad, '', 9, 'kommun_etikett')).toEqual(KOMMUNER);
     expect(await pointsInBlock(sweref99tm, '/3006', 7, 'kommun_etikett')).toEqual(KOMMUNER);

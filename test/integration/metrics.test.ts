@@ -26,7 +26,7 @@ describe('observability', () => {
     expect(text).toMatch(/sodertorn_fast_path_tiles_total [1-9]/);
     expect(text).toMatch(/sodertorn_render_queue_depth 0/);
     // Per statement (tileset and the layers it reads): the z14 tile's and the raster tile's sources.
-    expect(text).toMatch(/sodertorn_tile_query_seconds_count\{tileset="sodertorn",layers="kommun,vatten,mark,jarnvag,vag,byggnad,ortnamn"\} 1/);
+    expect(text).toMatch(/sodertorn_tile_query_seconds_count\{tileset="sodertorn",layers="kommun,vatten,mark,jarnvag,vag,byggnad,ortnamn,vatten_etikett"\} 1/);
     expect(text).toMatch(/sodertorn_render_wait_seconds\{quantile="0.99"\} [\d.e-]+/);
     expect(text).toMatch(/sodertorn_render_run_seconds\{quantile="0.5"\} 0\.\d*[1-9]/);
     expect(text).toMatch(/sodertorn_process_resident_memory_bytes \d+/);

@@ -116,7 +116,8 @@ const OL_EXTENT = `window.olMap.getView().calculateExtent(window.olMap.getSize()
 // RESTful or KVP, as the capabilities offer both.
 const WMTS_TILE = /\/wmts(?:\/1\.0\.0\/grundkarta\/|\?(?:.*&)?layer=grundkarta(?:&|$))/i;
 
-describe('the README recipes in chromium', () => {
+// Generous: a busy machine draws slowly, and each test waits for the page itself.
+describe('the README recipes in chromium', { timeout: 120_000 }, () => {
   it('OpenLayers loads the WMTS layer grundkarta in SWEREF 99 TM from the capabilities: every tile, the engine’s map', async () => {
     bundle = await bundled(recipe('OpenLayers'), OL_EXPOSE);
     const run = await runPage(OL_READY, OL_EXTENT, WMTS_TILE);
