@@ -241,6 +241,7 @@ export const commands: Record<string, CliCommand> = {
           onLayer: (l) => io.out(`${l.table.padEnd(24)} ${String(l.rows).padStart(9)} rows  ${l.seconds.toFixed(1).padStart(6)} s`),
         });
         io.out(`loaded ${report.rows} rows into schema ${schema} in ${report.seconds.toFixed(1)} s (seed ${seed}, ${buildings} buildings)`);
+        await createLabelPointIndexes(pool, io);
         if (!values['no-triggers']) {
           const { loadConfig } = await import('./config/load-config.ts');
           const { trackedTables } = await import('../cache/invalidation/tracked-tables.ts');
@@ -595,4 +596,14 @@ if (isEntryPoint()) {
       process.exitCode = 1;
     },
   );
+}
+
+
+/** The label point indexes of the configured layers, on the tables just loaded. */
+async function createLabelPointIndexes(pool: import('pg').Pool, io: CliIo): Promise<void> {
+  const { loadConfig } = await import('./config/load-config.ts');
+  const { createLabelPointIndexes: create } = await import('./sources/postgis/label-point-indexes.ts');
+  const { created, failed } = await create(pool, loadConfig(io.env).tilesets);
+  for (const problem of failed) io.err(`label point index not created: ${problem}`);
+  if (created) io.out(`label point indexes on ${created} layers`);
 }

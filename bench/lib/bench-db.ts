@@ -4,6 +4,7 @@ import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/cha
 import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
 import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { createLabelPointIndexes } from '../../src/sources/postgis/label-point-indexes.ts';
 import { generateBaseMap } from '../../tools/demo/generate.ts';
 import { loadBaseMap } from '../../tools/demo/load-postgis.ts';
 
@@ -33,6 +34,8 @@ export async function ensureBenchDatabase(name: string, data: { seed: number; bu
       await pool.query('DELETE FROM bench_meta');
       await pool.query('INSERT INTO bench_meta VALUES ($1, $2)', [data.seed, data.buildings]);
     }
+    // As `load` does, also on a database loaded before the label point layers existed.
+    await createLabelPointIndexes(pool, loadConfig({}).tilesets);
   } finally {
     await pool.end();
   }

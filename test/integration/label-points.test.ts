@@ -7,7 +7,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wgs84ToGridBbox } from '../../src/grids/grid-projection.ts';
 import { sweref99tm } from '../../src/grids/swedish-grids.ts';
-import { bboxToTileRange, type TileGrid } from '../../src/grids/tile-grid.ts';
+import { bboxToTileRange, tileToBbox, type TileGrid } from '../../src/grids/tile-grid.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { layerQuery } from '../../src/sources/postgis/mvt-query.ts';
+import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
+import pg from 'pg';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 
@@ -76,6 +80,18 @@ describe('label points', { timeout: 90_000 }, () => {
     const names = await pointsInBlock(webMercatorQuad, '', 12, 'vatten_etikett');
     expect(names.length).toBeGreaterThan(5);
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('are found through their index: a tile query reads the points of the rows in the tile, not every polygon touching it', async () => {
+    const db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    try {
+      const layer = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!.layers.find((l) => l.id === 'vatten_etikett')!;
+      const [minX, minY, maxX, maxY] = tileToBbox(sweref99tm, 11, 1860, 1906);
+      const { rows } = await db.query(`EXPLAIN ${layerQuery(layer, sweref99tm, { extent: 4096, buffer: 64 })}`, [minX, minY, maxX, maxY]);
+      expect(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n')).toContain('vatten_geom_label_idx');
+    } finally {
+      await db.end();
+    }
   });
 
   it('make a WMS overview write each municipality name once, where labels on the polygons repeat it', async () => {

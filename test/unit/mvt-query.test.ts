@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
 import { quoteIdent, quoteLiteral, quoteTable } from '../../src/core/sql-quote.ts';
-import { layersAtZoom, tileQuery } from '../../src/sources/postgis/mvt-query.ts';
+import { labelPointIndexSql, layersAtZoom, tileQuery } from '../../src/sources/postgis/mvt-query.ts';
 
 describe('MVT query builder', () => {
   it('quotes identifiers and literals so names cannot inject SQL', () => {
@@ -42,6 +42,10 @@ describe('MVT query builder', () => {
   it('writes a label point layer as one point per row, found in the layer\'s own CRS before it is transformed', () => {
     const { tilesets } = parseConfig({ tilesets: [{ id: 't', layers: [{ id: 'etikett', table: 'kommun', srid: 3006, attributes: ['namn'], labelPoint: true }] }] });
     const sql = tileQuery(tilesets[0]!.layers, webMercatorQuad, { extent: 4096, buffer: 64 });
-    expect(sql).toContain('ST_Transform(CASE WHEN ST_Dimension(t."geom") = 2 THEN (ST_MaximumInscribedCircle(t."geom")).center ELSE ST_PointOnSurface(t."geom") END, 3857)');
+    const point = 'CASE WHEN ST_Dimension(t."geom") = 2 THEN (ST_MaximumInscribedCircle(t."geom")).center ELSE ST_PointOnSurface(t."geom") END';
+    expect(sql).toContain(`ST_Transform(${point}, 3857)`);
+    // The prefilter tests the point too, the expression of its index.
+    expect(sql).toMatch(new RegExp(`t\\."geom" && ST_Transform\\(ST_Segmentize\\(.*\\) AND ${point.replace(/[()."]/g, '\\$&')} && ST_Transform`));
+    expect(labelPointIndexSql(tilesets[0]!.layers[0]!)).toBe(`CREATE INDEX IF NOT EXISTS "kommun_geom_label_idx" ON "kommun" USING gist ((${point.replaceAll('t."geom"', '"geom"')}))`);
   });
 });
