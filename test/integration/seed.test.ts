@@ -84,7 +84,8 @@ describe('seed', () => {
     } finally {
       await engine.close();
     }
-  });
+    // Real seeding of two tilesets' levels: time enough on a busy machine.
+  }, 120_000);
 
   it('interrupted by SIGINT, keeps its progress and exits 130; the resumed run does only the rest', async () => {
     const configFile = join(dir, 'config.json');
