@@ -135,6 +135,9 @@ async function withConfig(values: FlagValues, io: CliIo, fn: (config: EngineConf
   return fn(config);
 }
 
+/** Bounded: each measured tile is a query on the database a live engine may share. */
+const MAX_SIZE_SAMPLE = 10_000;
+
 /** Bounded: each unit holds a database connection or a render slot, and both are scarce here. */
 const MAX_SEED_CONCURRENCY = 64;
 
@@ -438,6 +441,50 @@ export const commands: Record<string, CliCommand> = {
           process.off('SIGTERM', onSignal);
         }
       });
+    },
+  },
+
+  'tile-sizes': {
+    summary: 'Report how heavy a tileset\'s vector tiles are per level (p50/p95/max bytes) and which layers make them so',
+    help: [
+      '  --tileset ID       the tileset (required)',
+      '  --grid ID          WebMercatorQuad (default), 3006 or 3011',
+      "  --zoom A-B         levels, in the grid's own levels (e.g. 6-14, or 8)",
+      '  --bbox W,S,E,N     area as WGS84 longitudes and latitudes, or',
+      '  --kommun CODE      a municipality by its code (e.g. 0181); repeatable',
+      `  --sample N         most tiles measured per level, spread evenly (default 200, at most ${MAX_SIZE_SAMPLE})`,
+      '  --budget-kb N      tiles above this many KB (raw) are listed as over budget (default 500)',
+      '  --config FILE      configuration file (default config/sodertorn.yaml; env CONFIG)',
+    ].join('\n'),
+    notes: 'Tiles are read from the source, not from or into a cache. Without --bbox and --kommun, the tileset\'s whole extent.',
+    options: {
+      tileset: { type: 'string' },
+      grid: { type: 'string' },
+      zoom: { type: 'string' },
+      bbox: { type: 'string' },
+      kommun: { type: 'string', multiple: true },
+      sample: { type: 'string' },
+      'budget-kb': { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    async run(values, io) {
+      const tileset = stringFlag(values, 'tileset', '');
+      if (!tileset) throw new UsageError('--tileset is required');
+      if (values.zoom === undefined) throw new UsageError('--zoom is required (a level or a range like 6-14)');
+      const kommun = listFlag(values, 'kommun');
+      for (const code of kommun) if (!/^\d{4}$/.test(code)) throw new UsageError(`--kommun takes a four-digit municipality code such as 0126, got "${code}"`);
+      const request = {
+        tileset,
+        grid: values.grid === undefined ? undefined : stringFlag(values, 'grid', ''),
+        zoom: zoomFlag(values),
+        bbox: values.bbox === undefined ? undefined : bboxFlag(stringFlag(values, 'bbox', '')),
+        kommun,
+        sample: integerFlag(values, 'sample', 200, 1, MAX_SIZE_SAMPLE),
+        budgetBytes: integerFlag(values, 'budget-kb', 500, 1, 1_000_000) * 1024,
+      };
+      const { tileSizes } = await import('./tile-sizes-command.ts');
+      return withConfig(values, io, (config) => tileSizes(config, request, io));
     },
   },
 

@@ -193,7 +193,8 @@ function levelsOf(plan: SeedPlan, grids: readonly TileGrid[]): SeedJob['levels']
 }
 
 /** The area as WGS84 bboxes: the bbox, the municipalities' extents, or the tileset's bounds. */
-async function areasOf(engine: Engine, config: EngineConfig, request: SeedRequest, tileset: Tileset): Promise<Bbox[]> {
+/** The WGS84 areas a request names: its bbox and municipalities, else the tileset's bounds. */
+export async function areasOf(engine: Engine, config: EngineConfig, request: Pick<SeedRequest, 'bbox' | 'kommun'>, tileset: Tileset): Promise<Bbox[]> {
   const areas: Bbox[] = request.bbox ? [request.bbox] : [];
   if (request.kommun.length) {
     const places = config.viewer.places;
