@@ -40,29 +40,26 @@ export function landingPage(api: string, title: string, description: string) {
   };
 }
 
-/** What every collection says of itself: id, title, attribution, extent. */
-function collectionHeader(info: TilesetInfo) {
+/** A collection: what it says of itself (id, title, attribution, extent) and its links, self first. */
+function collectionDoc(api: string, info: TilesetInfo, links: (base: string) => { rel: string; type: string; href: string }[]) {
+  const base = `${api}/collections/${encodeURIComponent(info.id)}`;
   return {
     id: info.id,
     title: info.name,
     ...(info.description === undefined ? {} : { description: info.description }),
     ...(info.attribution === undefined ? {} : { attribution: info.attribution }),
     extent: { spatial: { bbox: [info.bounds ?? [-180, -90, 180, 90]], crs: CRS84 } },
+    links: [{ rel: 'self', type: 'application/json', href: base }, ...links(base)],
   };
 }
 
 /** One collection (a tileset) with its extent and a link to its vector tilesets. */
 export function collection(api: string, info: TilesetInfo) {
-  const base = `${api}/collections/${encodeURIComponent(info.id)}`;
-  return {
-    ...collectionHeader(info),
-    links: [
-      { rel: 'self', type: 'application/json', href: base },
-      { rel: `${REL}/tilesets-vector`, type: 'application/json', href: `${base}/tiles` },
-      // The relation of the 2020 drafts, which GDAL 3.6's OGCAPI driver still looks for.
-      { rel: 'tiles', type: 'application/json', href: `${base}/tiles` },
-    ],
-  };
+  return collectionDoc(api, info, (base) => [
+    { rel: `${REL}/tilesets-vector`, type: 'application/json', href: `${base}/tiles` },
+    // The relation of the 2020 drafts, which GDAL 3.6's OGCAPI driver still looks for.
+    { rel: 'tiles', type: 'application/json', href: `${base}/tiles` },
+  ]);
 }
 
 /**
@@ -72,14 +69,7 @@ export function collection(api: string, info: TilesetInfo) {
  * WMTS name them.
  */
 export function mapCollection(api: string, info: TilesetInfo) {
-  const base = `${api}/collections/${encodeURIComponent(info.id)}`;
-  return {
-    ...collectionHeader(info),
-    links: [
-      { rel: 'self', type: 'application/json', href: base },
-      { rel: `${REL}/tilesets-map`, type: 'application/json', href: `${base}/map/tiles` },
-    ],
-  };
+  return collectionDoc(api, info, (base) => [{ rel: `${REL}/tilesets-map`, type: 'application/json', href: `${base}/map/tiles` }]);
 }
 
 /** Tile ranges per level of a grid that cover the data, as tileMatrixSetLimits. */

@@ -31,12 +31,10 @@ export function ogcApiRoutes(pipeline: TilePipeline, raster: RasterPipeline, ser
    * read it, as the tile endpoint decides; described as the style's id, name and description
    * over the extent of the first tileset it draws.
    */
-  const mapOf = async ({ access }: Exchange, name: string): Promise<{ info: TilesetInfo; tileset: Tileset }> => {
+  const mapOf = ({ access }: Exchange, name: string): Promise<{ info: TilesetInfo; tileset: Tileset }> => {
     const style = raster.resolveStyle(name);
     access.requireStyle(style.id, name);
-    const tileset = pipeline.resolve([...style.sources.values()][0] ?? style.id);
-    const description = (style.style.metadata as Record<string, unknown> | undefined)?.['sodertorn:description'];
-    return { tileset, info: { ...(await tileset.source.describe()), id: name, name: style.style.name ?? style.id, description: typeof description === 'string' ? description : undefined } };
+    return raster.describeMap(style, name);
   };
   const mapGrids = (tileset: Tileset) => [...pipeline.grids.values()].filter((g) => tileset.source.supportsGrid(g) && raster.levelsOf(tileset, g));
   const tileMatrixSets: Handler = ({ res, baseUrl, headers }) =>

@@ -14,7 +14,7 @@ import { worldTerms } from '../print/print-request.ts';
 import { parseWmsKvp, wmsCapabilitiesXml, WmsException, type WmsLayer } from '../ows/wms.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import type { TilePipeline } from '../pipeline/tile-pipeline.ts';
-import type { LoadedStyle } from '../styles/style-store.ts';
+import { styleDescription, type LoadedStyle } from '../styles/style-store.ts';
 import type { Exchange, Handler } from './exchange.ts';
 import { sendCacheable } from './respond.ts';
 import type { Route } from './router.ts';
@@ -46,7 +46,7 @@ export function wmsRoutes(
         return {
           name: style.id,
           title: style.style.name ?? style.id,
-          abstract: (style.style.metadata as Record<string, unknown> | undefined)?.['sodertorn:description'] as string | undefined,
+          abstract: styleDescription(style),
           wgs84,
           extents: new Map(gridsOf(style).map((g) => [g, wgs84ToGridBbox(g, wgs84)])),
         };

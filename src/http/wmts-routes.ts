@@ -24,11 +24,8 @@ export function wmtsRoutes(pipeline: TilePipeline, raster: RasterPipeline, servi
   /** A style as a layer of its own (a map, as WMS names it): the extent and levels of the first tileset it draws. */
   const mapLayer = async (styleId: string): Promise<WmtsLayer | undefined> => {
     const style = raster.styleOf(styleId)!;
-    const first = [...style.sources.values()][0];
-    if (first === undefined || pipeline.has(styleId)) return undefined;
-    const tileset = pipeline.resolve(first);
-    const description = (style.style.metadata as Record<string, unknown> | undefined)?.['sodertorn:description'];
-    const info = { ...(await tileset.source.describe()), id: styleId, name: style.style.name ?? styleId, description: typeof description === 'string' ? description : undefined };
+    if (style.sources.size === 0 || pipeline.has(styleId)) return undefined;
+    const { info, tileset } = await raster.describeMap(style, styleId);
     return { info, styles: [DEFAULT_STYLE], levels: levelsOf(tileset, 'raster'), map: true };
   };
   // A caller sees the layers and styles it may read, nothing of the rest.

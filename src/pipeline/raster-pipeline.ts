@@ -11,7 +11,8 @@ import { dataLevel, metatileOf, rasterLevels, metatileView, pieceIndex, styleZoo
 import type { RenderPieces } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../core/tile-formats.ts';
 import type { SourceTile } from '../render/renderer.ts';
-import type { LoadedStyle } from '../styles/style-store.ts';
+import { styleDescription, type LoadedStyle } from '../styles/style-store.ts';
+import type { TilesetInfo } from '../sources/tile-source.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
 import type { Tileset, TilePipeline, TileResult } from './tile-pipeline.ts';
 
@@ -109,6 +110,16 @@ export class RasterPipeline {
   levelsOf(tileset: Tileset, grid: TileGrid): [number, number] | undefined {
     const levels = this.tiles.levelsOf(tileset, grid);
     return levels && rasterLevels(grid, levels);
+  }
+
+  /**
+   * A style as a map of its own (a WMTS layer, an OGC API map collection): the first tileset
+   * it draws, and that tileset's description under the name asked, the style's title and
+   * description.
+   */
+  async describeMap(style: LoadedStyle, asked: string): Promise<{ info: TilesetInfo; tileset: Tileset }> {
+    const tileset = this.tiles.resolve([...style.sources.values()][0] ?? style.id);
+    return { tileset, info: { ...(await tileset.source.describe()), id: asked, name: style.style.name ?? style.id, description: styleDescription(style) } };
   }
 
   /** The style of a name: a style id, or the default style of a tileset of that id. */

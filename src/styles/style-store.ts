@@ -26,6 +26,12 @@ export interface LoadedStyle {
 
 const STYLE_ID = /^[A-Za-z0-9_-]+$/;
 
+/** A style's description for capabilities and collections (its recipe's `description`). */
+export function styleDescription(style: LoadedStyle): string | undefined {
+  const description = (style.style.metadata as Record<string, unknown> | undefined)?.['sodertorn:description'];
+  return typeof description === 'string' ? description : undefined;
+}
+
 /** Every style of a folder, in file name order; a style id is its file name without extension. */
 export function loadStyles(dir: string, tilesetIds: ReadonlySet<string>): LoadedStyle[] {
   let files: string[];

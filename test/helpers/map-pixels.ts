@@ -41,3 +41,15 @@ export async function pixelAgreement(a: Buffer, b: Buffer, tolerance: number): P
   }
   return agreeing / pixels;
 }
+
+/**
+ * The engine's own map of an extent (WMS 1.3.0 GetMap of a style), the reference a client's
+ * drawing is compared with. `bbox` is easting first; EPSG:3006 and 3011 are sent northing first.
+ */
+export async function wmsMap(engineUrl: string, crs: string, [xmin, ymin, xmax, ymax]: readonly number[], [width, height]: readonly [number, number], style = 'grundkarta'): Promise<Buffer> {
+  const bbox = crs === 'EPSG:3006' || crs === 'EPSG:3011' ? [ymin, xmin, ymax, xmax] : [xmin, ymin, xmax, ymax];
+  const query = new URLSearchParams({ SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetMap', LAYERS: style, STYLES: '', CRS: crs, BBOX: bbox.join(','), WIDTH: String(width), HEIGHT: String(height), FORMAT: 'image/png' });
+  const res = await fetch(`${engineUrl}/wms?${query}`);
+  if (res.status !== 200) throw new Error(`WMS GetMap answered ${res.status}: ${await res.text()}`);
+  return Buffer.from(await res.arrayBuffer());
+}

@@ -7,7 +7,7 @@ import proj4 from 'proj4';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { pixelAgreement } from '../helpers/map-pixels.ts';
+import { pixelAgreement, wmsMap } from '../helpers/map-pixels.ts';
 import { decodeTile, fetchTile } from '../helpers/mvt.ts';
 import { gdalinfo } from '../helpers/ogc-clients.ts';
 
@@ -142,12 +142,10 @@ describe('GDAL 3.6 (Debian 12) as the README says to open a map', () => {
     expect(info.geoTransform[0]).toBeCloseTo(window[0]!, -1);
     expect(info.geoTransform[3]).toBeCloseTo(window[1]!, -1);
     const [width, height] = info.size as [number, number];
-    // The engine's own map of the same window (WMS 1.3.0: northing first for EPSG:3006).
+    // The engine's own map of the same window (-projwin is west, north, east, south).
     const [w, n, e, s] = window as [number, number, number, number];
-    const bbox = crs === 'EPSG:3006' ? [s, w, n, e] : [w, s, e, n];
-    const wms = await fetch(`${running.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&STYLES=&CRS=${crs}&BBOX=${bbox.join(',')}&WIDTH=${width}&HEIGHT=${height}&FORMAT=image/png`);
     const gdalMap = await sharp(readFileSync(out)).removeAlpha().png().toBuffer();
-    const agreement = await pixelAgreement(gdalMap, Buffer.from(await wms.arrayBuffer()), 24);
+    const agreement = await pixelAgreement(gdalMap, await wmsMap(running.url, crs, [w, s, e, n], [width, height]), 24);
     expect(agreement).toBeGreaterThan(0.95);
   });
 });

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import proj4 from 'proj4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { pixelAgreement } from '../helpers/map-pixels.ts';
+import { pixelAgreement, wmsMap } from '../helpers/map-pixels.ts';
 
 /**
  * QGIS 3.22 (Debian 12's python3-qgis), headless, set up as the README's "Use it from QGIS"
@@ -74,14 +74,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => running?.close());
 
-async function engineMap(crs: string, [xmin, ymin, xmax, ymax]: number[]): Promise<Buffer> {
-  // WMS 1.3.0: EPSG:3006 is northing first.
-  const bbox = crs === 'EPSG:3006' ? [ymin, xmin, ymax, xmax] : [xmin, ymin, xmax, ymax];
-  const query = new URLSearchParams({ SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetMap', LAYERS: 'grundkarta', STYLES: '', CRS: crs, BBOX: bbox.join(','), WIDTH: String(SIZE[0]), HEIGHT: String(SIZE[1]), FORMAT: 'image/png' });
-  const res = await fetch(`${running.url}/wms?${query}`);
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
+const engineMap = (crs: string, extent: number[]) => wmsMap(running.url, crs, extent, SIZE);
 
 describe('QGIS 3.22 as its users set it up', () => {
   it('draws the vector tiles with the served style like the engine draws them: classes, borders and widths as the style says', async () => {

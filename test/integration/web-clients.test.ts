@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../bench/lib/chromium.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { pixelAgreement } from '../helpers/map-pixels.ts';
+import { pixelAgreement, wmsMap } from '../helpers/map-pixels.ts';
 
 /**
  * The README's web map recipes ("Use it from…"), as integrators use them: the code block
@@ -101,13 +101,7 @@ async function runPage(ready: string, extentOf: string, tileUrl: RegExp): Promis
   }
 }
 
-async function engineMap(crs: string, [xmin, ymin, xmax, ymax]: number[]): Promise<Buffer> {
-  const bbox = crs === 'EPSG:3006' ? [ymin, xmin, ymax, xmax] : [xmin, ymin, xmax, ymax];
-  const query = new URLSearchParams({ SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetMap', LAYERS: 'grundkarta', STYLES: '', CRS: crs, BBOX: bbox.join(','), WIDTH: String(SIZE.width), HEIGHT: String(SIZE.height), FORMAT: 'image/png' });
-  const res = await fetch(`${running.url}/wms?${query}`);
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
+const engineMap = (crs: string, extent: number[]) => wmsMap(running.url, crs, extent, [SIZE.width, SIZE.height]);
 
 // OpenLayers renders when its tiles have loaded; the map's extent in the view's CRS.
 const OL_READY = `window.olMap && window.olMap.getLayers().getLength() > 0 && window.olRendered === true`;

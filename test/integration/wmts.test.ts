@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
-import { pixelAgreement } from '../helpers/map-pixels.ts';
+import { pixelAgreement, wmsMap } from '../helpers/map-pixels.ts';
 import { fetchTile } from '../helpers/mvt.ts';
 import { gdalinfo, runPython, validateXml } from '../helpers/ogc-clients.ts';
 
@@ -91,9 +91,9 @@ describe('styles as WMTS layers, as WMS names the same maps', () => {
     const map = await fetchTile(`${running.url}/wmts/1.0.0/grundkarta/default/3011/11/${row}/${col}.png`);
     expect(map.status).toBe(200);
     const [minE, maxN] = [col * 32, 6_800_000 - row * 32];
-    const wms = await fetch(`${running.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&STYLES=&CRS=EPSG:3011&BBOX=${maxN - 32},${minE},${maxN},${minE + 32}&WIDTH=256&HEIGHT=256&FORMAT=image/png`);
+    const wms = await wmsMap(running.url, 'EPSG:3011', [minE, maxN - 32, minE + 32, maxN], [256, 256]);
     expect((await sharp(Buffer.from(map.bytes)).stats()).channels[2]!.stdev).toBeGreaterThan(5); // not one colour: roads and buildings
-    expect(await pixelAgreement(Buffer.from(map.bytes), Buffer.from(await wms.arrayBuffer()), 24)).toBeGreaterThan(0.95);
+    expect(await pixelAgreement(Buffer.from(map.bytes), wms, 24)).toBeGreaterThan(0.95);
     expect((await fetch(`${running.url}/tiles/sodertorn/3011/11/4655/7216.mvt`)).status).toBe(400);
     expect((await fetch(`${running.url}/tiles/grundkarta/3011/12/9310/14432.png`)).status).toBe(400);
   });
