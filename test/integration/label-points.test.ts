@@ -9,7 +9,12 @@ import { wgs84ToGridBbox } from '../../src/grids/grid-projection.ts';
 import { sweref99tm } from '../../src/grids/swedish-grids.ts';
 import { bboxToTileRange, tileToBbox, type TileGrid } from '../../src/grids/tile-grid.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { layerQuery } from '../../src/sources/postgis/mvt-query.ts';
+import { labelPointIndexSql, layerQuery } from '../../src/sources/postgis/mvt-query.ts';
+import type { EngineConfig } from '../../src/config/schema.ts';
+import { DEFAULT_CHANGELOG, DEFAULT_CHANNEL } from '../../cache/invalidation/changelog-sql.ts';
+import { installChangeLog } from '../../cache/invalidation/install-triggers.ts';
+import { trackedTables } from '../../cache/invalidation/tracked-tables.ts';
+import { decodeTile } from '../helpers/mvt.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 import pg from 'pg';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
@@ -90,6 +95,40 @@ describe('label points', { timeout: 90_000 }, () => {
       const { rows } = await db.query(`EXPLAIN ${layerQuery(layer, sweref99tm, { extent: 4096, buffer: 64 })}`, [minX, minY, maxX, maxY]);
       expect(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n')).toContain('vatten_geom_label_idx');
     } finally {
+      await db.end();
+    }
+  });
+
+  it('move with their polygon: after an UPDATE the cached tile of the old point loses the label and the new point’s tile has it', async () => {
+    const db = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+    const schema = 'label_point_test';
+    const layer = { id: 'etikett', table: `${schema}.omrade`, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], labelPoint: true, minzoom: 0, maxzoom: 24 };
+    const tileset = { id: 'etiketter', minzoom: 0, maxzoom: 18, layers: [layer] } as unknown as EngineConfig['tilesets'][number];
+    /** A 2 km square around a point, as EWKT. */
+    const square = ([x, y]: readonly number[]) => `SRID=3006;POLYGON((${x! - 1000} ${y! - 1000},${x! + 1000} ${y! - 1000},${x! + 1000} ${y! + 1000},${x! - 1000} ${y! + 1000},${x! - 1000} ${y! - 1000}))`;
+    const [here, far] = [[674_000, 6_569_000], [654_000, 6_549_000]] as const;
+    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.omrade (id int PRIMARY KEY, namn text, geom geometry(Polygon, 3006))`);
+    await db.query(`INSERT INTO ${schema}.omrade VALUES (1, 'Området', $1::geometry)`, [square(here)]);
+    await db.query(labelPointIndexSql(layer as never));
+    const client = await db.connect();
+    await installChangeLog(client, { changelog: DEFAULT_CHANGELOG, channel: DEFAULT_CHANNEL, tables: trackedTables([tileset]) }).finally(() => client.release());
+    // Vector tiles only: no style of the engine's draws this tileset.
+    const engine = await startEngine({ overrides: { tilesets: [tileset], render: { stylesDir: mkdtempSync(join(tmpdir(), 'no-styles-')), defaultStyle: undefined } } });
+    // The 3006 level-11 tiles (2 m/px, 512 m) holding each square's centre.
+    const tileOf = ([x, y]: readonly number[]) => `/tiles/etiketter/3006/11/${Math.floor((x! + 1_200_000) / 512)}/${Math.floor((8_500_000 - y!) / 512)}.mvt`;
+    const labels = async (path: string) => {
+      const res = await fetch(`${engine.url}${path}`);
+      return res.status === 204 ? [] : (decodeTile(new Uint8Array(await res.arrayBuffer())).etikett ?? []).map((f) => f.properties.namn);
+    };
+    try {
+      expect(await labels(tileOf(here))).toEqual(['Området']);
+      expect(await labels(tileOf(far))).toEqual([]); // both now cached
+      await db.query(`UPDATE ${schema}.omrade SET geom = $1::geometry WHERE id = 1`, [square(far)]);
+      await expect.poll(() => labels(tileOf(here)), { timeout: 30_000, interval: 20 }).toEqual([]);
+      expect(await labels(tileOf(far))).toEqual(['Området']);
+    } finally {
+      await engine.close();
+      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await db.end();
     }
   });
