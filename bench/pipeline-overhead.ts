@@ -8,9 +8,8 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
-import { tileStatement } from '../src/sources/postgis/mvt-query.ts';
-import { uniqueIdLayers } from '../src/sources/postgis/unique-ids.ts';
 import { assertUncached, startEngineProcess } from './lib/engine-process.ts';
+import { engineStatements } from './lib/engine-statements.ts';
 import { benchTiles, type BenchTile } from './lib/bench-tiles.ts';
 import { median, msSince, round } from './lib/stats.ts';
 
@@ -53,9 +52,9 @@ export async function runPipelineOverhead(databaseUrl: string, options: { rounds
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const tiles = benchTiles(options.block);
 
-  // The engine's own statements: features in id order where ids are unique, as the engine finds out.
-  const queryOptions = { ...config.tiles, uniqueIdLayers: await uniqueIdLayers((text, values) => pool.query(text, values), tileset.layers) };
-  const statementByZoom = new Map(tiles.map((t) => [t.z, tileStatement(tileset.layers, t.z, webMercatorQuad, queryOptions)!]));
+  // The engine's own statements: its content rules, features in id order where ids are unique.
+  const statementOf = await engineStatements(pool, config, tileset, webMercatorQuad);
+  const statementByZoom = new Map(tiles.map((t) => [t.z, statementOf(t.z)!]));
   const direct = async (t: BenchTile) => {
     const statement = statementByZoom.get(t.z)!;
     const bbox = tileToBbox(webMercatorQuad, t.z, t.x, t.y);

@@ -7,9 +7,8 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
-import { tileStatement } from '../src/sources/postgis/mvt-query.ts';
-import { uniqueIdLayers } from '../src/sources/postgis/unique-ids.ts';
 import { assertUncached, startEngineProcess } from './lib/engine-process.ts';
+import { engineStatements } from './lib/engine-statements.ts';
 import { benchTiles } from './lib/bench-tiles.ts';
 import { round } from './lib/stats.ts';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk.ts';
@@ -33,9 +32,9 @@ export async function runThroughput(databaseUrl: string, options: { connections:
 
   // Baseline first: N concurrent loops over the tile list for the same duration.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: config.database.poolSize });
-  // The engine's own statements: features in id order where ids are unique, as the engine finds out.
-  const queryOptions = { ...config.tiles, uniqueIdLayers: await uniqueIdLayers((text, values) => pool.query(text, values), tileset.layers) };
-  const statements = new Map(tiles.map((t) => [t.z, tileStatement(tileset.layers, t.z, webMercatorQuad, queryOptions)!]));
+  // The engine's own statements: its content rules, features in id order where ids are unique.
+  const statementOf = await engineStatements(pool, config, tileset, webMercatorQuad);
+  const statements = new Map(tiles.map((t) => [t.z, statementOf(t.z)!]));
   let done = 0;
   try {
     await Promise.all(tiles.slice(0, config.database.poolSize).map(() => pool.query('SELECT ST_Transform(ST_SetSRID(ST_MakePoint(18, 59), 4326), 3006)')));

@@ -96,9 +96,16 @@ export const layerSchema = z
      * this file, never taken from a request; ignored in embedded (no database) mode.
      */
     filter: z.string().min(1).max(4000).optional(),
+    /**
+     * Up to this zoom, the features a tile carries with the same attributes are merged into
+     * one (their union; ids are dropped): land cover by class, where thousands of cells draw
+     * as a few areas. Only where the tileset's content follows the styles; not in embedded mode.
+     */
+    merge: z.object({ maxzoom: zoom }).strict().optional(),
   })
   .strict()
-  .refine((l) => l.minzoom <= l.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] });
+  .refine((l) => l.minzoom <= l.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })
+  .refine((l) => !(l.merge && l.labelPoint), { message: 'a label point layer has one point per row: it cannot be merged', path: ['merge'] });
 
 export const tilesetSchema = z
   .object({
@@ -117,6 +124,12 @@ export const tilesetSchema = z
     access: z.enum(['public', 'restricted']).optional(),
     /** Most device pixels of a print or WMS map drawn from this tileset; default print.maxPixels. */
     maxPrintPixels: z.number().int().min(1).optional(),
+    /**
+     * What its vector tiles carry. `styles`: at each zoom, only the features and attributes some
+     * served style draws there (default when a style draws the tileset). `full`: every feature
+     * and attribute of the layers (default otherwise; for clients with styles of their own).
+     */
+    content: z.enum(['styles', 'full']).optional(),
   })
   .strict()
   .refine((t) => t.minzoom <= t.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })

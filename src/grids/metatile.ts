@@ -90,3 +90,16 @@ export function rasterLevels(grid: TileGrid, levels: readonly [number, number]):
 export function styleZoomOf(grid: TileGrid, z: number): number {
   return equivalentZoom(grid, z) + Math.log2(grid.tileSizePx / VECTOR_TILE_PX);
 }
+
+/**
+ * The style zooms at which the vector tiles of level z may be drawn, [from, to): MapLibre
+ * draws a level over [e, e + 1) (e its equivalent zoom, 512-px tiles), the raster tiles at
+ * e, a WMS map or print from the nearest level over [e − 1.5, e − 0.5], QGIS about e ± 0.5.
+ * The first and last levels a tileset serves are also drawn at every zoom beyond them
+ * (a view zoomed out past the data, or overzoomed). What a tile must carry is what a style
+ * draws anywhere in this range.
+ */
+export function zoomsDrawnFrom(grid: TileGrid, z: number, levels: readonly [number, number]): [number, number] {
+  const e = equivalentZoom(grid, z);
+  return [z <= levels[0] ? -Infinity : e - 1.5, z >= levels[1] ? Infinity : e + 1];
+}

@@ -163,7 +163,7 @@ export class RasterPipeline {
    * The vector tiles of every source of a style under a bbox, from the data level that
    * raster level z is drawn from (at most MAX_VIEW_TILES of them).
    */
-  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, work: Work): Promise<Produced<SourceTile[]>> {
+  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, work: Work, full = false): Promise<Produced<SourceTile[]>> {
     const wanted: { sourceId: string; tileset: Tileset; z: number; x: number; y: number }[] = [];
     for (const [sourceId, tilesetId] of style.sources) {
       const tileset = this.tiles.resolve(tilesetId);
@@ -179,7 +179,7 @@ export class RasterPipeline {
     }
     const fetched = await Promise.all(
       wanted.map(async ({ sourceId, tileset, z: level, x, y }) => {
-        const tile = await this.tiles.tileAt(tileset, grid, level, x, y, work);
+        const tile = await this.tiles.tileAt(tileset, grid, level, x, y, work, full);
         return { sourceTile: { sourceId, bbox: tileToBbox(grid, level, x, y), mvt: tile.body }, dataSeq: tile.dataSeq };
       }),
     );
@@ -247,7 +247,8 @@ export class RasterPipeline {
     const point = [bbox[0] + ((request.i + 0.5) * (bbox[2] - bbox[0])) / request.widthPx, bbox[3] - ((request.j + 0.5) * (bbox[3] - bbox[1])) / request.heightPx] as const;
     const tolerance = FEATURE_INFO_TOLERANCE_PX * cellSize;
     const around: Bbox = [point[0] - tolerance, point[1] - tolerance, point[0] + tolerance, point[1] + tolerance];
-    const { value: tiles } = await this.sourceTilesUnder(style, grid, around, level, { signal: request.signal, client: request.client });
+    // Every attribute of what is found, not only those the style reads.
+    const { value: tiles } = await this.sourceTilesUnder(style, grid, around, level, { signal: request.signal, client: request.client }, true);
     return featuresAt(style.style.layers, tiles, point, tolerance, zoom, request.count);
   }
 

@@ -123,17 +123,20 @@ export class TilePipeline {
 
   /**
    * The MVT of a tile already resolved and checked (the raster pipeline's way in): from the
-   * cache, else produced from the source once for all concurrent callers and stored.
+   * cache, else produced from the source once for all concurrent callers and stored. `full`:
+   * every feature and attribute even where the served tiles carry only what the styles draw
+   * (feature info reports every attribute), cached as a variant of its own.
    */
-  async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, work: Work = {}): Promise<FreshTile & { key: TileKey }> {
+  async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, work: Work = {}, full = false): Promise<FreshTile & { key: TileKey }> {
     const { source } = tileset;
-    const key: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant: 'mvt' };
+    const whole = full && source.content?.mode === 'styles';
+    const key: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant: whole ? 'full' : 'mvt' };
     const tile = await this.producer.get(
       key,
       {
         flightKey: keyString(key),
         // The query runs in the turn of whoever started it, stopped when every waiter has left.
-        produce: async (flightSignal, startSeq) => ({ value: await source.getTile({ grid, z, x, y }, { signal: flightSignal, client: work.client }), dataSeq: startSeq }),
+        produce: async (flightSignal, startSeq) => ({ value: await source.getTile({ grid, z, x, y, ...(whole ? { full: true } : {}) }, { signal: flightSignal, client: work.client }), dataSeq: startSeq }),
         tiles: (body) => [[key, body]],
         pick: (body) => body,
       },

@@ -1,5 +1,6 @@
 import type { Work } from '../admission/work.ts';
 import type { Bbox, TileGrid } from '../grids/tile-grid.ts';
+import type { TileContent } from '../core/tile-content.ts';
 
 /** Field types as TileJSON's vector_layers describes them. */
 export type FieldType = 'String' | 'Number' | 'Boolean';
@@ -44,6 +45,8 @@ export interface TileAddress {
   readonly z: number;
   readonly x: number;
   readonly y: number;
+  /** Every feature and attribute of the layers, whatever the tileset's content rules (for feature info). */
+  readonly full?: boolean;
 }
 
 /**
@@ -52,6 +55,8 @@ export interface TileAddress {
  */
 export interface TileSource {
   readonly id: string;
+  /** What its tiles carry at each level (absent: everything, as for `full`). */
+  readonly content?: TileContent;
   /** True when the source can tile in this grid (PostGIS: every grid; GeoJSON: Web Mercator). */
   supportsGrid(grid: TileGrid): boolean;
   /** Layers and bounds; may reject with DATABASE_UNAVAILABLE and succeed later. */

@@ -92,7 +92,7 @@ describe('label points', { timeout: 90_000 }, () => {
     try {
       const layer = loadConfig({}).tilesets.find((t) => t.id === 'sodertorn')!.layers.find((l) => l.id === 'vatten_etikett')!;
       const [minX, minY, maxX, maxY] = tileToBbox(sweref99tm, 11, 1860, 1906);
-      const { rows } = await db.query(`EXPLAIN ${layerQuery(layer, sweref99tm, { extent: 4096, buffer: 64 })}`, [minX, minY, maxX, maxY]);
+      const { rows } = await db.query(`EXPLAIN ${layerQuery({ layer, attributes: layer.attributes }, sweref99tm, { extent: 4096, buffer: 64 })}`, [minX, minY, maxX, maxY]);
       expect(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n')).toContain('vatten_geom_label_idx');
     } finally {
       await db.end();

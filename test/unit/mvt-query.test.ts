@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
 import { quoteIdent, quoteLiteral, quoteTable } from '../../src/core/sql-quote.ts';
-import { labelPointIndexSql, layersAtZoom, tileQuery } from '../../src/sources/postgis/mvt-query.ts';
+import { labelPointIndexSql, tileQuery } from '../../src/sources/postgis/mvt-query.ts';
+import { layersAtZoom } from '../../src/core/tile-content.ts';
+import type { LayerConfig } from '../../src/config/schema.ts';
+
+const everything = (layers: readonly LayerConfig[]) => layers.map((layer) => ({ layer, attributes: layer.attributes }));
 
 describe('MVT query builder', () => {
   it('quotes identifiers and literals so names cannot inject SQL', () => {
@@ -25,12 +29,12 @@ describe('MVT query builder', () => {
     });
     const layers = tilesets[0]!.layers;
     expect(layersAtZoom(layers, 12).map((l) => l.id)).toEqual(['kommun']);
-    const sql = tileQuery(layersAtZoom(layers, 14), webMercatorQuad, { extent: 4096, buffer: 64 });
+    const sql = tileQuery(everything(layersAtZoom(layers, 14)), webMercatorQuad, { extent: 4096, buffer: 64 });
     // Features in a stable order: by id, else by geometry and attributes.
     expect(sql).toContain(`ST_AsMVT(q, 'kommun', 4096, '__geom', '__id' ORDER BY q."__id", q."__geom", q."namn"::text)`);
     expect(sql).toContain(`ST_AsMVT(q, 'byggnad', 4096, '__geom' ORDER BY q."__geom", q."andamal"::text)`);
     // Ids the catalogue says are unique are enough on their own.
-    const unique = tileQuery(layersAtZoom(layers, 14), webMercatorQuad, { extent: 4096, buffer: 64, uniqueIdLayers: new Set(['kommun']) });
+    const unique = tileQuery(everything(layersAtZoom(layers, 14)), webMercatorQuad, { extent: 4096, buffer: 64, uniqueIdLayers: new Set(['kommun']) });
     expect(unique).toContain(`ST_AsMVT(q, 'kommun', 4096, '__geom', '__id' ORDER BY q."__id")`);
     expect(sql).toContain(`FROM "public"."byggnad" t`);
     expect(sql).toContain('ST_MakeEnvelope($1, $2, $3, $4, 3857)');
@@ -41,7 +45,7 @@ describe('MVT query builder', () => {
 
   it('writes a label point layer as one point per row, found in the layer\'s own CRS before it is transformed', () => {
     const { tilesets } = parseConfig({ tilesets: [{ id: 't', layers: [{ id: 'etikett', table: 'kommun', srid: 3006, attributes: ['namn'], labelPoint: true }] }] });
-    const sql = tileQuery(tilesets[0]!.layers, webMercatorQuad, { extent: 4096, buffer: 64 });
+    const sql = tileQuery(everything(tilesets[0]!.layers), webMercatorQuad, { extent: 4096, buffer: 64 });
     const point = 'CASE WHEN ST_Dimension(t."geom") = 2 THEN (ST_MaximumInscribedCircle(t."geom")).center ELSE ST_PointOnSurface(t."geom") END';
     expect(sql).toContain(`ST_Transform(${point}, 3857)`);
     // The prefilter tests the point too, the expression of its index.

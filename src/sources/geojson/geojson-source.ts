@@ -4,11 +4,12 @@ import GeoJSONVT from 'geojson-vt';
 import { fromGeojsonVt } from 'vt-pbf';
 import type { LegacyTile } from 'geojson-vt';
 import type { EngineConfig, TilesetConfig } from '../../config/schema.ts';
-import { styleZoom, type Bbox, type TileGrid } from '../../grids/tile-grid.ts';
+import type { Bbox, TileGrid } from '../../grids/tile-grid.ts';
+import { evaluatePredicate } from '../../core/feature-predicate.ts';
+import { fullContent, type LayerContent, type TileContent } from '../../core/tile-content.ts';
 import { webMercatorQuad } from '../../grids/web-mercator-quad.ts';
 import { gridPlane } from './grid-plane.ts';
 import { labelPointOf } from './label-point.ts';
-import { layersAtZoom } from '../postgis/mvt-query.ts';
 import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, type TileSource, type TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo, type DescribedLayer } from '../tileset-info.ts';
 
@@ -75,11 +76,16 @@ export class GeojsonSource implements TileSource {
   private readonly tileset: TilesetConfig;
   private readonly layers: Map<string, LoadedLayer>;
   private readonly tiles: EngineConfig['tiles'];
+  /** What a tile carries at each level: what the styles draw, or everything. */
+  readonly content: TileContent;
+  private readonly full: TileContent;
   /** geojson-vt indexes per grid and layer, built on the first tile of a grid. */
   private readonly indexes = new Map<string, { zoomOffset: number; byLayer: Map<string, GeoJSONVT> }>();
 
-  private constructor(tileset: TilesetConfig, layers: Map<string, LoadedLayer>, tiles: EngineConfig['tiles']) {
+  private constructor(tileset: TilesetConfig, layers: Map<string, LoadedLayer>, tiles: EngineConfig['tiles'], content: TileContent | undefined) {
     this.id = tileset.id;
+    this.full = fullContent(tileset);
+    this.content = content ?? this.full;
     this.tileset = tileset;
     this.layers = layers;
     this.tiles = tiles;
@@ -109,7 +115,7 @@ export class GeojsonSource implements TileSource {
   }
 
   /** Reads and indexes every layer file of a tileset. */
-  static async load(tileset: TilesetConfig, dir: string, tiles: EngineConfig['tiles']): Promise<GeojsonSource> {
+  static async load(tileset: TilesetConfig, dir: string, tiles: EngineConfig['tiles'], content?: TileContent): Promise<GeojsonSource> {
     const layers = new Map<string, LoadedLayer>();
     for (const config of tileset.layers) {
       const path = demoFileOf(dir, config.table);
@@ -124,7 +130,7 @@ export class GeojsonSource implements TileSource {
       }
       layers.set(config.id, { config, features, fields, bounds: Number.isFinite(bounds[0]) ? (bounds as unknown as Bbox) : undefined });
     }
-    const source = new GeojsonSource(tileset, layers, tiles);
+    const source = new GeojsonSource(tileset, layers, tiles, content);
     source.indexFor(webMercatorQuad); // the XYZ grid is ready before the first request
     return source;
   }
@@ -159,11 +165,22 @@ export class GeojsonSource implements TileSource {
   async getTile(tile: TileAddress): Promise<Uint8Array> {
     const { zoomOffset, byLayer } = this.indexFor(tile.grid);
     const tiles: Record<string, LegacyTile> = {};
-    for (const config of layersAtZoom(this.tileset.layers, styleZoom(tile.grid, tile.z))) {
-      const layerTile = byLayer.get(config.id)?.getTile(tile.z + zoomOffset, tile.x, tile.y);
-      if (layerTile && layerTile.features.length > 0) tiles[config.id] = layerTile;
+    for (const content of (tile.full ? this.full : this.content).layersAt(tile.grid, tile.z)) {
+      const layerTile = byLayer.get(content.layer.id)?.getTile(tile.z + zoomOffset, tile.x, tile.y);
+      const kept = layerTile && contentOf(layerTile, content);
+      if (kept && kept.features.length > 0) tiles[content.layer.id] = kept;
     }
     if (Object.keys(tiles).length === 0) return new Uint8Array(0);
     return fromGeojsonVt(tiles, { version: 2, extent: this.tiles.extent });
   }
+}
+
+/** A layer's tile with the features and attributes its content rules keep (geojson-vt's own tile is left as it is: it caches it). */
+function contentOf(tile: LegacyTile, content: LayerContent): LegacyTile {
+  const all = content.attributes.length === content.layer.attributes.length;
+  if (!content.keep && all) return tile;
+  const features = tile.features
+    .filter((f) => !content.keep || evaluatePredicate(content.keep, f.tags ?? {}))
+    .map((f) => (all ? f : { ...f, tags: Object.fromEntries(content.attributes.filter((a) => f.tags?.[a] !== undefined).map((a) => [a, f.tags![a]])) }));
+  return { ...tile, features };
 }

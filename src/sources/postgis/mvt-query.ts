@@ -1,6 +1,9 @@
 import type { LayerConfig } from '../../config/schema.ts';
 import type { TileGrid } from '../../grids/tile-grid.ts';
+import { predicateKeys } from '../../core/feature-predicate.ts';
+import type { LayerContent } from '../../core/tile-content.ts';
 import { quoteIdent, quoteLiteral, quoteTable } from '../../core/sql-quote.ts';
+import { mvtValueType, predicateSql, type PredicateColumn } from './predicate-sql.ts';
 
 /**
  * Builds the one SQL statement that produces every layer of a tile with ST_AsMVT.
@@ -14,6 +17,8 @@ export interface MvtQueryOptions {
   readonly buffer: number;
   /** Layers whose id column is unique in its table (unique-ids.ts): written in id order alone. */
   readonly uniqueIdLayers?: ReadonlySet<string>;
+  /** Layer id → attribute → PostgreSQL type, for the conditions of content rules (table-catalogue types). */
+  readonly attributeTypes?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /**
@@ -29,15 +34,29 @@ const MAX_PREFILTER_SPAN = 2_500_000;
  * the rows whose point is in the tile have their point found, not every polygon touching it.
  */
 function prefilter(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): string {
-  const envelope = `ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid})`;
-  const span = `($3::float8 - $1::float8)`;
-  const buffered = `ST_Expand(${envelope}, ${span} * ${opts.buffer / opts.extent})`;
   const geom = `t.${quoteIdent(layer.geometryColumn)}`;
   const within = (area: string) => [geom, ...(layer.labelPoint ? [labelPointOf(geom)] : [])].map((g) => `${g} && ${area}`).join(' AND ');
-  if (layer.srid === grid.srid) return within(buffered);
+  const area = bufferedTile(layer, grid, opts);
+  return layer.srid === grid.srid ? within(area) : `(${SPAN} > ${MAX_PREFILTER_SPAN} OR (${within(area)}))`;
+}
+
+/** The tile's span in grid units, from the bound parameters. */
+const SPAN = `($3::float8 - $1::float8)`;
+
+/** The tile and its buffer, in the layer's CRS. */
+function bufferedTile(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): string {
+  const buffered = `ST_Expand(ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${SPAN} * ${opts.buffer / opts.extent})`;
   // Densify before transforming so curved edges of the reprojected tile stay covered.
-  const inLayerCrs = `ST_Transform(ST_Segmentize(${buffered}, ${span} / 8), ${layer.srid})`;
-  return `(${span} > ${MAX_PREFILTER_SPAN} OR (${within(inLayerCrs)}))`;
+  return layer.srid === grid.srid ? buffered : `ST_Transform(ST_Segmentize(${buffered}, ${SPAN} / 8), ${layer.srid})`;
+}
+
+/**
+ * The union of the rows of a group (ST_AsMVTGeom clips it to the tile): for a partition such
+ * as land cover, one polygon per class where there were thousands of cells. Made valid
+ * first, so a self-intersecting source polygon cannot fail the tile.
+ */
+function mergedShape(layer: LayerConfig): string {
+  return `ST_Union(ST_MakeValid(t.${quoteIdent(layer.geometryColumn)}))`;
 }
 
 /**
@@ -58,21 +77,44 @@ export function labelPointIndexSql(layer: LayerConfig): string {
   return `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${quoteTable(layer.table)} USING gist ((${labelPointOf(quoteIdent(layer.geometryColumn))}))`;
 }
 
+/**
+ * The condition of a layer's content rules, or undefined when there is none or it reads a
+ * column whose tile type is not known (then every feature is kept, never too few).
+ */
+function keepCondition(content: LayerContent, opts: MvtQueryOptions): string | undefined {
+  if (!content.keep) return undefined;
+  const { layer } = content;
+  const columns = new Map<string, PredicateColumn>();
+  for (const key of predicateKeys(content.keep)) {
+    if (!layer.attributes.includes(key)) continue; // never in the tile: absent
+    const type = mvtValueType(opts.attributeTypes?.get(layer.id)?.get(key) ?? 'jsonb');
+    if (!type) return undefined;
+    columns.set(key, { sql: `t.${quoteIdent(key)}`, type });
+  }
+  return predicateSql(content.keep, (key) => columns.get(key));
+}
+
 /** SQL returning the MVT bytes of one layer (empty bytea when nothing intersects). */
-export function layerQuery(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): string {
+export function layerQuery(content: LayerContent, grid: TileGrid, opts: MvtQueryOptions): string {
+  const { layer, attributes, merge } = content;
   const geomColumn = `t.${quoteIdent(layer.geometryColumn)}`;
-  const shape = layer.labelPoint ? labelPointOf(geomColumn) : geomColumn;
+  const shape = merge ? mergedShape(layer) : layer.labelPoint ? labelPointOf(geomColumn) : geomColumn;
   const inGridCrs = layer.srid === grid.srid ? shape : `ST_Transform(${shape}, ${grid.srid})`;
+  // Merged features have no id of their own.
+  const idColumn = merge ? undefined : layer.idColumn;
   const columns = [
     `ST_AsMVTGeom(${inGridCrs}, ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${opts.extent}, ${opts.buffer}, true) AS "__geom"`,
-    ...(layer.idColumn ? [`t.${quoteIdent(layer.idColumn)} AS "__id"`] : []),
-    ...layer.attributes.map((a) => `t.${quoteIdent(a)}`),
+    ...(idColumn ? [`t.${quoteIdent(idColumn)} AS "__id"`] : []),
+    ...attributes.map((a) => `t.${quoteIdent(a)}`),
   ];
-  const where = [prefilter(layer, grid, opts), ...(layer.filter ? [`(${layer.filter})`] : [])];
-  const mvtArgs = [quoteLiteral(layer.id), String(opts.extent), `'__geom'`, ...(layer.idColumn ? [`'__id'`] : [])];
+  const keep = keepCondition(content, opts);
+  const where = [prefilter(layer, grid, opts), ...(layer.filter ? [`(${layer.filter})`] : []), ...(keep ? [keep] : [])];
+  const groupBy = merge && attributes.length ? ` GROUP BY ${attributes.map((a) => `t.${quoteIdent(a)}`).join(', ')}` : '';
+  const mvtArgs = [quoteLiteral(layer.id), String(opts.extent), `'__geom'`, ...(idColumn ? [`'__id'`] : [])];
+  const order = merge ? mergedOrder(attributes) : featureOrder(layer, attributes, opts.uniqueIdLayers?.has(layer.id) ?? false);
   return (
-    `SELECT COALESCE(ST_AsMVT(q, ${mvtArgs.join(', ')} ORDER BY ${featureOrder(layer, opts.uniqueIdLayers?.has(layer.id) ?? false)}), ''::bytea) FROM (` +
-    `SELECT ${columns.join(', ')} FROM ${quoteTable(layer.table)} t WHERE ${where.join(' AND ')}` +
+    `SELECT COALESCE(ST_AsMVT(q, ${mvtArgs.join(', ')} ORDER BY ${order}), ''::bytea) FROM (` +
+    `SELECT ${columns.join(', ')} FROM ${quoteTable(layer.table)} t WHERE ${where.join(' AND ')}${groupBy}` +
     `) q WHERE q."__geom" IS NOT NULL`
   );
 }
@@ -85,21 +127,21 @@ export function layerQuery(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOpt
  * ORDER BY also keeps PostgreSQL from splitting it over parallel workers, whose partial
  * results arrive in any order.
  */
-function featureOrder(layer: LayerConfig, uniqueIds: boolean): string {
+function featureOrder(layer: LayerConfig, attributes: readonly string[], uniqueIds: boolean): string {
   if (layer.idColumn && uniqueIds) return 'q."__id"';
-  return [...(layer.idColumn ? ['q."__id"'] : []), 'q."__geom"', ...layer.attributes.map((a) => `q.${quoteIdent(a)}::text`)].join(', ');
+  return [...(layer.idColumn ? ['q."__id"'] : []), 'q."__geom"', ...attributes.map((a) => `q.${quoteIdent(a)}::text`)].join(', ');
 }
 
-/** The layers of a tileset drawn at zoom z. */
-export function layersAtZoom(layers: readonly LayerConfig[], z: number): LayerConfig[] {
-  return layers.filter((l) => z >= l.minzoom && z <= l.maxzoom);
+/** Merged features, one per attribute tuple: in the order of their attributes (NULLs last), which are unique. */
+function mergedOrder(attributes: readonly string[]): string {
+  return attributes.length ? attributes.map((a) => `q.${quoteIdent(a)}::text`).join(', ') : 'q."__geom"';
 }
 
 /**
  * One statement for all given layers: their MVT bytes concatenated (a valid MVT is a
  * concatenation of layer messages), so a tile costs one round trip.
  */
-export function tileQuery(layers: readonly LayerConfig[], grid: TileGrid, opts: MvtQueryOptions): string {
+export function tileQuery(layers: readonly LayerContent[], grid: TileGrid, opts: MvtQueryOptions): string {
   if (layers.length === 0) throw new Error('tileQuery needs at least one layer');
   return `SELECT ${layers.map((l) => `(${layerQuery(l, grid, opts)})`).join(' || ')} AS mvt`;
 }
@@ -122,11 +164,10 @@ function hashText(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The prepared statement for a tile at zoom z, or null when no layer is drawn there. */
-export function tileStatement(layers: readonly LayerConfig[], z: number, grid: TileGrid, opts: MvtQueryOptions): TileStatement | null {
-  const drawn = layersAtZoom(layers, z);
-  if (drawn.length === 0) return null;
-  const text = tileQuery(drawn, grid, opts);
+/** The prepared statement for a tile carrying these layers, or null when it carries none. */
+export function tileStatement(layers: readonly LayerContent[], grid: TileGrid, opts: MvtQueryOptions): TileStatement | null {
+  if (layers.length === 0) return null;
+  const text = tileQuery(layers, grid, opts);
   // Names are per connection and must differ whenever the text does: hash the text.
   return { name: `mvt_${hashText(text)}`, text };
 }

@@ -1,33 +1,34 @@
 import type { Work } from '../../admission/work.ts';
 import type { EngineConfig, LayerConfig, TilesetConfig } from '../../config/schema.ts';
 import type { Bbox } from '../../grids/tile-grid.ts';
-import { styleZoom, tileToBbox, type TileGrid } from '../../grids/tile-grid.ts';
+import { tileToBbox, type TileGrid } from '../../grids/tile-grid.ts';
+import { fullContent, type TileContent } from '../../core/tile-content.ts';
 import { MAX_GROUP_EXTENTS, type FieldType, type GroupExtent, type TileAddress, type TileSource, type TilesetInfo } from '../tile-source.ts';
 import { tilesetInfo } from '../tileset-info.ts';
 import type { Queryable } from './database.ts';
 import { quoteIdent, quoteTable } from '../../core/sql-quote.ts';
-import { layersAtZoom, tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
-import { uniqueIdLayers } from './unique-ids.ts';
+import { tileStatement, type MvtQueryOptions, type TileStatement } from './mvt-query.ts';
+import { mvtValueType } from './predicate-sql.ts';
+import { columnTypesOf, readQueryOptions } from './query-options.ts';
 
-const NUMBER_TYPES = /^(smallint|integer|bigint|real|double precision|numeric|decimal)/;
-
-/** Maps a PostgreSQL type name to a TileJSON field type. */
+/** Maps a PostgreSQL type name to a TileJSON field type: the type ST_AsMVT writes it as (numeric as its text). */
 export function fieldTypeOf(pgType: string): FieldType {
-  if (NUMBER_TYPES.test(pgType)) return 'Number';
-  if (pgType === 'boolean') return 'Boolean';
-  return 'String';
+  return mvtValueType(pgType) ?? 'String';
 }
 
 /** Told the time of every tile query: tileset, the layers the statement reads, seconds. */
 export type QueryObserver = (tileset: string, layers: string, seconds: number) => void;
 
-/** A tileset over PostGIS tables: one prepared ST_AsMVT statement per zoom's layer set. */
+/** A tileset over PostGIS tables: one prepared ST_AsMVT statement per grid level's content. */
 export class PostgisSource implements TileSource {
   readonly id: string;
   private readonly tileset: TilesetConfig;
   private readonly db: Queryable;
   private readonly queryOptions: MvtQueryOptions;
-  /** Statement per grid and layer set, built once. */
+  /** What a tile carries at each level: what the styles draw, or everything. */
+  readonly content: TileContent;
+  private readonly full: TileContent;
+  /** Statement per grid level and content, built once. */
   private readonly statements = new Map<string, TileStatement | null>();
   /** The layer ids a statement reads, for the query-time metric. */
   private readonly layersOf = new WeakMap<TileStatement, string>();
@@ -36,8 +37,10 @@ export class PostgisSource implements TileSource {
   /** Options with the layers whose ids are unique, read from the catalogue once. */
   private withUniqueIds: Promise<MvtQueryOptions> | undefined;
 
-  constructor(tileset: TilesetConfig, db: Queryable, tiles: EngineConfig['tiles'], observeQuery?: QueryObserver) {
+  constructor(tileset: TilesetConfig, db: Queryable, tiles: EngineConfig['tiles'], observeQuery?: QueryObserver, content?: TileContent) {
     this.id = tileset.id;
+    this.full = fullContent(tileset);
+    this.content = content ?? this.full;
     this.observeQuery = observeQuery;
     this.tileset = tileset;
     this.db = db;
@@ -48,29 +51,26 @@ export class PostgisSource implements TileSource {
     return true;
   }
 
-  /** The statement for a tile, or null when no layer is drawn at its zoom. */
+  /** The statement for a tile, or null when it carries no layer. */
   async statementFor(tile: TileAddress): Promise<TileStatement | null> {
-    const zoom = styleZoom(tile.grid, tile.z);
-    const layers = layersAtZoom(this.tileset.layers, zoom).map((l) => l.id).join(',');
-    const key = `${tile.grid.id}/${layers}`;
+    const content = tile.full ? this.full : this.content;
+    const key = `${content.mode}/${tile.grid.id}/${tile.z}`;
     let statement = this.statements.get(key);
     if (statement === undefined) {
-      statement = tileStatement(this.tileset.layers, zoom, tile.grid, await this.options());
+      const layers = content.layersAt(tile.grid, tile.z);
+      statement = tileStatement(layers, tile.grid, await this.options());
       this.statements.set(key, statement);
-      if (statement) this.layersOf.set(statement, layers);
+      if (statement) this.layersOf.set(statement, layers.map((l) => l.layer.id).join(','));
     }
     return statement;
   }
 
-  /** The query options, once the catalogue has said which id columns are unique. */
+  /** The query options, once the catalogue has said which id columns are unique and what type each attribute has. */
   private options(): Promise<MvtQueryOptions> {
-    this.withUniqueIds ??= uniqueIdLayers((text, values) => this.db.query({ text, values }, `unique ids of ${this.id}`), this.tileset.layers).then(
-      (uniqueIdLayers) => ({ ...this.queryOptions, uniqueIdLayers }),
-      (error: unknown) => {
-        this.withUniqueIds = undefined; // asked again on the next tile
-        throw error;
-      },
-    );
+    this.withUniqueIds ??= readQueryOptions((text, values) => this.db.query({ text, values }, `catalogue of ${this.id}`), this.tileset.layers, this.queryOptions).catch((error: unknown) => {
+      this.withUniqueIds = undefined; // asked again on the next tile
+      throw error;
+    });
     return this.withUniqueIds;
   }
 
@@ -121,15 +121,7 @@ export class PostgisSource implements TileSource {
   }
 
   private async readFields(layer: LayerConfig): Promise<Record<string, FieldType>> {
-    const { rows } = await this.db.query<{ name: string; type: string }>(
-      {
-        text: `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
-               FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
-        values: [quoteTable(layer.table)],
-      },
-      `describing ${layer.table}`,
-    );
-    const types = new Map(rows.map((r) => [r.name, r.type]));
+    const types = await columnTypesOf((text, values) => this.db.query({ text, values }, `describing ${layer.table}`), layer);
     return Object.fromEntries(layer.attributes.map((a) => [a, fieldTypeOf(types.get(a) ?? 'text')]));
   }
 

@@ -8,7 +8,7 @@ import type { LayerConfig } from '../../config/schema.ts';
 import { quoteTable } from '../../core/sql-quote.ts';
 
 /** Runs one query: a pg.Pool, a pg.Client or the engine's Database adapted to this. */
-export type QueryRows = (text: string, values: unknown[]) => Promise<{ rows: { unique: boolean }[] }>;
+export type QueryRows = (text: string, values: unknown[]) => Promise<{ rows: unknown[] }>;
 
 const UNIQUE_COLUMN = `SELECT EXISTS (
   SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
@@ -21,7 +21,7 @@ export async function uniqueIdLayers(query: QueryRows, layers: readonly LayerCon
   for (const layer of layers) {
     if (!layer.idColumn) continue;
     const { rows } = await query(UNIQUE_COLUMN, [quoteTable(layer.table), layer.idColumn]);
-    if (rows[0]?.unique) unique.add(layer.id);
+    if ((rows[0] as { unique?: boolean } | undefined)?.unique) unique.add(layer.id);
   }
   return unique;
 }

@@ -1,0 +1,53 @@
+/**
+ * What a tile carries of each layer: which features (a predicate on their properties) and
+ * which of their attributes. Rules built from the styles (src/styles/tile-content-rules.ts)
+ * or "everything" decide it per grid level; the sources apply it (PostGIS in the tile SQL,
+ * the embedded mode in JavaScript). Pure types.
+ */
+import type { LayerConfig, TilesetConfig } from '../config/schema.ts';
+import { styleZoom, type TileGrid } from '../grids/tile-grid.ts';
+import type { Predicate } from './feature-predicate.ts';
+
+/** One layer of a tile: the features passing `keep` (all when absent), with these attributes. */
+export interface LayerContent {
+  readonly layer: LayerConfig;
+  /** The layer's attributes kept, in configuration order. */
+  readonly attributes: readonly string[];
+  readonly keep?: Predicate;
+  /** Features with the same kept attributes merged into one (the layer's `merge` zooms): land cover by class. */
+  readonly merge?: boolean;
+}
+
+/** `styles`: what the served styles draw at a level; `full`: every feature and attribute of the configured layers. */
+export type ContentMode = 'styles' | 'full';
+
+export interface TileContent {
+  readonly mode: ContentMode;
+  /** The layers a tile of level z of a grid carries, in configuration order; those left out are absent. */
+  layersAt(grid: TileGrid, z: number): readonly LayerContent[];
+}
+
+/** The configured layers served at style zoom z (their own minzoom/maxzoom). */
+export function layersAtZoom(layers: readonly LayerConfig[], z: number): LayerConfig[] {
+  return layers.filter((l) => z >= l.minzoom && z <= l.maxzoom);
+}
+
+/** Rules that cache what they decide per grid level. */
+export function memoized(mode: ContentMode, decide: (grid: TileGrid, z: number) => LayerContent[]): TileContent {
+  const decided = new Map<string, readonly LayerContent[]>();
+  return {
+    mode,
+    layersAt(grid, z) {
+      const key = `${grid.id}/${z}`;
+      let layers = decided.get(key);
+      if (!layers) decided.set(key, (layers = decide(grid, z)));
+      return layers;
+    },
+  };
+}
+
+/** Every feature and attribute of the layers configured at a level. */
+export function fullContent(tileset: TilesetConfig): TileContent {
+  return memoized('full', (grid, z) => layersAtZoom(tileset.layers, styleZoom(grid, z)).map((layer) => ({ layer, attributes: layer.attributes })));
+}
+
