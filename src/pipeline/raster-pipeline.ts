@@ -6,7 +6,7 @@ import { ConfigError } from '../config/load-config.ts';
 import { EngineError } from '../errors.ts';
 import type { TieredCache } from '../../cache/tiered-cache.ts';
 import type { TileKey } from '../../cache/tile-key.ts';
-import { bboxToTileRange, levelAtCellSize, tileToBbox, zoomAtCellSize, type Bbox, type TileGrid } from '../grids/tile-grid.ts';
+import { bboxToTileRange, levelAtCellSize, tileToBbox, zoomAtCellSize, type Bbox, type TileGrid, type TileRange } from '../grids/tile-grid.ts';
 import { dataLevel, metatileOf, rasterLevels, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile, type PixelRect } from '../grids/metatile.ts';
 import type { RenderPieces } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../core/tile-formats.ts';
@@ -165,17 +165,26 @@ export class RasterPipeline {
    */
   private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, work: Work, full = false): Promise<Produced<SourceTile[]>> {
     const wanted: { sourceId: string; tileset: Tileset; z: number; x: number; y: number }[] = [];
+    const ranges: { sourceId: string; tileset: Tileset; z: number; range: TileRange }[] = [];
+    let count = 0;
     for (const [sourceId, tilesetId] of style.sources) {
       const tileset = this.tiles.resolve(tilesetId);
       const levels = this.tiles.levelsOf(tileset, grid);
-      if (!levels) continue;
+      // Beneath a secondary tileset's first level it is not drawn, as MapLibre loads no tile of a
+      // source below its minzoom (the primary one is: the style's own zooms start with it).
+      if (!levels || (sourceId !== [...style.sources.keys()][0] && z - Math.log2(VECTOR_TILE_PX / grid.tileSizePx) < levels[0])) continue;
       const from = dataLevel(grid, z, levels);
       const range = bboxToTileRange(grid, bbox, from);
       if (!range) continue;
-      for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tileset, z: from, x, y });
+      ranges.push({ sourceId, tileset, z: from, range });
+      count += (range.maxX - range.minX + 1) * (range.maxY - range.minY + 1);
     }
-    if (wanted.length > MAX_VIEW_TILES) {
-      throw new EngineError('VIEW_TOO_LARGE', `the view needs ${wanted.length} vector tiles; at most ${MAX_VIEW_TILES} are drawn in one render (ask for a smaller extent or fewer pixels)`, { detail: { tiles: wanted.length, max: MAX_VIEW_TILES } });
+    // Counted before any is listed: a world-wide view at a deep level would be billions.
+    if (count > MAX_VIEW_TILES) {
+      throw new EngineError('VIEW_TOO_LARGE', `the view needs ${count} vector tiles; at most ${MAX_VIEW_TILES} are drawn in one render (ask for a smaller extent or fewer pixels)`, { detail: { tiles: count, max: MAX_VIEW_TILES } });
+    }
+    for (const { sourceId, tileset, z: from, range } of ranges) {
+      for (let y = range.minY; y <= range.maxY; y++) for (let x = range.minX; x <= range.maxX; x++) wanted.push({ sourceId, tileset, z: from, x, y });
     }
     const fetched = await Promise.all(
       wanted.map(async ({ sourceId, tileset, z: level, x, y }) => {

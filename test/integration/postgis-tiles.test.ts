@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { tileToBbox, type TileGrid } from '../../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
+import { GRIDS } from '../../src/grids/grids.ts';
 import { evaluatePredicate } from '../../src/core/feature-predicate.ts';
 import { servedContent } from '../helpers/served-content.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
@@ -109,6 +110,21 @@ describe('vector tiles from PostGIS', () => {
       expect(compared).toBeGreaterThan(0);
     },
   );
+
+  it('answers the tiles on the edges of every grid, where a tile envelope reaches past what a transform takes', async () => {
+    for (const grid of GRIDS) {
+      const corners = [0, 3, 6].flatMap((z) => {
+        const { matrixWidth: w, matrixHeight: h } = grid.levels[z]!;
+        return [[z, 0, 0], [z, w - 1, 0], [z, 0, h - 1], [z, w - 1, h - 1]];
+      });
+      for (const [z, x, y] of corners) {
+        const path = grid === webMercatorQuad ? `${z}/${x}/${y}` : `${grid.id}/${z}/${x}/${y}`;
+        for (const url of [`/tiles/sodertorn/${path}.mvt`, `/tiles/grundkarta/${path}.png`]) {
+          expect([200, 204], `${url}`).toContain((await fetchTile(`${running.url}${url}`)).status);
+        }
+      }
+    }
+  });
 
   it('is read by an independent decoder (GDAL ogrinfo) with the right georeference', async () => {
     const { z, x, y } = SAMPLE_TILES[4]!;

@@ -1,5 +1,5 @@
 import type { LayerConfig } from '../../config/schema.ts';
-import type { TileGrid } from '../../grids/tile-grid.ts';
+import { gridExtent, type TileGrid } from '../../grids/tile-grid.ts';
 import { predicateKeys } from '../../core/feature-predicate.ts';
 import type { LayerContent } from '../../core/tile-content.ts';
 import { quoteIdent, quoteLiteral, quoteTable } from '../../core/sql-quote.ts';
@@ -22,11 +22,17 @@ export interface MvtQueryOptions {
 }
 
 /**
- * Above this tile span (grid units) a tile envelope cannot be transformed safely into
- * another CRS: at WebMercatorQuad z0–z2 the corners lie outside the domain of e.g. UTM
- * (a z0 envelope becomes a line in EPSG:3006). Such tiles scan without the prefilter.
+ * Above this tile span (metres) a tile envelope cannot be transformed safely into another
+ * CRS: at WebMercatorQuad z0–z2 the corners lie outside the domain of e.g. UTM (a z0
+ * envelope becomes a line in EPSG:3006), and a 4326 level-0 tile fails to transform at all.
+ * Such tiles scan without the prefilter.
  */
-const MAX_PREFILTER_SPAN = 2_500_000;
+const MAX_PREFILTER_SPAN_M = 2_500_000;
+
+/** MAX_PREFILTER_SPAN_M in a grid's units (degrees for 4326). */
+function maxPrefilterSpan(grid: TileGrid): number {
+  return MAX_PREFILTER_SPAN_M / (grid.metresPerUnit ?? 1);
+}
 
 /**
  * The spatial prefilter: the buffered, densified envelope in the layer's SRID. A label point
@@ -37,17 +43,24 @@ function prefilter(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): s
   const geom = `t.${quoteIdent(layer.geometryColumn)}`;
   const within = (area: string) => [geom, ...(layer.labelPoint ? [labelPointOf(geom)] : [])].map((g) => `${g} && ${area}`).join(' AND ');
   const area = bufferedTile(layer, grid, opts);
-  return layer.srid === grid.srid ? within(area) : `(${SPAN} > ${MAX_PREFILTER_SPAN} OR (${within(area)}))`;
+  return layer.srid === grid.srid ? within(area) : `(${SPAN} > ${maxPrefilterSpan(grid)} OR (${within(area)}))`;
 }
 
 /** The tile's span in grid units, from the bound parameters. */
 const SPAN = `($3::float8 - $1::float8)`;
 
-/** The tile and its buffer, in the layer's CRS. */
+/**
+ * The tile and its buffer, in the layer's CRS. Transformed, the buffer stops at the grid's
+ * extent: past it (a latitude beyond 90° on the edge of the 4326 grid) there is no place to
+ * transform.
+ */
 function bufferedTile(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions): string {
-  const buffered = `ST_Expand(ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${SPAN} * ${opts.buffer / opts.extent})`;
+  const margin = `${SPAN} * ${opts.buffer / opts.extent}`;
+  if (layer.srid === grid.srid) return `ST_Expand(ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${margin})`;
+  const [x0, y0, x1, y1] = gridExtent(grid);
+  const clamped = `ST_MakeEnvelope(greatest($1 - ${margin}, ${x0}), greatest($2 - ${margin}, ${y0}), least($3 + ${margin}, ${x1}), least($4 + ${margin}, ${y1}), ${grid.srid})`;
   // Densify before transforming so curved edges of the reprojected tile stay covered.
-  return layer.srid === grid.srid ? buffered : `ST_Transform(ST_Segmentize(${buffered}, ${SPAN} / 8), ${layer.srid})`;
+  return `ST_Transform(ST_Segmentize(${clamped}, ${SPAN} / 8), ${layer.srid})`;
 }
 
 /**
