@@ -76,7 +76,7 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
   // Read at scrape time; the pool and cache are made further down.
   let pool: RenderPool | undefined;
   let tileCache: Awaited<ReturnType<typeof openCache>> | undefined;
-  const metrics = new HttpMetrics({ renderQueue: () => pool?.queueSize ?? 0, queryQueue: () => db?.queued ?? 0, renderTimings: () => pool?.timings(), cache: () => tileCache?.cache?.stats });
+  const metrics = new HttpMetrics({ renderQueue: () => pool?.queueSize ?? 0, queryQueue: () => db?.queued ?? 0, renderTimings: () => pool?.timings(), cache: () => tileCache?.cache?.stats }, undefined, config.tiles.sizeBudgetBytes);
   const observeQuery = metrics.observeQuery.bind(metrics);
   const timers = new Set<NodeJS.Timeout>();
 
@@ -159,7 +159,7 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
     tilesetIds: () => [...tilesets.keys()],
     styleIds: () => styles.map((s) => s.id),
   });
-  const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache, () => access.publicTilesetIds());
+  const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache, () => access.publicTilesetIds(), metrics.observeTileSize.bind(metrics));
   pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
   const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache, () => access.publicStyleIds());
   const rewarmer = createRewarmer(pipeline, raster, logger);

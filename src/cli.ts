@@ -453,7 +453,7 @@ export const commands: Record<string, CliCommand> = {
       '  --bbox W,S,E,N     area as WGS84 longitudes and latitudes, or',
       '  --kommun CODE      a municipality by its code (e.g. 0181); repeatable',
       `  --sample N         most tiles measured per level, spread evenly (default 200, at most ${MAX_SIZE_SAMPLE})`,
-      '  --budget-kb N      tiles above this many KB (raw) are listed as over budget (default 500)',
+      '  --budget-kb N      tiles above this many KB (raw) are listed as over budget (default tiles.sizeBudgetBytes, 500 KB)',
       '  --config FILE      configuration file (default config/sodertorn.yaml; env CONFIG)',
     ].join('\n'),
     notes: 'Tiles are read from the source, not from or into a cache. Without --bbox and --kommun, the tileset\'s whole extent.',
@@ -481,10 +481,10 @@ export const commands: Record<string, CliCommand> = {
         bbox: values.bbox === undefined ? undefined : bboxFlag(stringFlag(values, 'bbox', '')),
         kommun,
         sample: integerFlag(values, 'sample', 200, 1, MAX_SIZE_SAMPLE),
-        budgetBytes: integerFlag(values, 'budget-kb', 500, 1, 1_000_000) * 1024,
+        budgetBytes: values['budget-kb'] === undefined ? undefined : integerFlag(values, 'budget-kb', 500, 1, 1_000_000) * 1024,
       };
       const { tileSizes } = await import('./tile-sizes-command.ts');
-      return withConfig(values, io, (config) => tileSizes(config, request, io));
+      return withConfig(values, io, (config) => tileSizes(config, { ...request, budgetBytes: request.budgetBytes ?? config.tiles.sizeBudgetBytes }, io));
     },
   },
 

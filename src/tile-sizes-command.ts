@@ -25,9 +25,6 @@ export interface TileSizesRequest {
   readonly budgetBytes: number;
 }
 
-/** MapLibre's guidance for a vector tile, raw. */
-export const DEFAULT_BUDGET_BYTES = 500 * 1024;
-
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /** A level as lines of the report. */

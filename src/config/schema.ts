@@ -190,6 +190,12 @@ export const configSchema = z
          * when it is full the client waiting with the most loses its newest (503).
          */
         maxQueuedProductions: z.number().int().min(1).max(100_000).default(256),
+        /**
+         * Raw bytes a vector tile should stay within (MapLibre's guidance: 500 KB). Tiles
+         * produced above it are counted per tileset, grid and level in /metrics
+         * (sodertorn_vector_tiles_over_budget_total); `sodertorn-tiles tile-sizes` lists them.
+         */
+        sizeBudgetBytes: z.number().int().min(1024).default(500 * 1024),
         /** Publish every table with a geometry column as a tileset of its own. */
         discover: z
           .object({

@@ -39,11 +39,29 @@ export class HttpMetrics {
   private readonly latency: Histogram<'kind'>;
   private readonly limited: Counter<'reason'>;
   private readonly queries: Histogram<'tileset' | 'layers'>;
+  private readonly tileBytes: Histogram<'tileset' | 'grid' | 'z'>;
+  private readonly overBudget: Counter<'tileset' | 'grid' | 'z'>;
+  private readonly budgetBytes: number;
   private fastHits = 0;
 
-  constructor(sources: MetricSources, now: () => number = () => performance.now()) {
+  /** budgetBytes: tiles.sizeBudgetBytes, above which a produced vector tile is counted as over budget. */
+  constructor(sources: MetricSources, now: () => number = () => performance.now(), budgetBytes = 500 * 1024) {
     this.now = now;
+    this.budgetBytes = budgetBytes;
     const registry = this.registry;
+    this.tileBytes = new Histogram({
+      name: 'sodertorn_vector_tile_bytes',
+      help: 'Raw bytes of the vector tiles produced (not those served from a cache), by tileset, grid and level: which zoom is heavy',
+      labelNames: ['tileset', 'grid', 'z'],
+      buckets: [1024, 10 * 1024, 50 * 1024, 100 * 1024, 250 * 1024, 500 * 1024, 1024 * 1024],
+      registers: [registry],
+    });
+    this.overBudget = new Counter({
+      name: 'sodertorn_vector_tiles_over_budget_total',
+      help: 'Vector tiles produced above tiles.sizeBudgetBytes, by tileset, grid and level (sodertorn-tiles tile-sizes says which layer makes them so)',
+      labelNames: ['tileset', 'grid', 'z'],
+      registers: [registry],
+    });
     collectDefaultMetrics({ register: registry, prefix: 'sodertorn_' });
     this.requests = new Counter({ name: 'sodertorn_http_requests_total', help: 'HTTP requests answered by the router, by route and status', labelNames: ['route', 'status'], registers: [registry] });
     this.latency = new Histogram({
@@ -147,6 +165,13 @@ export class HttpMetrics {
   /** Records the PostGIS time of one vector tile. */
   observeQuery(tileset: string, layers: string, seconds: number): void {
     this.queries.observe({ tileset, layers }, seconds);
+  }
+
+  /** Records the size of a vector tile just produced, and whether it is over the budget. */
+  observeTileSize(tileset: string, grid: string, z: number, bytes: number): void {
+    const labels = { tileset, grid, z: String(z) };
+    this.tileBytes.observe(labels, bytes);
+    if (bytes > this.budgetBytes) this.overBudget.inc(labels);
   }
 
   /** Counts a request refused by the per-client limits. */

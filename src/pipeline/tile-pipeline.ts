@@ -38,6 +38,9 @@ export interface TileResult {
   readonly dataSeq?: number;
 }
 
+/** Told the size of every vector tile produced (not served from a cache). */
+export type TileSizeObserver = (tileset: string, grid: string, z: number, bytes: number) => void;
+
 /** A served tileset: its configuration and the source that produces its tiles. */
 export interface Tileset {
   readonly config: TilesetConfig;
@@ -63,13 +66,15 @@ export class TilePipeline {
   private readonly producer: CachedProducer<Uint8Array>;
   private readonly publicIds: () => readonly string[];
   private readonly levels = new WeakMap<TilesetConfig, Map<string, [number, number] | undefined>>();
+  private readonly observeSize: TileSizeObserver | undefined;
 
   /**
    * tilesets may grow after start (discovery); the pipeline reads it on every request.
    * The first grid is the one XYZ paths use. publicIds: the ids an error may name to anyone.
    */
-  constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[], cache?: TieredCache, publicIds: () => readonly string[] = () => [...tilesets.keys()]) {
+  constructor(tilesets: ReadonlyMap<string, Tileset>, grids: readonly TileGrid[], cache?: TieredCache, publicIds: () => readonly string[] = () => [...tilesets.keys()], observeSize?: TileSizeObserver) {
     this.tilesets = tilesets;
+    this.observeSize = observeSize;
     this.publicIds = publicIds;
     this.producer = new CachedProducer(cache);
     this.grids = new Map(grids.map((g) => [g.id, g]));
@@ -136,7 +141,11 @@ export class TilePipeline {
       {
         flightKey: keyString(key),
         // The query runs in the turn of whoever started it, stopped when every waiter has left.
-        produce: async (flightSignal, startSeq) => ({ value: await source.getTile({ grid, z, x, y, ...(whole ? { full: true } : {}) }, { signal: flightSignal, client: work.client }), dataSeq: startSeq }),
+        produce: async (flightSignal, startSeq) => {
+          const value = await source.getTile({ grid, z, x, y, ...(whole ? { full: true } : {}) }, { signal: flightSignal, client: work.client });
+          if (!whole) this.observeSize?.(source.id, grid.id, z, value.byteLength);
+          return { value, dataSeq: startSeq };
+        },
         tiles: (body) => [[key, body]],
         pick: (body) => body,
       },

@@ -32,6 +32,25 @@ describe('observability', () => {
     expect(text).toMatch(/sodertorn_process_resident_memory_bytes \d+/);
   });
 
+  it('reports the size of every vector tile produced by tileset, grid and level, and counts those over the size budget', async () => {
+    const small = await startEngine({ overrides: { tiles: { sizeBudgetBytes: 4096 } } });
+    try {
+      const z8 = (await (await fetch(`${small.url}/tiles/sodertorn/8/140/75.mvt`)).arrayBuffer()).byteLength;
+      const z14 = (await (await fetch(`${small.url}/tiles/sodertorn/3006/13/3600/3800.mvt`)).arrayBuffer()).byteLength;
+      expect(z8).toBeGreaterThan(4096);
+      expect(z14).toBeLessThanOrEqual(4096);
+      await fetch(`${small.url}/tiles/sodertorn/8/140/75.mvt`); // cached: not produced again, not counted again
+      const text = await (await fetch(`${small.url}/metrics`, { headers: METRICS_HEADERS })).text();
+      expect(text).toContain(`sodertorn_vector_tile_bytes_sum{tileset="sodertorn",grid="WebMercatorQuad",z="8"} ${z8}`);
+      expect(text).toContain('sodertorn_vector_tile_bytes_count{tileset="sodertorn",grid="WebMercatorQuad",z="8"} 1');
+      expect(text).toContain('sodertorn_vector_tiles_over_budget_total{tileset="sodertorn",grid="WebMercatorQuad",z="8"} 1');
+      expect(text).toContain('sodertorn_vector_tile_bytes_count{tileset="sodertorn",grid="3006",z="13"} 1');
+      expect(text).not.toContain('sodertorn_vector_tiles_over_budget_total{tileset="sodertorn",grid="3006"');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('is ready when the database answers, the threads run and the cache follows the change log', async () => {
     const res = await fetch(`${running.url}/ready`);
     expect(res.status).toBe(200);

@@ -101,14 +101,16 @@ describe('WMS 1.3.0', () => {
     expect(lake.features).toHaveLength(1);
     expect(lake.features[0]!.properties).toMatchObject({ layer: 'vatten', typ: 'sjö' });
 
-    const { rows } = await suite.db.query<{ id: number; andamal: string; x: number; y: number }>(
-      `SELECT id, andamal, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT id, andamal, ST_PointOnSurface(geom) AS p FROM byggnad ORDER BY ST_Area(geom) DESC LIMIT 1) b`,
+    const { rows } = await suite.db.query<{ id: number; andamal: string; hojd: number; x: number; y: number }>(
+      `SELECT id, andamal, hojd, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT id, andamal, hojd, ST_PointOnSurface(geom) AS p FROM byggnad ORDER BY ST_Area(geom) DESC LIMIT 1) b`,
     );
     const building = rows[0]!;
     const res = await info(building.x, building.y, { FEATURE_COUNT: '5' });
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const found = ((await res.json()) as { features: { id: number; properties: Record<string, unknown>; geometry: { type: string; coordinates: number[][][] } | null }[] }).features;
     expect(found[0]).toMatchObject({ id: Number(building.id), properties: { layer: 'byggnad', andamal: building.andamal } });
+    // Every attribute, also those no style reads and the vector tiles leave out (the height).
+    expect(found[0]!.properties.hojd).toBeCloseTo(building.hojd, 3);
     // The geometry, in the request's CRS (x = easting, y = northing), so QGIS's identify tool outlines the hit.
     const outline = found[0]!.geometry!;
     expect(outline.type).toBe('Polygon');
