@@ -18,9 +18,10 @@ import { runPrintBench } from './print.ts';
 import { runProductionBench } from './production.ts';
 import { runRenderBench } from './render.ts';
 import { runThroughput } from './throughput.ts';
+import { runTileContentBench, type ContentResult } from './tile-content.ts';
 
 const guard = process.argv.includes('--guard');
-const BENCHMARKS = ['overhead', 'null', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print', 'production'] as const;
+const BENCHMARKS = ['overhead', 'null', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print', 'production', 'content'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
@@ -123,6 +124,26 @@ async function main(): Promise<void> {
     results.production = production;
     const p = production;
     console.log(`production: cached public tile ${p.publicTile.requestsPerS} req/s (${p.publicTile.ratioToBare}× bare node:http ${p.bareRequestsPerS}); restricted tile with key ${p.restrictedTileWithKey.requestsPerS} req/s (${p.restrictedTileWithKey.ratioToBare}× bare, ${p.restrictedTileWithKey.ratioToPublic}× public), with a JWT ${p.restrictedTileWithJwt.requestsPerS} req/s (${p.restrictedTileWithJwt.ratioToPublic}× public), a new JWT's first check ${p.newJwtCheckUs} µs; through nginx ${p.throughNginx.requestsPerS} req/s (${p.throughNginx.ratioToDirect}× direct, p99 ${p.throughNginx.p99Ms} vs ${p.throughNginx.directP99Ms} ms)`);
+  }
+
+  if (runs('content')) {
+    // On the main bench database, and on one with 1,000,000 buildings (BENCH_CONTENT_BUILDINGS).
+    const report = (label: string, c: ContentResult) => {
+      console.log(`tile content at ${label}: heaviest tile ${c.maxKb} KB (budget ${c.budgetKb} KB: ${c.withinBudget ? 'every tile within' : 'OVER'}); z8 8/140/75 ${c.z8SodertaljeKb.styles} KB (full content ${c.z8SodertaljeKb.full} KB)`);
+      for (const [z, r] of Object.entries(c.perZoom)) {
+        console.log(`  z${z} (${r.tiles} tiles): raw p50 ${r.styles.p50Kb} / p95 ${r.styles.p95Kb} / max ${r.styles.maxKb} KB, gzip p95 ${r.styles.gzipP95Kb} KB, ${r.styles.medianMs} ms | full: p95 ${r.full.p95Kb} / max ${r.full.maxKb} KB, gzip p95 ${r.full.gzipP95Kb} KB, ${r.full.medianMs} ms | time ${r.timeRatio}×`);
+      }
+    };
+    const zooms = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+    const content: Record<string, ContentResult> = {};
+    content[String(buildings)] = await runTileContentBench(databaseUrl, { zooms, tilesPerZoom: 60 });
+    report(`${buildings} buildings`, content[String(buildings)]!);
+    const more = Number(process.env.BENCH_CONTENT_BUILDINGS ?? 1_000_000);
+    if (more !== buildings) {
+      content[String(more)] = await runTileContentBench(await ensureBenchDatabase(`sodertorn_bench_${more}`, { seed: 1, buildings: more }), { zooms, tilesPerZoom: 60 });
+      report(`${more} buildings`, content[String(more)]!);
+    }
+    results.tileContent = content;
   }
 
   mkdirSync('bench/results', { recursive: true });

@@ -7,6 +7,7 @@
 import type { LayerConfig, TilesetConfig } from '../config/schema.ts';
 import { styleZoom, type TileGrid } from '../grids/tile-grid.ts';
 import type { Predicate } from './feature-predicate.ts';
+import { hashText } from './hash-text.ts';
 
 /** One layer of a tile: the features passing `keep` (all when absent), with these attributes. */
 export interface LayerContent {
@@ -25,6 +26,12 @@ export interface TileContent {
   readonly mode: ContentMode;
   /** The layers a tile of level z of a grid carries, in configuration order; those left out are absent. */
   layersAt(grid: TileGrid, z: number): readonly LayerContent[];
+  /**
+   * 8 hex digits that change whenever what a level's tiles carry does (a style or the layer
+   * configuration changed): part of the cache key, so a deploy never serves a tile cut by the
+   * old rules from the disk or Redis tier.
+   */
+  fingerprint(grid: TileGrid, z: number): string;
 }
 
 /** The configured layers served at style zoom z (their own minzoom/maxzoom). */
@@ -34,16 +41,17 @@ export function layersAtZoom(layers: readonly LayerConfig[], z: number): LayerCo
 
 /** Rules that cache what they decide per grid level. */
 export function memoized(mode: ContentMode, decide: (grid: TileGrid, z: number) => LayerContent[]): TileContent {
-  const decided = new Map<string, readonly LayerContent[]>();
-  return {
-    mode,
-    layersAt(grid, z) {
-      const key = `${grid.id}/${z}`;
-      let layers = decided.get(key);
-      if (!layers) decided.set(key, (layers = decide(grid, z)));
-      return layers;
-    },
+  const decided = new Map<string, { layers: readonly LayerContent[]; fingerprint: string }>();
+  const at = (grid: TileGrid, z: number) => {
+    const key = `${grid.id}/${z}`;
+    let entry = decided.get(key);
+    if (!entry) {
+      const layers = decide(grid, z);
+      decided.set(key, (entry = { layers, fingerprint: hashText(JSON.stringify(layers)).slice(0, 8) }));
+    }
+    return entry;
   };
+  return { mode, layersAt: (grid, z) => at(grid, z).layers, fingerprint: (grid, z) => at(grid, z).fingerprint };
 }
 
 /** Every feature and attribute of the layers configured at a level. */

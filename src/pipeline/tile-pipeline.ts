@@ -6,6 +6,7 @@ import type { TieredCache } from '../../cache/tiered-cache.ts';
 import { keyString, type TileKey } from '../../cache/tile-key.ts';
 import { EngineError } from '../errors.ts';
 import { levelRange, type TileGrid } from '../grids/tile-grid.ts';
+import { fullContent, type TileContent } from '../core/tile-content.ts';
 import type { TilesetConfig } from '../config/schema.ts';
 import type { TilesetInfo, TileSource } from '../sources/tile-source.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
@@ -67,6 +68,7 @@ export class TilePipeline {
   private readonly publicIds: () => readonly string[];
   private readonly levels = new WeakMap<TilesetConfig, Map<string, [number, number] | undefined>>();
   private readonly observeSize: TileSizeObserver | undefined;
+  private readonly fullContents = new WeakMap<TilesetConfig, TileContent>();
 
   /**
    * tilesets may grow after start (discovery); the pipeline reads it on every request.
@@ -135,7 +137,10 @@ export class TilePipeline {
   async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, work: Work = {}, full = false): Promise<FreshTile & { key: TileKey }> {
     const { source } = tileset;
     const whole = full && source.content?.mode === 'styles';
-    const key: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant: whole ? 'full' : 'mvt' };
+    // The content rules are part of the key: tiles cut for other styles are never read back.
+    const rules = whole ? this.fullContentOf(tileset.config) : source.content;
+    const variant = `${whole ? 'full' : 'mvt'}${rules ? `.${rules.fingerprint(grid, z)}` : ''}`;
+    const key: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant };
     const tile = await this.producer.get(
       key,
       {
@@ -152,6 +157,13 @@ export class TilePipeline {
       work.signal,
     );
     return { ...tile, key };
+  }
+
+  /** Every feature and attribute of a tileset, the content feature info reads. */
+  private fullContentOf(config: TilesetConfig): TileContent {
+    let content = this.fullContents.get(config);
+    if (!content) this.fullContents.set(config, (content = fullContent(config)));
+    return content;
   }
 
   /** Whether a tileset of this id is served. */

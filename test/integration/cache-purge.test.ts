@@ -22,7 +22,8 @@ const TABLE = `${SCHEMA}.punkt`;
 const PUBLIC_URL = 'https://karta.example.se/api';
 
 // Levels 15–16 only: a change then has some thousand URLs, not tens of thousands.
-const tileset = { id: 'purgetest', minzoom: 15, maxzoom: 16, layers: [{ id: 'punkt', table: TABLE, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], minzoom: 0, maxzoom: 24 }] } as unknown as EngineConfig['tilesets'][number];
+// content: full: the tests read the names, which the suite's style does not draw.
+const tileset = { id: 'purgetest', content: 'full', minzoom: 15, maxzoom: 16, layers: [{ id: 'punkt', table: TABLE, geometryColumn: 'geom', srid: 3006, idColumn: 'id', attributes: ['namn'], minzoom: 0, maxzoom: 24 }] } as unknown as EngineConfig['tilesets'][number];
 const TILE_HERE = '/tiles/purgetest/16/36053/19310.mvt';
 const TILE_FAR = '/tiles/purgetest/16/35987/19371.mvt';
 const RASTER_HERE = '/tiles/purgeprick/16/36053/19310.png';

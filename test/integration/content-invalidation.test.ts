@@ -5,7 +5,7 @@
  * in every grid, through memory, disk and Redis, with the real change-log triggers. The
  * truth is an engine without a cache, over the same rows.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -14,6 +14,7 @@ import { wgs84ToGridBbox } from '../../src/grids/grid-projection.ts';
 import { GRIDS } from '../../src/grids/grids.ts';
 import { bboxToTileRange, levelRange, styleZoom } from '../../src/grids/tile-grid.ts';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
+import { decodeTile } from '../helpers/mvt.ts';
 import { TEST_DATABASE_URL } from '../helpers/test-db.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/15';
@@ -105,5 +106,25 @@ describe('tiles that follow the styles under edits', () => {
     await allFresh(paths);
     await db.query('UPDATE vag SET klass = $2 WHERE id = $1', [street.id, street.klass]);
     await allFresh(paths);
+  });
+
+  it('serves tiles cut for the new styles after a deploy changes them, not the ones the disk cache holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'content-deploy-'));
+    const z8 = '/tiles/sodertorn/8/140/75.mvt';
+    const streets = async (engine: RunningEngine) => (decodeTile(new Uint8Array(await (await fetch(`${engine.url}${z8}`)).arrayBuffer())).vag ?? []).length;
+    const before = await startEngine({ overrides: { cache: { disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } } } });
+    const motorways = await streets(before); // now on disk
+    await before.close();
+    // The new styles draw local streets from z8.
+    const stylesDir = mkdtempSync(join(tmpdir(), 'content-styles-'));
+    cpSync('styles', stylesDir, { recursive: true });
+    const layers = join(stylesDir, 'sodertorn', 'layers.yaml');
+    writeFileSync(layers, readFileSync(layers, 'utf8').replace(/(- id: vag-lokal\n(?:.*\n)*?  minzoom: )10/, '$18'));
+    const after = await startEngine({ overrides: { cache: { disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } }, render: { stylesDir } } });
+    try {
+      expect(await streets(after)).toBeGreaterThan(10 * motorways);
+    } finally {
+      await after.close();
+    }
   });
 });

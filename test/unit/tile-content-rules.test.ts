@@ -77,4 +77,20 @@ describe('tile content that follows the styles', () => {
     expect(at([{ id: 'x', type: 'line', source: 'src', 'source-layer': 'l', maxzoom: 8.5 }])).toBeUndefined();
     expect(at([{ id: 'x', type: 'line', source: 'src', 'source-layer': 'l', maxzoom: 9 }])).toBeDefined();
   });
+
+  it('names what a level carries in 8 hex digits, which change with the styles and the layers, not between runs', () => {
+    const rules = () => contentFromStyles(tileset('sodertorn'), styles);
+    expect(rules().fingerprint(webMercatorQuad, 8)).toMatch(/^[0-9a-f]{8}$/);
+    expect(rules().fingerprint(webMercatorQuad, 8)).toBe(rules().fingerprint(webMercatorQuad, 8));
+    expect(rules().fingerprint(webMercatorQuad, 8)).not.toBe(rules().fingerprint(webMercatorQuad, 9));
+    // vag-lokal drawn from z8: the z8 content changes, the z14 content does not.
+    const changed = styles.map((s) => ({ ...s, style: { ...s.style, layers: s.style.layers.map((l) => (l.id === 'vag-lokal' ? { ...l, minzoom: 8 } : l)) } }));
+    const other = contentFromStyles(tileset('sodertorn'), changed);
+    expect(other.fingerprint(webMercatorQuad, 8)).not.toBe(rules().fingerprint(webMercatorQuad, 8));
+    expect(other.fingerprint(webMercatorQuad, 14)).toBe(rules().fingerprint(webMercatorQuad, 14));
+    // A layer attribute added in the configuration changes it too.
+    const more = { ...tileset('sodertorn'), layers: tileset('sodertorn').layers.map((l) => (l.id === 'vag' ? { ...l, filter: 'id > 0' } : l)) };
+    expect(contentFromStyles(more, styles).fingerprint(webMercatorQuad, 8)).not.toBe(rules().fingerprint(webMercatorQuad, 8));
+  });
 });
+

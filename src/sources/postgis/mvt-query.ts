@@ -3,6 +3,7 @@ import { gridExtent, type TileGrid } from '../../grids/tile-grid.ts';
 import { predicateKeys } from '../../core/feature-predicate.ts';
 import type { LayerContent } from '../../core/tile-content.ts';
 import { quoteIdent, quoteLiteral, quoteTable } from '../../core/sql-quote.ts';
+import { hashText } from '../../core/hash-text.ts';
 import { mvtValueType, predicateSql, type PredicateColumn } from './predicate-sql.ts';
 
 /**
@@ -163,18 +164,6 @@ export function tileQuery(layers: readonly LayerContent[], grid: TileGrid, opts:
 export interface TileStatement {
   readonly name: string;
   readonly text: string;
-}
-
-/** Two 32-bit FNV-1a hashes (different offsets) of a string, as 16 hex digits: short, stable names. */
-function hashText(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The prepared statement for a tile carrying these layers, or null when it carries none. */
