@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
+import { TILE_SESSION_OPTIONS } from '../src/sources/postgis/database.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
@@ -48,7 +49,7 @@ export async function runPipelineOverhead(databaseUrl: string, options: { rounds
   await assertUncached(url);
   const tileset = config.tilesets.find((t) => t.id === 'sodertorn')!;
   // The baseline: a pool of the same size, the same prepared statement text, warmed alike.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: config.database.poolSize });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: config.database.poolSize, options: TILE_SESSION_OPTIONS });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const tiles = benchTiles(options.block);
 

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     const report = (label: string, c: ContentResult) => {
       console.log(`tile content at ${label}: heaviest tile ${c.maxKb} KB (budget ${c.budgetKb} KB: ${c.withinBudget ? 'every tile within' : 'OVER'}); z8 8/140/75 ${c.z8SodertaljeKb.styles} KB (full content ${c.z8SodertaljeKb.full} KB)`);
       for (const [z, r] of Object.entries(c.perZoom)) {
-        console.log(`  z${z} (${r.tiles} tiles): raw p50 ${r.styles.p50Kb} / p95 ${r.styles.p95Kb} / max ${r.styles.maxKb} KB, gzip p95 ${r.styles.gzipP95Kb} KB, ${r.styles.medianMs} ms | full: p95 ${r.full.p95Kb} / max ${r.full.maxKb} KB, gzip p95 ${r.full.gzipP95Kb} KB, ${r.full.medianMs} ms | time ${r.timeRatio}×`);
+        console.log(`  z${z} (${r.tiles} tiles): raw p50 ${r.styles.p50Kb} / p95 ${r.styles.p95Kb} / max ${r.styles.maxKb} KB, gzip p95 ${r.styles.gzipP95Kb} KB, mean ${r.styles.meanMs} ms | full: p95 ${r.full.p95Kb} / max ${r.full.maxKb} KB, gzip p95 ${r.full.gzipP95Kb} KB, mean ${r.full.meanMs} ms | time ${r.timeRatio}×`);
       }
     };
     const zooms = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];

@@ -4,6 +4,7 @@
  * statements run directly from Node with the same pool size and concurrency, in one run.
  */
 import pg from 'pg';
+import { TILE_SESSION_OPTIONS } from '../src/sources/postgis/database.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { tileToBbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../src/grids/web-mercator-quad.ts';
@@ -31,7 +32,7 @@ export async function runThroughput(databaseUrl: string, options: { connections:
   const tiles = benchTiles(2, options.zooms);
 
   // Baseline first: N concurrent loops over the tile list for the same duration.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: config.database.poolSize });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: config.database.poolSize, options: TILE_SESSION_OPTIONS });
   // The engine's own statements: its content rules, features in id order where ids are unique.
   const statementOf = await engineStatements(pool, config, tileset, webMercatorQuad);
   const statements = new Map(tiles.map((t) => [t.z, statementOf(t.z)!]));

@@ -15,8 +15,11 @@ export interface LayerContent {
   /** The layer's attributes kept, in configuration order. */
   readonly attributes: readonly string[];
   readonly keep?: Predicate;
-  /** Features with the same kept attributes merged into one (the layer's `merge` zooms): land cover by class. */
-  readonly merge?: boolean;
+  /**
+   * Features passing it, with the same kept attributes, merged into one (the layer's `merge`
+   * zooms): land cover by class, streets by class and name. Those a symbol draws stay apart.
+   */
+  readonly merge?: Predicate;
 }
 
 /** `styles`: what the served styles draw at a level; `full`: every feature and attribute of the configured layers. */

@@ -5,7 +5,7 @@
  * kept, so nothing a style draws is ever left out. Pure: built from the loaded styles.
  */
 import { convertFilter, type FilterSpecification, type LayerSpecification } from '@maplibre/maplibre-gl-style-spec';
-import { or, type Predicate } from '../core/feature-predicate.ts';
+import { FALSE, not, or, type Predicate } from '../core/feature-predicate.ts';
 import { fullContent, layersAtZoom, memoized, type LayerContent, type TileContent } from '../core/tile-content.ts';
 import type { TilesetConfig } from '../config/schema.ts';
 import { zoomsDrawnFrom } from '../grids/metatile.ts';
@@ -16,6 +16,8 @@ import type { LoadedStyle } from './style-store.ts';
 /** A style layer that draws one layer of the tileset, as the content rules need it. */
 interface Drawing {
   readonly sourceLayer: string;
+  /** fill and line draw merged features as they draw the parts; a symbol or circle is placed per feature. */
+  readonly mergeable: boolean;
   readonly minzoom: number;
   readonly maxzoom: number;
   readonly keep: Predicate;
@@ -79,6 +81,7 @@ function drawingsOf(tileset: TilesetConfig, styles: readonly LoadedStyle[]): Dra
       const source = style.sources[layer.source] as { promoteId?: unknown } | undefined;
       drawings.push({
         sourceLayer: layer['source-layer'],
+        mergeable: layer.type === 'fill' || layer.type === 'line',
         minzoom: layer.minzoom ?? -Infinity,
         maxzoom: layer.maxzoom ?? Infinity,
         keep: compileFilter(layer.filter).predicate,
@@ -104,8 +107,9 @@ export function contentFromStyles(tileset: TilesetConfig, styles: readonly Loade
       const keep = or(drawn.map((d) => d.keep));
       const readsAll = drawn.some((d) => d.reads === undefined);
       const attributes = readsAll ? layer.attributes : layer.attributes.filter((a) => drawn.some((d) => d.reads!.has(a)));
-      const merge = layer.merge !== undefined && zoom <= layer.merge.maxzoom;
-      contents.push({ layer, attributes, ...(keep.op === 'true' ? {} : { keep }), ...(merge ? { merge } : {}) });
+      // Merged: what no symbol or circle layer keeps (a label is placed per feature, and along a merged line elsewhere).
+      const merge = layer.merge !== undefined && zoom <= layer.merge.maxzoom ? not(or(drawn.filter((d) => !d.mergeable).map((d) => d.keep))) : FALSE;
+      contents.push({ layer, attributes, ...(keep.op === 'true' ? {} : { keep }), ...(merge.op === 'false' ? {} : { merge }) });
     }
     return contents;
   });

@@ -52,4 +52,27 @@ describe('MVT query builder', () => {
     expect(sql).toMatch(new RegExp(`t\\."geom" && ST_Transform\\(ST_Segmentize\\(.*\\) AND ${point.replace(/[()."]/g, '\\$&')} && ST_Transform`));
     expect(labelPointIndexSql(tilesets[0]!.layers[0]!)).toBe(`CREATE INDEX IF NOT EXISTS "kommun_geom_label_idx" ON "kommun" USING gist ((${point.replaceAll('t."geom"', '"geom"')}))`);
   });
+
+  it('merges the features of a tile by their attributes, by geometry type, keeping those a label is placed on apart', () => {
+    const { tilesets } = parseConfig({ tilesets: [{ id: 't', layers: [{ id: 'vag', table: 'vag', srid: 3006, idColumn: 'id', attributes: ['klass', 'namn'] }, { id: 'mark', table: 'mark', srid: 3006, idColumn: 'id', attributes: ['klass'] }] }] });
+    const [vag, mark] = tilesets[0]!.layers as [LayerConfig, LayerConfig];
+    const attributeTypes = new Map([
+      ['vag', new Map([['geom', 'geometry(LineString,3006)'], ['klass', 'text'], ['namn', 'text']])],
+      ['mark', new Map([['geom', 'geometry(Polygon,3006)'], ['klass', 'text']])],
+    ]);
+    const opts = { extent: 4096, buffer: 64, uniqueIdLayers: new Set(['vag', 'mark']), attributeTypes };
+    const motorways = { op: 'in', key: 'klass', values: ['motorväg'] } as const;
+    const streets = tileQuery([{ layer: vag, attributes: vag.attributes, merge: { op: 'not', arg: motorways } }], webMercatorQuad, opts);
+    expect(streets).toContain('ST_LineMerge(ST_Collect(t."geom"))');
+    expect(streets).toContain('NULL::bigint AS "__id"');
+    expect(streets).toContain(`GROUP BY t."klass", t."namn"`);
+    // What a label is placed on is kept apart, with its id; merged features come first.
+    expect(streets).toContain(`UNION ALL SELECT ST_AsMVTGeom(ST_Transform(t."geom", 3857)`);
+    expect(streets).toContain(`NOT (NOT (COALESCE(t."klass"::text IN ('motorväg'), false)))`);
+    expect(streets).toContain(`ORDER BY q."__id" NULLS FIRST, q."klass"::text, q."namn"::text)`);
+    const cover = tileQuery([{ layer: mark, attributes: mark.attributes, merge: { op: 'true' } }], webMercatorQuad, opts);
+    expect(cover).toContain('ST_Union(ST_MakeValid(t."geom"))');
+    expect(cover).not.toContain('UNION ALL');
+  });
 });
+

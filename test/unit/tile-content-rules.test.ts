@@ -28,8 +28,10 @@ describe('tile content that follows the styles', () => {
     expect(z8.get('vag')?.keep).toEqual({ op: 'in', key: 'klass', values: ['motorväg'] });
     expect(z8.get('vag')?.attributes).toEqual(['klass', 'namn']);
     expect(z8.get('mark')?.keep).toEqual({ op: 'not', arg: { op: 'in', key: 'klass', values: ['vatten'] } });
-    // Land cover is merged up to its merge.maxzoom (11).
-    expect(z8.get('mark')?.merge).toBe(true);
+    // Land cover is merged up to its merge.maxzoom (11), every feature: only fills draw it.
+    expect(z8.get('mark')?.merge).toEqual({ op: 'true' });
+    // Streets too, except the motorways the route-number symbols are placed on.
+    expect(z8.get('vag')?.merge).toEqual({ op: 'not', arg: { op: 'in', key: 'klass', values: ['motorväg'] } });
     const z9 = byId(contentFromStyles(tileset('sodertorn'), styles).layersAt(webMercatorQuad, 9));
     expect(z9.get('vag')?.keep).toEqual({ op: 'in', key: 'klass', values: ['huvudgata', 'motorväg'] });
     const z12 = byId(contentFromStyles(tileset('sodertorn'), styles).layersAt(webMercatorQuad, 12));

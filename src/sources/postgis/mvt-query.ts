@@ -1,6 +1,6 @@
 import type { LayerConfig } from '../../config/schema.ts';
 import { gridExtent, type TileGrid } from '../../grids/tile-grid.ts';
-import { predicateKeys } from '../../core/feature-predicate.ts';
+import { predicateKeys, type Predicate } from '../../core/feature-predicate.ts';
 import type { LayerContent } from '../../core/tile-content.ts';
 import { quoteIdent, quoteLiteral, quoteTable } from '../../core/sql-quote.ts';
 import { hashText } from '../../core/hash-text.ts';
@@ -66,11 +66,15 @@ function bufferedTile(layer: LayerConfig, grid: TileGrid, opts: MvtQueryOptions)
 
 /**
  * The union of the rows of a group (ST_AsMVTGeom clips it to the tile): for a partition such
- * as land cover, one polygon per class where there were thousands of cells. Made valid
- * first, so a self-intersecting source polygon cannot fail the tile.
+ * as land cover, one polygon per class where there were thousands of cells (made valid
+ * first, so a self-intersecting source polygon cannot fail the tile); for lines, the pieces
+ * joined end to end (a street of a hundred segments, one line); points collected.
  */
-function mergedShape(layer: LayerConfig): string {
-  return `ST_Union(ST_MakeValid(t.${quoteIdent(layer.geometryColumn)}))`;
+function mergedShape(layer: LayerConfig, geometryType: string): string {
+  const geom = `t.${quoteIdent(layer.geometryColumn)}`;
+  if (/linestring/i.test(geometryType)) return `ST_LineMerge(ST_Collect(${geom}))`;
+  if (/point/i.test(geometryType)) return `ST_Collect(${geom})`;
+  return `ST_Union(ST_MakeValid(${geom}))`;
 }
 
 /**
@@ -96,41 +100,56 @@ export function labelPointIndexSql(layer: LayerConfig): string {
  * column whose tile type is not known (then every feature is kept, never too few).
  */
 function keepCondition(content: LayerContent, opts: MvtQueryOptions): string | undefined {
-  if (!content.keep) return undefined;
-  const { layer } = content;
+  return content.keep && predicateCondition(content.layer, content.keep, opts);
+}
+
+/** A predicate on a layer's rows as SQL; undefined when it reads a column whose tile type is not known. */
+function predicateCondition(layer: LayerConfig, predicate: Predicate, opts: MvtQueryOptions): string | undefined {
   const columns = new Map<string, PredicateColumn>();
-  for (const key of predicateKeys(content.keep)) {
+  for (const key of predicateKeys(predicate)) {
     if (!layer.attributes.includes(key)) continue; // never in the tile: absent
     const type = mvtValueType(opts.attributeTypes?.get(layer.id)?.get(key) ?? 'jsonb');
     if (!type) return undefined;
     columns.set(key, { sql: `t.${quoteIdent(key)}`, type });
   }
-  return predicateSql(content.keep, (key) => columns.get(key));
+  return predicateSql(predicate, (key) => columns.get(key));
 }
 
 /** SQL returning the MVT bytes of one layer (empty bytea when nothing intersects). */
 export function layerQuery(content: LayerContent, grid: TileGrid, opts: MvtQueryOptions): string {
-  const { layer, attributes, merge } = content;
-  const geomColumn = `t.${quoteIdent(layer.geometryColumn)}`;
-  const shape = merge ? mergedShape(layer) : layer.labelPoint ? labelPointOf(geomColumn) : geomColumn;
-  const inGridCrs = layer.srid === grid.srid ? shape : `ST_Transform(${shape}, ${grid.srid})`;
-  // Merged features have no id of their own.
-  const idColumn = merge ? undefined : layer.idColumn;
-  const columns = [
-    `ST_AsMVTGeom(${inGridCrs}, ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${opts.extent}, ${opts.buffer}, true) AS "__geom"`,
-    ...(idColumn ? [`t.${quoteIdent(idColumn)} AS "__id"`] : []),
-    ...attributes.map((a) => `t.${quoteIdent(a)}`),
-  ];
+  const { layer, attributes } = content;
+  const uniqueIds = opts.uniqueIdLayers?.has(layer.id) ?? false;
+  const mvtArgs = [quoteLiteral(layer.id), String(opts.extent), `'__geom'`, ...(layer.idColumn ? [`'__id'`] : [])];
   const keep = keepCondition(content, opts);
   const where = [prefilter(layer, grid, opts), ...(layer.filter ? [`(${layer.filter})`] : []), ...(keep ? [keep] : [])];
-  const groupBy = merge && attributes.length ? ` GROUP BY ${attributes.map((a) => `t.${quoteIdent(a)}`).join(', ')}` : '';
-  const mvtArgs = [quoteLiteral(layer.id), String(opts.extent), `'__geom'`, ...(idColumn ? [`'__id'`] : [])];
-  const order = merge ? mergedOrder(attributes) : featureOrder(layer, attributes, opts.uniqueIdLayers?.has(layer.id) ?? false);
-  return (
-    `SELECT COALESCE(ST_AsMVT(q, ${mvtArgs.join(', ')} ORDER BY ${order}), ''::bytea) FROM (` +
-    `SELECT ${columns.join(', ')} FROM ${quoteTable(layer.table)} t WHERE ${where.join(' AND ')}${groupBy}` +
-    `) q WHERE q."__geom" IS NOT NULL`
-  );
+  const rows = (shape: string, id: string | undefined, conditions: readonly string[], groupBy = '') =>
+    `SELECT ST_AsMVTGeom(${layer.srid === grid.srid ? shape : `ST_Transform(${shape}, ${grid.srid})`}, ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${opts.extent}, ${opts.buffer}, true) AS "__geom"` +
+    `${id ? `, ${id} AS "__id"` : ''}${attributes.map((a) => `, t.${quoteIdent(a)}`).join('')} FROM ${quoteTable(layer.table)} t WHERE ${conditions.join(' AND ')}${groupBy}`;
+  const geomColumn = `t.${quoteIdent(layer.geometryColumn)}`;
+  const id = layer.idColumn ? `t.${quoteIdent(layer.idColumn)}` : undefined;
+  const merge = mergeCondition(content, opts);
+  let select: string;
+  let order: string;
+  if (merge === undefined) {
+    select = rows(layer.labelPoint ? labelPointOf(geomColumn) : geomColumn, id, where);
+    order = featureOrder(layer, attributes, uniqueIds);
+  } else {
+    // Merged features (no id of their own) first, one per attribute tuple; then those kept apart.
+    const groupBy = attributes.length ? ` GROUP BY ${attributes.map((a) => `t.${quoteIdent(a)}`).join(', ')}` : '';
+    const shape = mergedShape(layer, opts.attributeTypes?.get(layer.id)?.get(layer.geometryColumn) ?? 'geometry');
+    const merged = rows(shape, id ? 'NULL::bigint' : undefined, merge === 'TRUE' ? where : [...where, merge], groupBy);
+    select = merge === 'TRUE' ? merged : `${merged} UNION ALL ${rows(geomColumn, id, [...where, `NOT ${merge}`])}`;
+    order = [...(id ? ['q."__id" NULLS FIRST'] : []), ...attributes.map((a) => `q.${quoteIdent(a)}::text`), ...(id && uniqueIds ? [] : ['q."__geom"'])].join(', ');
+  }
+  return `SELECT COALESCE(ST_AsMVT(q, ${mvtArgs.join(', ')} ORDER BY ${order}), ''::bytea) FROM (${select}) q WHERE q."__geom" IS NOT NULL`;
+}
+
+/** The condition of the features merged ('TRUE': all), or undefined when none are (or it reads a column of unknown type). */
+function mergeCondition(content: LayerContent, opts: MvtQueryOptions): string | undefined {
+  if (!content.merge) return undefined;
+  if (content.merge.op === 'true') return 'TRUE';
+  const condition = predicateCondition(content.layer, content.merge, opts);
+  return condition === undefined ? undefined : `(${condition})`;
 }
 
 /**
@@ -144,11 +163,6 @@ export function layerQuery(content: LayerContent, grid: TileGrid, opts: MvtQuery
 function featureOrder(layer: LayerConfig, attributes: readonly string[], uniqueIds: boolean): string {
   if (layer.idColumn && uniqueIds) return 'q."__id"';
   return [...(layer.idColumn ? ['q."__id"'] : []), 'q."__geom"', ...attributes.map((a) => `q.${quoteIdent(a)}::text`)].join(', ');
-}
-
-/** Merged features, one per attribute tuple: in the order of their attributes (NULLs last), which are unique. */
-function mergedOrder(attributes: readonly string[]): string {
-  return attributes.length ? attributes.map((a) => `q.${quoteIdent(a)}::text`).join(', ') : 'q."__geom"';
 }
 
 /**
