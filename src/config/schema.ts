@@ -102,6 +102,15 @@ export const layerSchema = z
      * as a few areas. Only where the tileset's content follows the styles; not in embedded mode.
      */
     merge: z.object({ maxzoom: zoom }).strict().optional(),
+    /**
+     * SQL conditions for some zooms only, where a style cannot say it (only streets longer
+     * than a pixel below z12, say): added to `filter` at the levels whose zoom is within
+     * [minzoom, maxzoom]. Operator-written like `filter`; ignored in embedded mode.
+     */
+    zoomFilters: z
+      .array(z.object({ minzoom: zoom.default(0), maxzoom: zoom.default(24), filter: z.string().min(1).max(4000) }).strict())
+      .max(24)
+      .optional(),
   })
   .strict()
   .refine((l) => l.minzoom <= l.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })

@@ -20,6 +20,14 @@ export interface LayerContent {
    * zooms): land cover by class, streets by class and name. Those a symbol draws stay apart.
    */
   readonly merge?: Predicate;
+  /** The layer's zoomFilters at this level, as one SQL condition. */
+  readonly where?: string;
+}
+
+/** The SQL of a layer's zoomFilters that apply at style zoom z, if any. */
+export function zoomFilterAt(layer: LayerConfig, z: number): { where: string } | Record<string, never> {
+  const filters = (layer.zoomFilters ?? []).filter((f) => z >= f.minzoom && z <= f.maxzoom).map((f) => `(${f.filter})`);
+  return filters.length ? { where: filters.join(' AND ') } : {};
 }
 
 /** `styles`: what the served styles draw at a level; `full`: every feature and attribute of the configured layers. */
@@ -59,6 +67,9 @@ export function memoized(mode: ContentMode, decide: (grid: TileGrid, z: number) 
 
 /** Every feature and attribute of the layers configured at a level. */
 export function fullContent(tileset: TilesetConfig): TileContent {
-  return memoized('full', (grid, z) => layersAtZoom(tileset.layers, styleZoom(grid, z)).map((layer) => ({ layer, attributes: layer.attributes })));
+  return memoized('full', (grid, z) => {
+    const zoom = styleZoom(grid, z);
+    return layersAtZoom(tileset.layers, zoom).map((layer) => ({ layer, attributes: layer.attributes, ...zoomFilterAt(layer, zoom) }));
+  });
 }
 

@@ -27,7 +27,11 @@ export function createRewarmer(pipeline: TilePipeline, raster: RasterPipeline, l
 
   const produce = (key: TileKey): Promise<unknown> => {
     const address = { gridId: key.grid, z: String(key.z), x: String(key.x), y: String(key.y) };
-    if (key.kind === 'vector') return pipeline.getTile({ tilesetId: key.name, ...address, format: key.variant });
+    if (key.kind === 'vector') {
+      // `mvt.{content rules}`; feature info's `full.{…}` is produced again when it is asked for.
+      if (!key.variant.startsWith('mvt')) return Promise.resolve();
+      return pipeline.getTile({ tilesetId: key.name, ...address, format: 'mvt' });
+    }
     // Raster variants are `{scale}.{format}`: `1.png`, `2.webp`.
     const [scale, format] = key.variant.split('.') as [string, string];
     return raster.getTile({ name: key.name, ...address, format, ...(scale === '1' ? {} : { scale }) });

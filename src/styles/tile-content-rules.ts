@@ -6,7 +6,7 @@
  */
 import { convertFilter, type FilterSpecification, type LayerSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { FALSE, not, or, type Predicate } from '../core/feature-predicate.ts';
-import { fullContent, layersAtZoom, memoized, type LayerContent, type TileContent } from '../core/tile-content.ts';
+import { fullContent, layersAtZoom, memoized, zoomFilterAt, type LayerContent, type TileContent } from '../core/tile-content.ts';
 import type { TilesetConfig } from '../config/schema.ts';
 import { zoomsDrawnFrom } from '../grids/metatile.ts';
 import { levelRange, styleZoom } from '../grids/tile-grid.ts';
@@ -109,7 +109,7 @@ export function contentFromStyles(tileset: TilesetConfig, styles: readonly Loade
       const attributes = readsAll ? layer.attributes : layer.attributes.filter((a) => drawn.some((d) => d.reads!.has(a)));
       // Merged: what no symbol or circle layer keeps (a label is placed per feature, and along a merged line elsewhere).
       const merge = layer.merge !== undefined && zoom <= layer.merge.maxzoom ? not(or(drawn.filter((d) => !d.mergeable).map((d) => d.keep))) : FALSE;
-      contents.push({ layer, attributes, ...(keep.op === 'true' ? {} : { keep }), ...(merge.op === 'false' ? {} : { merge }) });
+      contents.push({ layer, attributes, ...(keep.op === 'true' ? {} : { keep }), ...(merge.op === 'false' ? {} : { merge }), ...zoomFilterAt(layer, zoom) });
     }
     return contents;
   });

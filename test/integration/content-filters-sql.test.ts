@@ -97,4 +97,15 @@ describe('style filters as SQL in the tile statement', () => {
     );
     expect(compared).toBeGreaterThan(150);
   });
+
+  it('adds the zoom filters of the configuration to what the styles keep', async () => {
+    const [minX, minY, maxX, maxY] = tileToBbox(sweref99tm, TILE.z, TILE.x, TILE.y);
+    const content: LayerContent = { layer, attributes: COLUMNS, keep: { op: 'has', key: 'klass' }, where: '(t.antal > 3)' };
+    const { rows } = await db.query<{ mvt: Buffer }>(`SELECT (${layerQuery(content, sweref99tm, options)}) AS mvt`, [minX, minY, maxX, maxY]);
+    const ids = new Set((decodeTile(rows[0]!.mvt).prov ?? []).map((f) => f.id!));
+    const expected = [...written].filter(([, p]) => p.klass !== undefined && typeof p.antal === 'number' && p.antal > 3).map(([id]) => id);
+    expect(expected.length).toBeGreaterThan(5);
+    expect([...ids].sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+  });
 });
+

@@ -94,5 +94,13 @@ describe('tile content that follows the styles', () => {
     const more = { ...tileset('sodertorn'), layers: tileset('sodertorn').layers.map((l) => (l.id === 'vag' ? { ...l, filter: 'id > 0' } : l)) };
     expect(contentFromStyles(more, styles).fingerprint(webMercatorQuad, 8)).not.toBe(rules().fingerprint(webMercatorQuad, 8));
   });
+
+  it('adds a layer\'s zoomFilters at the levels of their zooms, in both contents', () => {
+    const withFilters = { ...tileset('sodertorn'), layers: tileset('sodertorn').layers.map((l) => (l.id === 'vag' ? { ...l, zoomFilters: [{ minzoom: 0, maxzoom: 9, filter: 'ST_Length(geom) > 1000' }] } : l)) };
+    for (const rules of [contentFromStyles(withFilters, styles), tileContentOf({ ...withFilters, content: 'full' }, styles)]) {
+      expect(byId(rules.layersAt(webMercatorQuad, 9)).get('vag')?.where).toBe('(ST_Length(geom) > 1000)');
+      expect(byId(rules.layersAt(webMercatorQuad, 10)).get('vag')?.where).toBeUndefined();
+    }
+  });
 });
 

@@ -121,7 +121,7 @@ export function layerQuery(content: LayerContent, grid: TileGrid, opts: MvtQuery
   const uniqueIds = opts.uniqueIdLayers?.has(layer.id) ?? false;
   const mvtArgs = [quoteLiteral(layer.id), String(opts.extent), `'__geom'`, ...(layer.idColumn ? [`'__id'`] : [])];
   const keep = keepCondition(content, opts);
-  const where = [prefilter(layer, grid, opts), ...(layer.filter ? [`(${layer.filter})`] : []), ...(keep ? [keep] : [])];
+  const where = [prefilter(layer, grid, opts), ...(layer.filter ? [`(${layer.filter})`] : []), ...(content.where ? [content.where] : []), ...(keep ? [keep] : [])];
   const rows = (shape: string, id: string | undefined, conditions: readonly string[], groupBy = '') =>
     `SELECT ST_AsMVTGeom(${layer.srid === grid.srid ? shape : `ST_Transform(${shape}, ${grid.srid})`}, ST_MakeEnvelope($1, $2, $3, $4, ${grid.srid}), ${opts.extent}, ${opts.buffer}, true) AS "__geom"` +
     `${id ? `, ${id} AS "__id"` : ''}${attributes.map((a) => `, t.${quoteIdent(a)}`).join('')} FROM ${quoteTable(layer.table)} t WHERE ${conditions.join(' AND ')}${groupBy}`;
