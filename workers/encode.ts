@@ -5,16 +5,18 @@ import type { EncodeOptions } from '../src/render/render-task.ts';
 import type { RgbaImage } from '../src/render/renderer.ts';
 
 /**
- * Encodes straight-alpha RGBA, or a rectangle of it, as PNG, WebP or JPEG (JPEG has no
- * alpha: flattened on white).
+ * Encodes straight-alpha RGBA, or a rectangle of it, as PNG (a palette for raster tiles when
+ * configured), WebP or JPEG (JPEG has no alpha: flattened on white).
  */
-export async function encodeImage(image: RgbaImage, format: RasterFormat | 'raw', options: EncodeOptions, rect?: PixelRect): Promise<Uint8Array> {
+export async function encodeImage(image: RgbaImage, format: RasterFormat | 'raw', options: EncodeOptions, rect?: PixelRect, tile = false): Promise<Uint8Array> {
   const whole = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
   const input = rect ? whole.extract(rect) : whole;
   switch (format) {
     case 'raw':
       return rect ? input.raw().toBuffer() : image.data;
     case 'png':
+      // A tile as a palette: libimagequant is deterministic, so the same image gives the same bytes.
+      if (tile && options.pngPalette) return input.png({ compressionLevel: options.pngCompressionLevel, palette: true, quality: options.pngPaletteQuality, effort: 4 }).toBuffer();
       return input.png({ compressionLevel: options.pngCompressionLevel, adaptiveFiltering: false }).toBuffer();
     case 'webp':
       return input.webp({ quality: options.webpQuality }).toBuffer();

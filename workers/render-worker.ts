@@ -30,8 +30,8 @@ export default async function render(task: RenderTask): Promise<RenderAnswer> {
   const image = await renderer.render(loaded.style, task.view, task.tiles, { glyphs: glyphs.loader, ...(sprite ? { sprite } : {}) });
   const missingGlyphs = glyphs.takeMissing();
   if (missingGlyphs.length > 0 && !task.final) return { missingGlyphs };
-  if (!task.pieces) return { images: [await encodeImage(image, task.format, data.encode)] };
+  if (!task.pieces) return { images: [await encodeImage(image, task.format, data.encode, undefined, task.tile)] };
   const images: Uint8Array[] = [];
-  for (const piece of task.pieces) images.push(await encodeImage(image, task.format, data.encode, piece));
+  for (const piece of task.pieces) images.push(await encodeImage(image, task.format, data.encode, piece, task.tile));
   return { images };
 }

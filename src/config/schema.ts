@@ -237,6 +237,14 @@ export const configSchema = z
         /** zlib level of PNG encoding: 6 balances size and the ~38 ms encode measured here. */
         pngCompressionLevel: z.number().int().min(0).max(9).default(6),
         /**
+         * Raster tiles as 8-bit palette PNG (libimagequant through sharp, as Mapnik writes
+         * them by default): about a quarter of the bytes of true colour for flat-coloured maps.
+         * WMS maps and prints stay true colour. pngPaletteQuality: 1–100, the least quality
+         * the quantiser may reach (lower: fewer colours, smaller files).
+         */
+        pngPalette: z.boolean().default(true),
+        pngPaletteQuality: z.number().int().min(1).max(100).default(70),
+        /**
          * Raster tiles are drawn N×N at a time (a metatile) and cut: labels are placed once,
          * so they are not cut or repeated at tile edges. 1 draws every tile alone.
          */

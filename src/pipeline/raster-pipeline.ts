@@ -277,6 +277,7 @@ export class RasterPipeline {
         tiles: sources.value,
         format,
         pieces,
+        tile: true,
       },
       work,
     );

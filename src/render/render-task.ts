@@ -21,6 +21,9 @@ export interface EncodeOptions {
   readonly webpQuality: number;
   readonly jpegQuality: number;
   readonly pngCompressionLevel: number;
+  /** Raster tiles' PNG as an 8-bit palette (render.pngPalette), at this least quality. */
+  readonly pngPalette: boolean;
+  readonly pngPaletteQuality: number;
 }
 
 /** What a render thread is given once, at start. */
@@ -53,6 +56,8 @@ export interface RenderTask {
   readonly pieces?: readonly PixelRect[];
   /** Glyph ranges the thread asked for on an earlier attempt of this task. */
   readonly glyphs?: readonly GlyphRangeBytes[];
+  /** Raster tiles (not a WMS map or a print): PNG is written as a palette when render.pngPalette is on. */
+  readonly tile?: boolean;
   /** Draw even if glyphs are missing (a pool with no glyph source), rather than answer with what is missing. */
   readonly final?: boolean;
 }

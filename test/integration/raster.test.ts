@@ -30,7 +30,33 @@ function tileAndPixel(grid: TileGrid, [px, py]: [number, number], z: number, siz
 }
 
 
+/** The PNG colour type (IHDR byte 25): 3 palette, 2 RGB, 6 RGBA. */
+const pngColourType = (png: Buffer) => png[25];
+
 describe('raster tiles', () => {
+  it('are palette PNGs a quarter to half the size of true colour, the same pixels within the quantiser\'s error, the same bytes on every engine; WMS maps stay true colour', async () => {
+    const truecolour = await startEngine({ overrides: { render: { pngPalette: false } } });
+    const again = await startEngine();
+    try {
+      for (const path of ['/tiles/grundkarta/14/9010/4826.png', '/tiles/grundkarta/12/2252/1206.png', '/tiles/gra/3006/10/3600/3800.png']) {
+        const [palette, other, rgb] = await Promise.all([suite.engine, again, truecolour].map(async (e) => Buffer.from(await (await fetch(`${e.url}${path}`)).arrayBuffer())));
+        expect(pngColourType(palette!), path).toBe(3);
+        expect(other!.equals(palette!), `${path}: the same bytes from another engine`).toBe(true);
+        expect([2, 6]).toContain(pngColourType(rgb!));
+        if (rgb!.byteLength > 4000) expect(palette!.byteLength, path).toBeLessThan(rgb!.byteLength * 0.6);
+        const [a, b] = await Promise.all([palette!, rgb!].map((png) => sharp(png).removeAlpha().raw().toBuffer()));
+        let close = 0;
+        for (let i = 0; i < a!.length; i += 3) if (Math.max(Math.abs(a![i]! - b![i]!), Math.abs(a![i + 1]! - b![i + 1]!), Math.abs(a![i + 2]! - b![i + 2]!)) <= 24) close++;
+        expect(close / (a!.length / 3), `${path}: pixels within 24 levels of true colour`).toBeGreaterThanOrEqual(0.98);
+      }
+      const wms = await fetch(`${suite.engine.url}/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=grundkarta&STYLES=&CRS=EPSG:3006&BBOX=6560000,660000,6565000,665000&WIDTH=256&HEIGHT=256&FORMAT=image/png`);
+      expect([2, 6]).toContain(pngColourType(Buffer.from(await wms.arrayBuffer())));
+    } finally {
+      await truecolour.close();
+      await again.close();
+    }
+  });
+
   it('draws the sea in the style colour where the database has sea, at 1× and @2x', async () => {
     const point = await seaPoint(webMercatorQuad);
     const t = tileAndPixel(webMercatorQuad, point, 12, 256);
