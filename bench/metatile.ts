@@ -16,6 +16,8 @@ import { renderWorkerData, type RenderTask } from '../src/render/render-task.ts'
 import type { SourceTile } from '../src/render/renderer.ts';
 import { Database } from '../src/sources/postgis/database.ts';
 import { PostgisSource } from '../src/sources/postgis/postgis-source.ts';
+import { loadStyles } from '../src/styles/style-store.ts';
+import { tileContentOf } from '../src/styles/tile-content-rules.ts';
 import { benchTiles } from './lib/bench-tiles.ts';
 import { median, msSince, round } from './lib/stats.ts';
 
@@ -31,7 +33,9 @@ export async function runMetatileBench(databaseUrl: string, options: { zooms: nu
   const config = loadConfig({});
   const tileset = config.tilesets.find((t) => t.id === 'sodertorn')!;
   const db = new Database({ ...config.database, url: databaseUrl, maxQueued: 1000 }, createLogger('silent'));
-  const source = new PostgisSource(tileset, db, config.tiles);
+  // The tiles the engine serves: what the styles draw at each level (src/styles/tile-content-rules.ts).
+  const styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
+  const source = new PostgisSource(tileset, db, config.tiles, undefined, tileContentOf(tileset, styles));
   const fonts = await FontLibrary.load(config.fonts.dir);
   const pool = new RenderPool({ workers: 1, maxQueue: 1000, timeoutMs: 120_000 }, renderWorkerData(config), (stack, start) => fonts.glyphRange(stack, start));
   const sourceTile = async (z: number, x: number, y: number): Promise<SourceTile> => ({

@@ -14,6 +14,7 @@ import { RenderPool } from '../src/render/render-pool.ts';
 import { renderWorkerData, type RenderTask } from '../src/render/render-task.ts';
 import { renderImage } from '../workers/skia/skia-renderer.ts';
 import { loadStyles } from '../src/styles/style-store.ts';
+import { tileContentOf } from '../src/styles/tile-content-rules.ts';
 import { ThreadGlyphs } from '../workers/thread-glyphs.ts';
 import { FontLibrary } from '../src/fonts/font-library.ts';
 import { warmGlyphs } from './lib/glyphs.ts';
@@ -30,9 +31,11 @@ export interface RenderBenchResult {
 export async function runRenderBench(databaseUrl: string, options: { zooms: number[]; rounds: number }): Promise<RenderBenchResult> {
   const config = loadConfig({});
   const tileset = config.tilesets.find((t) => t.id === 'sodertorn')!;
-  const style = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id))).find((s) => s.id === 'grundkarta')!;
+  const styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
+  const style = styles.find((s) => s.id === 'grundkarta')!;
   const db = new Database({ ...config.database, url: databaseUrl, maxQueued: 1000 }, createLogger('silent'));
-  const source = new PostgisSource(tileset, db, config.tiles);
+  // The tiles the engine serves: what the styles draw at each level (src/styles/tile-content-rules.ts).
+  const source = new PostgisSource(tileset, db, config.tiles, undefined, tileContentOf(tileset, styles));
   const fonts = await FontLibrary.load(config.fonts.dir);
   const glyphs = new ThreadGlyphs();
   const tasks: RenderTask[] = [];
