@@ -10,6 +10,7 @@ import { bboxToTileRange, levelAtCellSize, tileToBbox, zoomAtCellSize, type Bbox
 import { dataLevel, metatileOf, rasterLevels, metatileView, pieceIndex, styleZoomOf, tilesOf, VECTOR_TILE_PX, type Metatile, type PixelRect } from '../grids/metatile.ts';
 import type { RenderPieces } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../core/tile-formats.ts';
+import { hashText } from '../core/hash-text.ts';
 import type { SourceTile } from '../render/renderer.ts';
 import { styleDescription, type LoadedStyle } from '../styles/style-store.ts';
 import type { TilesetInfo } from '../sources/tile-source.ts';
@@ -54,6 +55,12 @@ export interface RasterOptions {
   /** Tiles per side of a metatile; 1 draws every tile alone. */
   readonly metatile: number;
   readonly metatileBufferPx: number;
+  /** The encoder settings (config.render's): with the style, part of the cache key of the images. */
+  readonly pngPalette?: boolean;
+  readonly pngPaletteQuality?: number;
+  readonly pngCompressionLevel?: number;
+  readonly webpQuality?: number;
+  readonly jpegQuality?: number;
 }
 
 /**
@@ -70,6 +77,7 @@ export class RasterPipeline {
   private readonly options: RasterOptions;
   private readonly producer: CachedProducer<readonly Uint8Array[]>;
   private readonly publicStyleIds: () => readonly string[];
+  private readonly fingerprints = new Map<string, string>();
 
   /** publicStyleIds: the style ids an error may name to anyone. */
   constructor(tiles: TilePipeline, styles: readonly LoadedStyle[], pool: RenderPieces, options: RasterOptions, cache?: TieredCache, publicStyleIds: () => readonly string[] = () => styles.map((s) => s.id)) {
@@ -82,6 +90,18 @@ export class RasterPipeline {
     if (options.defaultStyle !== undefined && !this.styles.has(options.defaultStyle)) {
       throw new ConfigError(`render.defaultStyle "${options.defaultStyle}" is not a style in the styles folder (styles: ${[...this.styles.keys()].join(', ')})`);
     }
+  }
+
+  /** 8 hex digits of a style's drawing rules and the encoder settings, memoized per style. */
+  private fingerprintOf(style: LoadedStyle): string {
+    let fingerprint = this.fingerprints.get(style.id);
+    if (fingerprint === undefined) {
+      const { metatile, metatileBufferPx, pngPalette, pngPaletteQuality, pngCompressionLevel, webpQuality, jpegQuality } = this.options;
+      const drawing = [style.style, metatile, metatileBufferPx, pngPalette, pngPaletteQuality, pngCompressionLevel, webpQuality, jpegQuality];
+      fingerprint = hashText(JSON.stringify(drawing)).slice(0, 8);
+      this.fingerprints.set(style.id, fingerprint);
+    }
+    return fingerprint;
   }
 
   /** Every style id, in the order they were loaded. */
@@ -141,7 +161,9 @@ export class RasterPipeline {
     const grid = this.tiles.resolveGrid(primary, request.gridId);
     const levels = this.levelsOf(primary, grid) ?? [0, -1];
     const { z, x, y } = parseTileCoordinates(grid, { minzoom: levels[0], maxzoom: levels[1], tilesetId: style.id, ...(request.gridId ? { gridId: grid.id } : {}) }, request);
-    const tileKey = (tx: number, ty: number): TileKey => ({ kind: 'raster', name: style.id, grid: grid.id, z, x: tx, y: ty, variant: `${scale}.${format}` });
+    // The style and the encoder are part of the key: a deploy that changes either never serves the old images from disk or Redis.
+    const variant = `${scale}.${format}.${this.fingerprintOf(style)}`;
+    const tileKey = (tx: number, ty: number): TileKey => ({ kind: 'raster', name: style.id, grid: grid.id, z, x: tx, y: ty, variant });
     const meta = metatileOf(grid, z, x, y, this.options.metatile);
     const key = tileKey(x, y);
     const { body, dataSeq } = await this.producer.get(

@@ -108,23 +108,33 @@ describe('tiles that follow the styles under edits', () => {
     await allFresh(paths);
   });
 
-  it('serves tiles cut for the new styles after a deploy changes them, not the ones the disk cache holds', async () => {
+  it('serves tiles cut and drawn for the new styles after a deploy changes them, not the ones the disk cache holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'content-deploy-'));
     const z8 = '/tiles/sodertorn/8/140/75.mvt';
+    // Raster level 9 is drawn from the z8 data at zoom 8.
+    const raster = '/tiles/grundkarta/9/281/150.png';
     const streets = async (engine: RunningEngine) => (decodeTile(new Uint8Array(await (await fetch(`${engine.url}${z8}`)).arrayBuffer())).vag ?? []).length;
-    const before = await startEngine({ overrides: { cache: { disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } } } });
+    const image = async (engine: RunningEngine) => Buffer.from(await (await fetch(`${engine.url}${raster}`)).arrayBuffer());
+    const disk = { disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } };
+    const before = await startEngine({ overrides: { cache: disk } });
     const motorways = await streets(before); // now on disk
+    const oldImage = await image(before);
     await before.close();
     // The new styles draw local streets from z8.
     const stylesDir = mkdtempSync(join(tmpdir(), 'content-styles-'));
     cpSync('styles', stylesDir, { recursive: true });
     const layers = join(stylesDir, 'sodertorn', 'layers.yaml');
     writeFileSync(layers, readFileSync(layers, 'utf8').replace(/(- id: vag-lokal\n(?:.*\n)*?  minzoom: )10/, '$18'));
-    const after = await startEngine({ overrides: { cache: { disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } }, render: { stylesDir } } });
+    const after = await startEngine({ overrides: { cache: disk, render: { stylesDir } } });
+    const fresh = await startEngine({ overrides: { cache: { memory: { enabled: false, maxBytes: 1024 * 1024 } }, render: { stylesDir } } });
     try {
       expect(await streets(after)).toBeGreaterThan(10 * motorways);
+      const newImage = await image(after);
+      expect(newImage.equals(oldImage), 'the image drawn with the old style is not served').toBe(false);
+      expect(newImage.equals(await image(fresh)), 'the image is the one the new style draws').toBe(true);
     } finally {
       await after.close();
+      await fresh.close();
     }
   });
 });
