@@ -94,7 +94,10 @@ function drawingsOf(tileset: TilesetConfig, styles: readonly LoadedStyle[]): Dra
 
 /** What the styles draw: per level, each layer's features some style layer drawing there keeps, with the attributes they read. */
 export function contentFromStyles(tileset: TilesetConfig, styles: readonly LoadedStyle[]): TileContent {
-  const drawings = drawingsOf(tileset, styles);
+  return rulesOf(tileset, drawingsOf(tileset, styles));
+}
+
+function rulesOf(tileset: TilesetConfig, drawings: readonly Drawing[]): TileContent {
   return memoized('styles', (grid, z) => {
     const levels = levelRange(grid, tileset.minzoom, tileset.maxzoom);
     if (!levels) return [];
@@ -115,16 +118,12 @@ export function contentFromStyles(tileset: TilesetConfig, styles: readonly Loade
   });
 }
 
-/** Whether any style draws the tileset. */
-export function drawnByStyles(tileset: TilesetConfig, styles: readonly LoadedStyle[]): boolean {
-  return drawingsOf(tileset, styles).length > 0;
-}
-
 /**
  * The content rules of a tileset: its `content` option, by default `styles` when a served
  * style draws it and `full` when none does (a tileset for others to style).
  */
 export function tileContentOf(tileset: TilesetConfig, styles: readonly LoadedStyle[]): TileContent {
-  const mode = tileset.content ?? (drawnByStyles(tileset, styles) ? 'styles' : 'full');
-  return mode === 'styles' ? contentFromStyles(tileset, styles) : fullContent(tileset);
+  const drawings = drawingsOf(tileset, styles);
+  const mode = tileset.content ?? (drawings.length > 0 ? 'styles' : 'full');
+  return mode === 'styles' ? rulesOf(tileset, drawings) : fullContent(tileset);
 }
