@@ -71,7 +71,7 @@ export function wmsRoutes(
       throw new WmsException('InvalidParameterValue', `a ${request.width}×${request.height} map is over the ${maxPixels} pixels allowed for layer ${request.layer}`, 413);
     }
     // The map GetMap draws and GetFeatureInfo looks into.
-    const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, signal: exchange.signal, client: exchange.client };
+    const view = { styleId: request.layer, gridId: request.grid.id, bbox: request.bbox, widthPx: request.width, heightPx: request.height, pixelRatio: request.pixelRatio, bearing: request.bearing, signal: exchange.signal, client: exchange.client };
     const send = (contentType: string, body: Uint8Array) => {
       res.writeHead(200, { ...headers, 'Content-Type': contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -85,7 +85,7 @@ export function wmsRoutes(
       return send(map.contentType, map.body);
     }
     const pixels = await raster.renderView({ ...view, format: 'raw' });
-    const georeference = { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms({ bbox: request.bbox, widthPx: request.width, heightPx: request.height }) };
+    const georeference = { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms({ bbox: request.bbox, widthPx: request.width, heightPx: request.height, bearing: request.bearing }) };
     send('image/tiff', geoTiff(pixels.body, request.width, request.height, georeference));
   };
 

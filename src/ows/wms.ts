@@ -57,6 +57,8 @@ export type WmsGetMap = {
       readonly height: number;
       readonly format: WmsMapFormat;
       readonly pixelRatio: number;
+      /** MapLibre's bearing in degrees, from the ANGLE vendor parameter (0 when absent). */
+      readonly bearing: number;
     };
 
 /** What GetMap draws: a raster tile format, or a GeoTIFF (the map with its georeference inside). */
@@ -100,6 +102,21 @@ function size(query: URLSearchParams, name: string): number {
   const value = Number(raw);
   if (value > WMS_MAX_SIZE) throw new WmsException('InvalidParameterValue', `${name} ${value} exceeds the maximum of ${WMS_MAX_SIZE} pixels`, 413);
   return value;
+}
+
+/**
+ * The map's bearing from ANGLE, the vendor parameter GeoServer and MapServer read: degrees
+ * the map turns clockwise about the BBOX centre, which is MapLibre's bearing negated.
+ */
+function bearingOf(query: URLSearchParams): number {
+  const raw = param(query, 'ANGLE');
+  if (raw === undefined || raw.trim() === '') return 0;
+  const angle = Number(raw);
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(raw.trim()) || !Number.isFinite(angle) || Math.abs(angle) > 360) {
+    throw new WmsException('InvalidParameterValue', `ANGLE must be degrees from -360 to 360, got "${raw.slice(0, 16)}"`);
+  }
+  // + 0 turns −0 into 0.
+  return ((-angle % 360) + 360) % 360 + 0;
 }
 
 /** DPI from the vendor parameters QGIS, GeoServer and MapServer clients send. */
@@ -188,7 +205,7 @@ function parseGetMap(query: URLSearchParams, grids: readonly TileGrid[], layers:
   // Own keys only: FORMAT=constructor must not find Object.prototype.constructor.
   const format = Object.hasOwn(FORMATS, mediaType) ? FORMATS[mediaType] : undefined;
   if (!format) throw new WmsException('InvalidFormat', `FORMAT ${formatName.slice(0, 32)} is not served; use ${Object.keys(FORMATS).join(', ')}`);
-  return { request: 'GetMap', layer, grid, bbox, width, height, format, pixelRatio: dpiOf(query) / DEFAULT_DPI };
+  return { request: 'GetMap', layer, grid, bbox, width, height, format, pixelRatio: dpiOf(query) / DEFAULT_DPI, bearing: bearingOf(query) };
 }
 
 /** A layer of the capabilities: a style, drawn over its extent. */

@@ -11,7 +11,7 @@ import { dataLevel, metatileOf, rasterLevels, metatileView, pieceIndex, styleZoo
 import type { RenderPieces } from '../render/render-pool.ts';
 import { RASTER_FORMATS, type RasterFormat } from '../core/tile-formats.ts';
 import { hashText } from '../core/hash-text.ts';
-import type { SourceTile } from '../render/renderer.ts';
+import { viewCoverage, viewPointAt, type SourceTile } from '../render/renderer.ts';
 import { styleDescription, type LoadedStyle } from '../styles/style-store.ts';
 import type { TilesetInfo } from '../sources/tile-source.ts';
 import { parseTileCoordinates } from './tile-coordinates.ts';
@@ -231,6 +231,8 @@ export class RasterPipeline {
     widthPx: number;
     heightPx: number;
     pixelRatio: number;
+    /** MapLibre's bearing in degrees: the compass direction at the top of the image. */
+    bearing?: number;
     format: RasterFormat | 'raw';
     /** Only this rectangle of the render (device pixels), e.g. a print piece without its overlap. */
     crop?: PixelRect;
@@ -240,12 +242,14 @@ export class RasterPipeline {
     const { style, primary, grid, cellSize, level, zoom } = this.viewOf(request);
     const margin = VIEW_MARGIN_PX * cellSize;
     const bbox = request.bbox;
+    const bearing = request.bearing ?? 0;
     const work = { signal: request.signal, client: request.client };
-    const { value: sourceTiles } = await this.sourceTilesUnder(style, grid, [bbox[0] - margin, bbox[1] - margin, bbox[2] + margin, bbox[3] + margin], level, work);
+    const covered = viewCoverage({ bbox, bearing });
+    const { value: sourceTiles } = await this.sourceTilesUnder(style, grid, [covered[0] - margin, covered[1] - margin, covered[2] + margin, covered[3] + margin], level, work);
     const [body] = await this.pool.renderPieces(
       {
         styleId: style.id,
-        view: { bbox, widthPx: request.widthPx / request.pixelRatio, heightPx: request.heightPx / request.pixelRatio, pixelRatio: request.pixelRatio, zoom },
+        view: { bbox, widthPx: request.widthPx / request.pixelRatio, heightPx: request.heightPx / request.pixelRatio, pixelRatio: request.pixelRatio, zoom, ...(bearing ? { bearing } : {}) },
         tiles: sourceTiles,
         format: request.format,
         ...(request.crop ? { pieces: [request.crop] } : {}),
@@ -272,10 +276,10 @@ export class RasterPipeline {
    * The features the style draws at a pixel of a map of any extent (WMS GetFeatureInfo):
    * from the same data level renderView draws that map from, within a few pixels.
    */
-  async featuresAt(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; i: number; j: number; count: number; signal?: AbortSignal; client?: string }): Promise<FoundFeature[]> {
+  async featuresAt(request: { styleId: string; gridId: string; bbox: Bbox; widthPx: number; heightPx: number; pixelRatio: number; bearing?: number; i: number; j: number; count: number; signal?: AbortSignal; client?: string }): Promise<FoundFeature[]> {
     const { style, grid, cellSize, level, zoom } = this.viewOf(request);
-    const { bbox } = request;
-    const point = [bbox[0] + ((request.i + 0.5) * (bbox[2] - bbox[0])) / request.widthPx, bbox[3] - ((request.j + 0.5) * (bbox[3] - bbox[1])) / request.heightPx] as const;
+    // The pixel's centre, the map's bearing undone.
+    const point = viewPointAt(request, request.i + 0.5, request.j + 0.5);
     const tolerance = FEATURE_INFO_TOLERANCE_PX * cellSize;
     const around: Bbox = [point[0] - tolerance, point[1] - tolerance, point[0] + tolerance, point[1] + tolerance];
     // Every attribute of what is found, not only those the style reads.

@@ -5,6 +5,7 @@
  */
 import type { Bbox } from '../grids/tile-grid.ts';
 import type { PixelRect } from '../grids/metatile.ts';
+import { viewPointAt } from '../render/renderer.ts';
 
 /** Device pixels per side of one render: the render threads' canvas bound (skia-renderer.ts). */
 export const MAX_RENDER_SIDE_PX = 8192;
@@ -37,8 +38,12 @@ export interface PrintPiece {
   readonly crop: PixelRect;
 }
 
-/** The pieces of a page, row by row (each row of pieces makes one strip of the image). */
-export function printPieces(page: { bbox: Bbox; widthPx: number; heightPx: number }, pieceSizePx: number, marginPx: number): PrintPiece[][] {
+/**
+ * The pieces of a page, row by row (each row of pieces makes one strip of the image). A
+ * page with a bearing is its bbox turned about its centre; each piece is then a view of
+ * its own with the same bearing, centred where it lies on the turned page.
+ */
+export function printPieces(page: { bbox: Bbox; widthPx: number; heightPx: number; bearing?: number }, pieceSizePx: number, marginPx: number): PrintPiece[][] {
   const cell = (page.bbox[2] - page.bbox[0]) / page.widthPx;
   const rows: PrintPiece[][] = [];
   for (let top = 0; top < page.heightPx; top += pieceSizePx) {
@@ -48,9 +53,12 @@ export function printPieces(page: { bbox: Bbox; widthPx: number; heightPx: numbe
       const width = Math.min(pieceSizePx, page.widthPx - left);
       const x0 = page.bbox[0] + (left - marginPx) * cell;
       const y1 = page.bbox[3] - (top - marginPx) * cell;
+      const bbox: Bbox = page.bearing
+        ? aroundCentre(viewPointAt(page, left + width / 2, top + height / 2), ((width + 2 * marginPx) * cell) / 2, ((height + 2 * marginPx) * cell) / 2)
+        : [x0, y1 - (height + 2 * marginPx) * cell, x0 + (width + 2 * marginPx) * cell, y1];
       row.push({
         page: { left, top, width, height },
-        bbox: [x0, y1 - (height + 2 * marginPx) * cell, x0 + (width + 2 * marginPx) * cell, y1],
+        bbox,
         widthPx: width + 2 * marginPx,
         heightPx: height + 2 * marginPx,
         crop: { left: marginPx, top: marginPx, width, height },
@@ -59,4 +67,8 @@ export function printPieces(page: { bbox: Bbox; widthPx: number; heightPx: numbe
     rows.push(row);
   }
   return rows;
+}
+
+function aroundCentre([cx, cy]: readonly [number, number], halfWidth: number, halfHeight: number): Bbox {
+  return [cx - halfWidth, cy - halfHeight, cx + halfWidth, cy + halfHeight];
 }

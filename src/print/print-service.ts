@@ -9,7 +9,6 @@ import { Image, PDFDocument, type SKRSContext2D } from '@napi-rs/canvas';
 import sharp from 'sharp';
 import type { Work } from '../admission/work.ts';
 import { EngineError } from '../errors.ts';
-import type { Bbox } from '../grids/tile-grid.ts';
 import type { RasterPipeline } from '../pipeline/raster-pipeline.ts';
 import { drawnPixels, MAX_MARGIN_PX, pieceSideFor, printPieces, type PrintPiece } from './print-pieces.ts';
 import { geoTiff } from './geotiff.ts';
@@ -42,16 +41,15 @@ export class PrintService {
   /** Writes the page to `out` in the request's image format. */
   async print(request: PrintRequest, out: Writable, start: (contentType: string) => void, work: Work = {}): Promise<void> {
     if (request.format === 'wld') throw new Error('a world file is not rendered');
-    // Streamed: a north-up PNG. Everything else is assembled whole first, within its own bound.
-    const streamed = request.format === 'png' && request.bearing === 0;
-    const drawn = drawnPage(request);
-    if (!streamed && drawn.widthPx * drawn.heightPx > this.options.maxPixelsEncodedWhole) {
-      throw new EngineError('PRINT_TOO_LARGE', `${request.bearing === 0 ? `${request.format} prints are` : 'rotated prints are'} assembled whole: at most ${Math.round(this.options.maxPixelsEncodedWhole / 1e6)} million pixels${request.bearing === 0 ? '; ask for png' : ''}`, {
+    // Streamed: PNG, at any bearing (the renderer draws the page turned). Everything else is assembled whole first, within its own bound.
+    const streamed = request.format === 'png';
+    if (!streamed && request.widthPx * request.heightPx > this.options.maxPixelsEncodedWhole) {
+      throw new EngineError('PRINT_TOO_LARGE', `${request.format} prints are assembled whole: at most ${Math.round(this.options.maxPixelsEncodedWhole / 1e6)} million pixels; ask for png`, {
         detail: { maxPixels: this.options.maxPixelsEncodedWhole },
       });
     }
     this.raster.resolveStyle(request.styleId); // an unknown style is a 404 before anything starts
-    const pieces = this.piecesOf(request, drawn);
+    const pieces = this.piecesOf(request);
     if (this.running >= this.options.maxConcurrent) {
       throw new EngineError('PRINTS_BUSY', `${this.running} prints are running; at most ${this.options.maxConcurrent} at once`, { retryAfterS: 5 });
     }
@@ -60,23 +58,16 @@ export class PrintService {
       if (streamed) {
         start('image/png');
         const png = new PngStream(out, request.widthPx, request.heightPx);
-        await this.renderStrips(request, drawn, pieces, (strip) => png.writeRows(strip), work);
+        await this.renderStrips(request, pieces, (strip) => png.writeRows(strip), work);
         return await png.end();
       }
-      const whole = Buffer.alloc(drawn.widthPx * drawn.heightPx * 4);
+      const whole = Buffer.alloc(request.widthPx * request.heightPx * 4);
       let offset = 0;
-      await this.renderStrips(request, drawn, pieces, async (strip) => {
+      await this.renderStrips(request, pieces, async (strip) => {
         whole.set(strip, offset);
         offset += strip.length;
       }, work);
-      let image = sharp(whole, { raw: { width: drawn.widthPx, height: drawn.heightPx, channels: 4 } });
-      if (request.bearing !== 0) {
-        // The drawn square holds the rotated page: turn it so the bearing points up, keep the middle.
-        const turned = await image.rotate(-request.bearing, { background: { r: 255, g: 255, b: 255, alpha: 0 } }).raw().toBuffer({ resolveWithObject: true });
-        const left = Math.floor((turned.info.width - request.widthPx) / 2);
-        const top = Math.floor((turned.info.height - request.heightPx) / 2);
-        image = sharp(turned.data, { raw: { width: turned.info.width, height: turned.info.height, channels: 4 } }).extract({ left, top, width: request.widthPx, height: request.heightPx });
-      }
+      const image = sharp(whole, { raw: { width: request.widthPx, height: request.heightPx, channels: 4 } });
       if (request.format === 'tiff') {
         const rgba = await image.raw().toBuffer();
         const tiff = geoTiff(rgba, request.widthPx, request.heightPx, { epsg: request.grid.srid, geographic: request.grid.srid === 4326, terms: worldTerms(request) });
@@ -98,9 +89,9 @@ export class PrintService {
   }
 
   /** The pieces a page is drawn in; a page whose pieces with their margins are too much work is refused. */
-  private piecesOf(request: PrintRequest, page: { bbox: Bbox; widthPx: number; heightPx: number }): PrintPiece[][] {
+  private piecesOf(request: PrintRequest): PrintPiece[][] {
     const margin = Math.min(MAX_MARGIN_PX, Math.round(this.options.overlapPx * (request.dpi / CSS_DPI)));
-    const rows = printPieces(page, pieceSideFor(this.options.pieceSizePx, margin), margin);
+    const rows = printPieces(request, pieceSideFor(this.options.pieceSizePx, margin), margin);
     const drawn = drawnPixels(rows);
     if (drawn > this.options.maxDrawnPixels) {
       throw new EngineError('PRINT_TOO_LARGE', `drawing this page takes ${Math.round(drawn / 1e6)} million pixels with the margins its pieces need at ${request.dpi} dpi; at most ${Math.round(this.options.maxDrawnPixels / 1e6)} million are drawn for one print (ask for fewer pixels or a lower dpi)`, {
@@ -111,13 +102,14 @@ export class PrintService {
   }
 
   /** Renders a page piece by piece and hands it over strip by strip, top to bottom (straight RGBA rows). */
-  private async renderStrips(request: PrintRequest, page: { bbox: Bbox; widthPx: number; heightPx: number }, rows: readonly PrintPiece[][], onStrip: (strip: Buffer) => Promise<void>, work: Work): Promise<void> {
+  private async renderStrips(request: PrintRequest, rows: readonly PrintPiece[][], onStrip: (strip: Buffer) => Promise<void>, work: Work): Promise<void> {
+    const page = request;
     const pixelRatio = request.dpi / CSS_DPI;
     for (const row of rows) {
       const strip = Buffer.alloc(page.widthPx * row[0]!.page.height * 4);
       const pieces = await Promise.all(
         row.map((piece) =>
-          this.raster.renderView({ styleId: request.styleId, gridId: request.grid.id, bbox: piece.bbox, widthPx: piece.widthPx, heightPx: piece.heightPx, pixelRatio, format: 'raw', crop: piece.crop, ...work }),
+          this.raster.renderView({ styleId: request.styleId, gridId: request.grid.id, bbox: piece.bbox, widthPx: piece.widthPx, heightPx: piece.heightPx, pixelRatio, bearing: request.bearing, format: 'raw', crop: piece.crop, ...work }),
         ),
       );
       row.forEach((piece, i) => {
@@ -127,18 +119,6 @@ export class PrintService {
       await onStrip(strip);
     }
   }
-}
-
-/** What is drawn for a page: the page itself, or for a bearing the north-up square around the rotated page. */
-function drawnPage(request: PrintRequest): { bbox: Bbox; widthPx: number; heightPx: number } {
-  if (request.bearing === 0) return request;
-  const a = (request.bearing * Math.PI) / 180;
-  const [cos, sin] = [Math.abs(Math.cos(a)), Math.abs(Math.sin(a))];
-  const widthPx = Math.ceil(request.widthPx * cos + request.heightPx * sin) + 2;
-  const heightPx = Math.ceil(request.widthPx * sin + request.heightPx * cos) + 2;
-  const cell = (request.bbox[2] - request.bbox[0]) / request.widthPx;
-  const [cx, cy] = [(request.bbox[0] + request.bbox[2]) / 2, (request.bbox[1] + request.bbox[3]) / 2];
-  return { bbox: [cx - (cell * widthPx) / 2, cy - (cell * heightPx) / 2, cx + (cell * widthPx) / 2, cy + (cell * heightPx) / 2], widthPx, heightPx };
 }
 
 /** A one-page PDF of the paper's size (points = inches × 72) holding the page image. */

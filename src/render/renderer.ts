@@ -6,7 +6,11 @@ import type { Bbox } from '../grids/tile-grid.ts';
  * tiles or HTTP; the raster pipeline collects the vector tiles that cover the view.
  */
 export interface RenderView {
-  /** The extent in the grid's CRS units (metres), [minX, minY, maxX, maxY]; north up. */
+  /**
+   * The extent in the grid's CRS units (metres), [minX, minY, maxX, maxY], as the canvas
+   * shows it north up; with a bearing the canvas shows it turned about its centre (see
+   * viewCoverage for the extent the turned canvas covers).
+   */
   readonly bbox: Bbox;
   /** Output size in CSS pixels; the canvas is widthPx × pixelRatio wide. */
   readonly widthPx: number;
@@ -15,6 +19,8 @@ export interface RenderView {
   readonly pixelRatio: number;
   /** MapLibre zoom at which style properties are evaluated (512-px world convention). */
   readonly zoom: number;
+  /** MapLibre's bearing in degrees: the compass direction at the top of the canvas (0: north). */
+  readonly bearing?: number;
 }
 
 /**
@@ -97,4 +103,42 @@ export interface RenderOptions {
   readonly glyphs?: GlyphLoader;
   /** The style's sprite for icons and patterns; without it, neither is drawn. */
   readonly sprite?: SpriteLoader;
+}
+
+/**
+ * The extent a view's canvas covers in its CRS: its bbox, or with a bearing the box round
+ * the bbox turned about its centre. The tiles a render needs are those over this extent.
+ */
+export function viewCoverage(view: Pick<RenderView, 'bbox' | 'bearing'>): Bbox {
+  const [minX, minY, maxX, maxY] = view.bbox;
+  const turn = (((view.bearing ?? 0) % 360) * Math.PI) / 180;
+  if (turn === 0) return view.bbox;
+  const cos = Math.abs(Math.cos(turn));
+  const sin = Math.abs(Math.sin(turn));
+  const halfW = (maxX - minX) / 2;
+  const halfH = (maxY - minY) / 2;
+  const cx = minX + halfW;
+  const cy = minY + halfH;
+  const spanX = halfW * cos + halfH * sin;
+  const spanY = halfW * sin + halfH * cos;
+  return [cx - spanX, cy - spanY, cx + spanX, cy + spanY];
+}
+
+/**
+ * The point of the view's CRS under a canvas position (CSS pixels from the top left), the
+ * bearing undone: what a click on a turned map (WMS GetFeatureInfo) points at.
+ */
+export function viewPointAt(view: Pick<RenderView, 'bbox' | 'bearing' | 'widthPx' | 'heightPx'>, xPx: number, yPx: number): [number, number] {
+  const [minX, minY, maxX, maxY] = view.bbox;
+  const cellX = (maxX - minX) / view.widthPx;
+  const cellY = (maxY - minY) / view.heightPx;
+  // From the centre, turned back onto the north-up canvas (the map turns by −bearing on screen).
+  const dx = xPx - view.widthPx / 2;
+  const dy = yPx - view.heightPx / 2;
+  const turn = ((view.bearing ?? 0) * Math.PI) / 180;
+  const cos = Math.cos(turn);
+  const sin = Math.sin(turn);
+  const mx = dx * cos - dy * sin;
+  const my = dx * sin + dy * cos;
+  return [(minX + maxX) / 2 + mx * cellX, (minY + maxY) / 2 - my * cellY];
 }

@@ -100,6 +100,21 @@ describe('prints', () => {
     }
   }, 60_000);
 
+  it('stitches pieces of a turned page without a seam, and streams it as PNG', async () => {
+    const pieces = await startEngine({ overrides: { print: { pieceSizePx: 256 } } });
+    try {
+      const params = { center: `${lake[0] + 600},${lake[1]}`, scale: '5000', width: '900', height: '700', dpi: '96', bearing: '33' };
+      const [small, whole] = await Promise.all([rgba(await print(pieces, params)), rgba(await print(suite.engine, params))]);
+      expect([whole.width, whole.height]).toEqual([900, 700]);
+      const differing = pixelmatch(small.data, whole.data, undefined, whole.width, whole.height, { threshold: 0.13 });
+      expect(differing / (whole.width * whole.height)).toBeLessThan(0.003);
+      // No transparent corners: the page is drawn turned, not a north-up image turned afterwards.
+      for (const at of [0, (whole.width - 1) * 4, (whole.height - 1) * whole.width * 4, (whole.width * whole.height - 1) * 4]) expect(whole.data[at + 3]).toBe(255);
+    } finally {
+      await pieces.close();
+    }
+  }, 60_000);
+
   it('keeps serving tiles while a print runs, and refuses a second print while the first runs', async () => {
     const params = { center: lake.join(','), scale: '20000', paper: 'A4', dpi: '200' };
     // Its answer has begun: it holds the print slot (a PNG's header goes out before its first piece is drawn).

@@ -143,6 +143,51 @@ describe('WMS 1.3.0', () => {
     }
   });
 
+  it('turns the map by ANGLE (degrees clockwise, as GeoServer and MapServer read it), and GetFeatureInfo finds what the turned map shows at a pixel', async () => {
+    const [lx, ly] = await lakePoint(3006);
+    // The lake 120 m east of the map centre: turned 90° clockwise, east is down, so the lake is 120 px below the centre.
+    const [cx, cy] = [lx - 120, ly];
+    const bbox = [cy - 200, cx - 200, cy + 200, cx + 200].join(',');
+    const map = async (angle: string) => Buffer.from(await (await getMap({ CRS: 'EPSG:3006', BBOX: bbox, WIDTH: '400', HEIGHT: '400', ANGLE: angle })).arrayBuffer());
+    const [north, turned, back] = await Promise.all([map('0'), map('90'), map('-270')]);
+    expect(await rgbAt(north, 320, 200)).toEqual(WATER);
+    expect(await rgbAt(turned, 200, 320)).toEqual(WATER);
+    expect(back.equals(turned)).toBe(true); // −270° is 90°
+    const info = async (i: number, j: number, angle: string) => {
+      const query = new URLSearchParams({
+        SERVICE: 'WMS', VERSION: '1.3.0', REQUEST: 'GetFeatureInfo', LAYERS: 'grundkarta', QUERY_LAYERS: 'grundkarta', STYLES: '', CRS: 'EPSG:3006',
+        BBOX: bbox, WIDTH: '400', HEIGHT: '400', ANGLE: angle, I: String(i), J: String(j), INFO_FORMAT: 'application/json', FEATURE_COUNT: '5',
+      });
+      return ((await (await fetch(`${suite.engine.url}/wms?${query}`)).json()) as { features: { properties: Record<string, unknown> }[] }).features;
+    };
+    expect((await info(200, 320, '90'))[0]?.properties).toMatchObject({ layer: 'vatten', typ: 'sjö' });
+    // Right of the centre on the turned map is north on the ground: what the north-up map shows above its centre.
+    for (const [i, j, northI, northJ] of [[320, 200, 200, 79], [90, 60, 60, 309], [200, 200, 200, 199]] as const) {
+      expect(await info(i, j, '90')).toEqual(await info(northI, northJ, '0'));
+    }
+    for (const angle of ['east', '1e999', '400', '0x10']) {
+      const res = await getMap({ CRS: 'EPSG:3006', BBOX: bbox, WIDTH: '40', HEIGHT: '40', ANGLE: angle });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('code="InvalidParameterValue"');
+    }
+  });
+
+  it('keeps labels upright on a map turned upside down: only the labels differ from the north-up map turned round', async () => {
+    // Among the streets (with their names) round the largest building.
+    const { rows } = await suite.db.query<{ x: number; y: number }>('SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_PointOnSurface(geom) AS p FROM byggnad ORDER BY ST_Area(geom) DESC LIMIT 1) b');
+    const { x, y } = rows[0]!;
+    const bbox = [y - 600, x - 600, y + 600, x + 600].join(',');
+    const map = async (angle: string) => Buffer.from(await (await getMap({ CRS: 'EPSG:3006', BBOX: bbox, WIDTH: '300', HEIGHT: '300', ANGLE: angle })).arrayBuffer());
+    const [north, upsideDown] = await Promise.all([map('0'), map('180')]);
+    const turnedRound = await sharp(north).rotate(180).png().toBuffer();
+    const [a, b] = await Promise.all([turnedRound, upsideDown].map((png) => sharp(png).removeAlpha().raw().toBuffer()));
+    let differing = 0;
+    for (let i = 0; i < a!.length; i += 3) if (Math.abs(a![i]! - b![i]!) + Math.abs(a![i + 1]! - b![i + 1]!) + Math.abs(a![i + 2]! - b![i + 2]!) > 60) differing++;
+    // The fills and lines agree; the labels, drawn upright on both, do not (a turned label would agree too).
+    expect(differing / (300 * 300)).toBeGreaterThan(0.002);
+    expect(differing / (300 * 300)).toBeLessThan(0.08);
+  });
+
   it('OWSLib finds GetFeatureInfo in the capabilities and reads what is under a pixel', async () => {
     const [x, y] = await lakePoint(3006);
     const result = await runPython<{ queryable: number; operations: string[]; text: string }>(`

@@ -62,7 +62,8 @@ describe('skipReason', () => {
       layers: [{ id: 'c', type: 'symbol', source: 'g', layout: { 'symbol-placement': 'line', 'text-field': '{name}' } }],
     });
     expect(skipReason(cjk, spec)).toBe('upright CJK glyphs along lines');
-    expect(skipReason(style({}), { ...spec, bearing: 45 })).toBe('bearing (rotated view)');
+    expect(skipReason(style({}), { ...spec, bearing: 45 })).toBeUndefined();
+    expect(skipReason(style({}), { ...spec, pitch: 30 })).toBe('pitch (3D view)');
   });
 
   it('draws raster layers of raster and image sources, not hillshade over raster-dem', () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
 import type { GlyphLoader, RgbaImage, SourceTile } from '../../src/render/renderer.ts';
@@ -7,11 +6,8 @@ import { decodeGlyphs, GlyphSource } from '../../workers/skia/glyphs.ts';
 import { SkiaRenderer } from '../../workers/skia/skia-renderer.ts';
 import { shapeText, type ShapingOptions } from '../../workers/skia/text-shaping.ts';
 import { bboxOf, HOME, line, pixel, point, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
+import { FONT, glyphs, LATIN, roadLabel } from '../fixtures/render/symbol-layers.ts';
 
-/** Code points 0–255 of the render suite's Open Sans Semibold (MapLibre glyph PBF, SDF at 24 px). */
-const LATIN = new Uint8Array(readFileSync(new URL('../fixtures/render/glyphs/open-sans-semibold-0-255.pbf', import.meta.url)));
-const FONT = ['Open Sans Semibold', 'Arial Unicode MS Bold'];
-const glyphs: GlyphLoader = (fontstack, start) => (fontstack === FONT.join(',') && start === 0 ? LATIN : undefined);
 const renderer = new SkiaRenderer({ glyphs });
 
 const background: LayerSpecification = { id: 'bg', type: 'background', paint: { 'background-color': '#ffffff' } };
@@ -220,15 +216,6 @@ describe('SkiaRenderer: symbols outside their own tile', () => {
 });
 
 describe('SkiaRenderer: text along lines', () => {
-  const roadLabel = (layout: Record<string, unknown> = {}) =>
-    ({
-      id: 'roads',
-      type: 'symbol',
-      source: 'src',
-      'source-layer': 'roads',
-      layout: { 'symbol-placement': 'line', 'text-field': '{namn}', 'text-font': FONT, 'text-size': 16, ...layout },
-      paint: { 'text-color': '#ff0000' },
-    }) as LayerSpecification;
   const roads = (...lines: ReturnType<typeof line>[]) => sourceTile({ roads: lines });
   // The tile at its own zoom's size, 512 px, as MapLibre lays it out: lines are measured in
   // layout pixels, so canvas pixels here are twice the fixture's reference pixels.

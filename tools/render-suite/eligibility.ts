@@ -1,6 +1,6 @@
 /**
  * Which suite tests the 2D Skia renderer can attempt. A test is skipped (with a reason)
- * when it needs what that renderer does not draw: a rotated or tilted view, layer types
+ * when it needs what that renderer does not draw: a tilted view, layer types
  * it leaves out (hillshade, heatmap…), variably anchored or vertical text (CJK set
  * upright along lines), clustering. Only layers that would show count: a symbol
  * layer with `visibility: none` does not.
@@ -35,7 +35,6 @@ function hasCjkText(style: StyleSpecification, layer: { source?: unknown }): boo
 export function skipReason(style: StyleSpecification, spec: CaseSpec): string | undefined {
   if (spec.extras.length > 0) return `needs a live map (${spec.extras.join(', ')})`;
   if (spec.pitch !== 0) return 'pitch (3D view)';
-  if (spec.bearing !== 0) return 'bearing (rotated view)';
 
   const usedSources = new Set<string>();
   const reasons = new Set<string>();

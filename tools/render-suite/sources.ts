@@ -10,7 +10,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import GeoJSONVT from 'geojson-vt';
 import { fromGeojsonVt } from 'vt-pbf';
-import type { RenderView, SourceTile } from '../../src/render/renderer.ts';
+import { viewCoverage, type RenderView, type SourceTile } from '../../src/render/renderer.ts';
 import { coveringTiles, tileBbox, tileZoomFor, type TileAddress } from './view.ts';
 
 /** MapLibre's tile extent for GeoJSON tiles, and its 512-px tile size. */
@@ -111,7 +111,7 @@ export function tileFiles(
   const z = tileZoomFor(view.zoom, resolved, roundZoom);
   if (z === undefined) return [];
   const files: { tile: TileAddress; path: string }[] = [];
-  for (const tile of coveringTiles(view.bbox, z)) {
+  for (const tile of coveringTiles(viewCoverage(view), z)) {
     const path = resolveLocalUrl(fillTileUrl(template, { z, x: tile.wrappedX, y: tile.y }, resolved.scheme), folder);
     if (path && existsSync(path)) files.push({ tile, path });
   }
@@ -138,7 +138,7 @@ function geojsonTiles(id: string, source: SourceLike, view: RenderView, folder: 
     notes.push(`source ${id}: ${(error as Error).message}`);
     return;
   }
-  for (const tile of coveringTiles(view.bbox, z)) {
+  for (const tile of coveringTiles(viewCoverage(view), z)) {
     const mvt = geojsonTile(index, tile);
     if (mvt) out.push({ sourceId: id, bbox: tileBbox(tile), mvt });
   }

@@ -33,6 +33,7 @@ export function viewOf(spec: CaseSpec): RenderView {
     heightPx: spec.height,
     pixelRatio: spec.pixelRatio,
     zoom: spec.zoom,
+    bearing: spec.bearing,
   };
 }
 

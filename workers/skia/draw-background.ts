@@ -16,7 +16,10 @@ export function drawBackground(dc: DrawContext, layer: BackgroundLayer, widthPx:
     ctx.save();
     ctx.globalAlpha = Math.min(1, opacity);
     ctx.fillStyle = pattern;
-    ctx.fillRect(0, 0, widthPx, heightPx);
+    // The pattern turns with the map: fill the map frame's share of the screen, turned.
+    dc.rotation.apply(ctx);
+    const shown = dc.rotation.screenInMap(widthPx, heightPx);
+    ctx.fillRect(shown.x, shown.y, shown.width, shown.height);
     ctx.restore();
     return;
   }

@@ -22,7 +22,7 @@ export function drawCircle(dc: DrawContext, layer: CircleLayer, batches: readonl
   const radiusOf = bindProperty(layer.radius, globals);
   const strokeWidthOf = bindProperty(layer.strokeWidth, globals);
   const blurOf = bindProperty(layer.blur, globals);
-  const [dx, dy] = translateInPx(layer.translate.evaluate(globals), pixelRatio);
+  const [dx, dy] = translateInPx(layer.translate.evaluate(globals), layer.properties.get('circle-translate-anchor').evaluate(globals), dc);
   const width = ctx.canvas.width;
   const height = ctx.canvas.height;
 
@@ -46,8 +46,7 @@ export function drawCircle(dc: DrawContext, layer: CircleLayer, batches: readonl
         const gx = Math.round((px - offsetX) / scaleX);
         const gy = Math.round((py - offsetY) / scaleY);
         if (gx < 0 || gx >= extent || gy < 0 || gy >= extent) continue;
-        const x = px + dx;
-        const y = py + dy;
+        const [x, y] = dc.rotation.toScreen(px + dx, py + dy);
         const bounds = clampToCanvas([Math.floor(x - reach), Math.floor(y - reach), Math.ceil(x + reach), Math.ceil(y + reach)], width, height);
         if (bounds) circles.push({ x, y, radiusPx, strokeWidthPx, blur, fill, stroke, bounds });
       }

@@ -6,7 +6,8 @@ import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { Color, GlobalProperties } from '@maplibre/maplibre-gl-style-spec';
 import type { PatternContext } from './pattern.ts';
 import { bindProperty, toCssColor, type FeatureValue, type StyleProperty } from './style-evaluation.ts';
-import type { FeatureGeometry, PixelRect, TileFeature } from './tile-geometry.ts';
+import type { FeatureGeometry, PixelRect, TileClip, TileFeature } from './tile-geometry.ts';
+import type { ViewRotation } from './view-rotation.ts';
 
 /** The canvas a layer draws on and what its properties are evaluated with. */
 export interface DrawContext {
@@ -17,12 +18,14 @@ export interface DrawContext {
   readonly pixelRatio: number;
   /** The render's sprite for `*-pattern`; undefined without one, and pattern layers draw nothing. */
   readonly patterns?: PatternContext;
+  /** The view's bearing: geometry is in the map frame, drawn turned onto the screen. */
+  readonly rotation: ViewRotation;
 }
 
 /** Features of one tile that a layer draws, with the tile's clip rectangle on the canvas. */
 export interface TileBatch {
   readonly features: readonly TileFeature[];
-  readonly clip: PixelRect;
+  readonly clip: TileClip;
   /** The tile's whole extent on the canvas (not cut to it). */
   readonly tileRect: PixelRect;
 }
@@ -55,12 +58,26 @@ export function isOutside(geometry: FeatureGeometry, clip: PixelRect, marginPx: 
   );
 }
 
-/** Clips to one tile's rectangle for the duration of draw(), then restores the context. */
-export function withClip(ctx: SKRSContext2D, clip: PixelRect, translatePx: readonly [number, number], draw: () => void): void {
+/**
+ * Clips to one tile's pixels for the duration of draw(), with the context set to draw
+ * map-frame coordinates on the screen, then restores the context.
+ */
+export function withClip(
+  ctx: SKRSContext2D,
+  rotation: ViewRotation,
+  clip: TileClip,
+  translatePx: readonly [number, number],
+  draw: () => void,
+): void {
   ctx.save();
-  ctx.beginPath();
-  ctx.rect(clip.x, clip.y, clip.width, clip.height);
-  ctx.clip();
+  if (clip.screen) {
+    ctx.clip(clip.screen);
+    rotation.apply(ctx);
+  } else {
+    ctx.beginPath();
+    ctx.rect(clip.rect.x, clip.rect.y, clip.rect.width, clip.rect.height);
+    ctx.clip();
+  }
   // The translation moves the geometry, not the tile's clip, as in MapLibre.
   if (translatePx[0] !== 0 || translatePx[1] !== 0) ctx.translate(translatePx[0], translatePx[1]);
   try {
@@ -70,7 +87,16 @@ export function withClip(ctx: SKRSContext2D, clip: PixelRect, translatePx: reado
   }
 }
 
-/** A `*-translate` value in device pixels (the anchor does not matter without rotation). */
-export function translateInPx(translate: readonly [number, number] | undefined, pixelRatio: number): [number, number] {
-  return translate ? [translate[0] * pixelRatio, translate[1] * pixelRatio] : [0, 0];
+/**
+ * A `*-translate` value in map-frame device pixels: as given with the `map` anchor (it
+ * turns with the map), turned back by the bearing with `viewport` (it stays put on screen).
+ */
+export function translateInPx(
+  translate: readonly [number, number] | undefined,
+  anchor: 'map' | 'viewport',
+  dc: Pick<DrawContext, 'pixelRatio' | 'rotation'>,
+): [number, number] {
+  if (!translate) return [0, 0];
+  const px: [number, number] = [translate[0] * dc.pixelRatio, translate[1] * dc.pixelRatio];
+  return anchor === 'viewport' ? dc.rotation.vectorToMap(px[0], px[1]) : px;
 }

@@ -23,18 +23,18 @@ export function drawFill(dc: DrawContext, layer: FillLayer, batches: readonly Ti
   const fillStyleOf = layer.pattern ? bindPattern(dc, layer) : bindCssColor(layer.color, layer.opacity, globals);
   const outlineStyleOf =
     layer.outlineColor && layer.antialias.evaluate(globals) ? bindCssColor(layer.outlineColor, layer.opacity, globals) : undefined;
-  const translate = translateInPx(layer.translate.evaluate(globals), pixelRatio);
+  const translate = translateInPx(layer.translate.evaluate(globals), layer.properties.get('fill-translate-anchor').evaluate(globals), dc);
   const margin = Math.abs(translate[0]) + Math.abs(translate[1]) + pixelRatio;
 
   for (const { features, clip } of batches) {
-    withClip(ctx, clip, translate, () => {
+    withClip(ctx, dc.rotation, clip, translate, () => {
       let lastStyle: FillStyle | undefined;
       let lastAlpha = 1;
       for (const feature of features) {
         if (feature.type !== 3 && feature.type !== 2) continue;
         const fill = fillStyleOf(feature.feature);
         const style = typeof fill === 'object' ? fill.pattern : fill;
-        if (!style || isOutside(feature.geometry(), clip, margin)) continue;
+        if (!style || isOutside(feature.geometry(), clip.rect, margin)) continue;
         if (style !== lastStyle) ctx.fillStyle = lastStyle = style;
         const alpha = typeof fill === 'object' ? fill.opacity : 1;
         if (alpha !== lastAlpha) ctx.globalAlpha = lastAlpha = alpha;
@@ -45,14 +45,14 @@ export function drawFill(dc: DrawContext, layer: FillLayer, batches: readonly Ti
   if (!outlineStyleOf) return;
   const strokeColor = outlineStyleOf;
   for (const { features, clip } of batches) {
-    withClip(ctx, clip, translate, () => {
+    withClip(ctx, dc.rotation, clip, translate, () => {
       ctx.lineWidth = OUTLINE_WIDTH_PX * pixelRatio;
       ctx.setLineDash([]);
       let lastStyle = '';
       for (const feature of features) {
         if (feature.type !== 3 && feature.type !== 2) continue;
         const style = strokeColor(feature.feature);
-        if (!style || isOutside(feature.geometry(), clip, margin)) continue;
+        if (!style || isOutside(feature.geometry(), clip.rect, margin)) continue;
         if (style !== lastStyle) ctx.strokeStyle = lastStyle = style;
         ctx.stroke(polygonPath(feature));
       }

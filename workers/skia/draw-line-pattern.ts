@@ -24,10 +24,10 @@ export function drawLinePattern(dc: DrawContext, layer: LineLayer, batches: read
   // MapLibre's line-floorwidth: the width at the integer zoom sets the pattern's length.
   const floorWidthOf = bindProperty(layer.width, { ...globals, zoom: Math.floor(globals.zoom) });
   const capOf = bindProperty(layer.cap, globals);
-  const translate = translateInPx(layer.translate.evaluate(globals), pixelRatio);
+  const translate = translateInPx(layer.translate.evaluate(globals), layer.properties.get('line-translate-anchor').evaluate(globals), dc);
 
   for (const { features, clip } of batches) {
-    withClip(ctx, clip, translate, () => {
+    withClip(ctx, dc.rotation, clip, translate, () => {
       for (const tileFeature of features) {
         if (tileFeature.type !== 2 && tileFeature.type !== 3) continue;
         const feature = tileFeature.feature;
@@ -36,7 +36,7 @@ export function drawLinePattern(dc: DrawContext, layer: LineLayer, batches: read
         const widthPx = widthOf(feature) * pixelRatio;
         if (!icon || !(opacity > 0) || !(widthPx > 0)) continue;
         const geometry = tileFeature.geometry();
-        if (isOutside(geometry, clip, widthPx + Math.abs(translate[0]) + Math.abs(translate[1]))) continue;
+        if (isOutside(geometry, clip.rect, widthPx + Math.abs(translate[0]) + Math.abs(translate[1]))) continue;
         const lengthPx = (icon.width / icon.height) * floorWidthOf(feature) * patterns.pxPerDisplayPx;
         ctx.globalAlpha = opacity;
         const stroke = { icon, widthPx, lengthPx, cap: capOf(feature) };

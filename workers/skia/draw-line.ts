@@ -31,13 +31,13 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
   const miterLimitOf = bindProperty(layer.miterLimit, globals);
   const blurOf = bindProperty(layer.blur, globals);
   const alphaOf = bindColorAlpha(layer, globals);
-  const translate = translateInPx(layer.translate.evaluate(globals), pixelRatio);
+  const translate = translateInPx(layer.translate.evaluate(globals), layer.properties.get('line-translate-anchor').evaluate(globals), dc);
   // MapLibre lays dashes out at the integer tile zoom and magnifies them with the map up
   // to the next one: at zoom 12.15 a dash is 2^0.15 = 1.11 widths long.
   const dashScale = 2 ** (globals.zoom - Math.floor(globals.zoom));
 
   for (const { features, clip } of batches) {
-    withClip(ctx, clip, translate, () => {
+    withClip(ctx, dc.rotation, clip, translate, () => {
       // withClip restores globalAlpha with the rest of the context.
       const state = { style: '', cap: '', join: '', miterLimit: -1, dash: '' };
       for (const tileFeature of features) {
@@ -50,7 +50,7 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
         const offset = offsetOf(feature);
         const miterLimit = miterLimitOf(feature);
         const reachPx = (gap / 2 + width + Math.abs(offset)) * pixelRatio * Math.max(1, miterLimit);
-        if (isOutside(tileFeature.geometry(), clip, reachPx + Math.abs(translate[0]) + Math.abs(translate[1]))) continue;
+        if (isOutside(tileFeature.geometry(), clip.rect, reachPx + Math.abs(translate[0]) + Math.abs(translate[1]))) continue;
 
         const cap = capOf(feature);
         const join = joinOf(feature);

@@ -20,7 +20,8 @@ export type PlacedRaster = Pick<QuadPaint, 'image' | 'corners' | 'bounds' | 'cli
  * The tiles that carry a picture, placed on the canvas and grouped by source; tiles off
  * the canvas are left out. A tile owns the whole pixels of its rounded rectangle, as
  * vector tiles clip to theirs, so neighbours meet without a gap or an overlap; an image
- * source with corners owns the pixels whose centres fall inside its quad.
+ * source with corners, and any tile of a turned view, owns the pixels whose centres fall
+ * inside its quad.
  */
 export function placeRasterTiles(tiles: readonly SourceTile[], frame: CanvasFrame): Map<string, PlacedRaster[]> {
   const bySource = new Map<string, PlacedRaster[]>();
@@ -46,7 +47,7 @@ function placeRaster(tile: SourceTile, frame: CanvasFrame): PlacedRaster | undef
     [minX, minY],
   ];
   const corners = crsCorners.map(([x, y]) => toCanvas(frame, x, y)) as unknown as Quad;
-  if (!tile.corners) {
+  if (!tile.corners && frame.rotation.isNone) {
     const clip = tileClipRect(tile.bbox, frame);
     if (!clip) return undefined;
     const bounds: PixelBounds = [clip.x, clip.y, clip.x + clip.width, clip.y + clip.height];
@@ -62,10 +63,10 @@ function placeRaster(tile: SourceTile, frame: CanvasFrame): PlacedRaster | undef
   return bounds ? { image, corners, bounds, clipToQuad: true } : undefined;
 }
 
-/** A point of the view's CRS in canvas pixels (y down). */
+/** A point of the view's CRS on the screen, in canvas pixels (y down). */
 function toCanvas(frame: CanvasFrame, x: number, y: number): CanvasPoint {
   const [vMinX, vMinY, vMaxX, vMaxY] = frame.viewBbox;
-  return [((x - vMinX) / (vMaxX - vMinX)) * frame.widthPx, ((vMaxY - y) / (vMaxY - vMinY)) * frame.heightPx];
+  return frame.rotation.toScreen(((x - vMinX) / (vMaxX - vMinX)) * frame.widthPx, ((vMaxY - y) / (vMaxY - vMinY)) * frame.heightPx);
 }
 
 /** Draws a raster layer's tiles, all in one buffer composited over the canvas. */

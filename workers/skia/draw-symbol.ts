@@ -21,6 +21,7 @@ import {
   linesOf,
   lineSites,
   RepeatedText,
+  siteOnScreen,
   tileExtent,
   type LineGlyph,
   type LineSite,
@@ -30,6 +31,7 @@ import { imageName, type SpriteAtlas, type SpriteIcon } from './sprite.ts';
 import { bindProperty, type SymbolLayer } from './style-evaluation.ts';
 import { shapeText, type Shaping, type ShapingOptions, type TextAnchor } from './text-shaping.ts';
 import type { TileFeature } from './tile-geometry.ts';
+import type { ViewRotation } from './view-rotation.ts';
 
 /** What symbol layers share over one render: glyphs, sprite and the symbols placed so far. */
 export interface SymbolContext {
@@ -92,11 +94,19 @@ export function placeSymbolLayer(dc: DrawContext, layer: SymbolLayer, batches: r
   const along = bindLine(layer, g);
   const textAlongLine = (feature: Feature): boolean => placement !== 'point' && alignsWithLine(along.textAlignment(feature));
   const ratio = dc.pixelRatio;
+  const rotation = dc.rotation;
+  // A point symbol turns with the map only when its alignment says `map` (`auto` is the viewport's at points).
+  const textWithMap = (feature: Feature): boolean => along.textAlignment(feature) === 'map';
+  const iconWithMap = (feature: Feature): boolean => along.iconAlignment(feature) === 'map';
   const labels: Drawn<readonly SdfSymbol[]>[] = [];
   const icons: Drawn<PlacedIcon>[] = [];
   const shapings = new Map<string, ShapedText | null>();
   // MapLibre places tile by tile from the top of the screen down, then left to right.
-  const ordered = [...batches].sort((a, b) => a.tileRect.y - b.tileRect.y || a.tileRect.x - b.tileRect.x);
+  const onScreen = (batch: TileBatch): [number, number] => rotation.toScreen(batch.tileRect.x, batch.tileRect.y);
+  const ordered = batches
+    .map((batch) => ({ batch, at: onScreen(batch) }))
+    .sort((a, b) => a.at[1] - b.at[1] || a.at[0] - b.at[0])
+    .map(({ batch }) => batch);
   ordered.forEach((batch, tile) => {
     const place = (
       f: SymbolFeature,
@@ -104,9 +114,11 @@ export function placeSymbolLayer(dc: DrawContext, layer: SymbolLayer, batches: r
       label: Candidate<readonly SdfSymbol[]> | undefined,
       placedIcon: Candidate<PlacedIcon> | undefined,
       y: number,
+      anchorShift: readonly [number, number],
     ): void => {
-      // symbol-avoid-edges: nothing of the symbol may reach past its tile.
-      if (along.avoidEdges(f.feature) && ![label, placedIcon].every((c) => !c || c.shapes.every((shape) => isInside(shape, extent)))) return;
+      // symbol-avoid-edges: nothing of the symbol may reach past its tile, as laid out in the tile (before the bearing).
+      const inTile = (shape: CollisionShape): boolean => isInside(inLayout(shape, rotation, anchorShift), extent);
+      if (along.avoidEdges(f.feature) && ![label, placedIcon].every((c) => !c || c.shapes.every(inTile))) return;
       const placed = placeSymbol(symbols.collisions, label, placedIcon);
       if (placed.text) labels.push({ item: label!.item, tile, y, index: f.index });
       if (placed.icon) icons.push({ item: placedIcon!.item, tile, y, index: f.index });
@@ -121,10 +133,14 @@ export function placeSymbolLayer(dc: DrawContext, layer: SymbolLayer, batches: r
     if (placement === 'point') {
       for (const f of features) {
         const extent = tileExtent(f.tf.placement);
-        for (const [ax, ay] of anchorsOf(f.tf)) {
-          if (!isInExtent({ x: ax, y: ay }, extent)) continue;
-          const label = f.shaped ? textCandidate(text!, f.feature, f.shaped, ax, ay, ratio) : undefined;
-          place(f, extent, label, f.image ? iconCandidate(icon!, f.feature, f.image, ax, ay, ratio, textRectOf(f, text)) : undefined, ay);
+        for (const [mx, my] of anchorsOf(f.tf)) {
+          if (!isInExtent({ x: mx, y: my }, extent)) continue;
+          const [ax, ay] = rotation.toScreen(mx, my);
+          const textTurn = textWithMap(f.feature) ? rotation.angleRad : 0;
+          const label = f.shaped ? textCandidate(text!, f.feature, f.shaped, ax, ay, ratio, rotation, textTurn) : undefined;
+          const iconTurn = iconWithMap(f.feature) ? rotation.angleRad : 0;
+          const placedIcon = f.image ? iconCandidate(icon!, f.feature, f.image, ax, ay, ratio, rotation, textRectOf(f, text), iconTurn) : undefined;
+          place(f, extent, label, placedIcon, ay, [mx - ax, my - ay]);
         }
       }
       return;
@@ -134,14 +150,16 @@ export function placeSymbolLayer(dc: DrawContext, layer: SymbolLayer, batches: r
     for (const { item: f, lines: merged } of placement === 'line' ? mergeLines(lines) : lines) {
       const extent = tileExtent(f.tf.placement);
       const spacing = anchorSpacing(along, f, text, icon, ratio);
-      for (const site of lineSites(merged, placement, extent, spacing)) {
-        if (placement === 'line' && f.shaped && repeated.isTooClose(f.shaped.text, site.anchor, spacing.spacingPx / 2)) continue;
+      for (const laidOut of lineSites(merged, placement, extent, spacing)) {
+        if (placement === 'line' && f.shaped && repeated.isTooClose(f.shaped.text, laidOut.anchor, spacing.spacingPx / 2)) continue;
+        const site = siteOnScreen(laidOut, rotation);
         const { x: ax, y: ay } = site.anchor;
+        const anchorShift = [laidOut.anchor.x - ax, laidOut.anchor.y - ay] as const;
         let label: Candidate<readonly SdfSymbol[]> | undefined;
         if (f.shaped) {
           label = textAlongLine(f.feature)
-            ? lineTextCandidate(text!, along, f.feature, f.shaped, site, ratio)
-            : textCandidate(text!, f.feature, f.shaped, ax, ay, ratio);
+            ? lineTextCandidate(text!, along, f.feature, f.shaped, site, ratio, rotation)
+            : textCandidate(text!, f.feature, f.shaped, ax, ay, ratio, rotation, 0);
           if (!label) continue;
         }
         let placedIcon: Candidate<PlacedIcon> | undefined;
@@ -149,9 +167,9 @@ export function placeSymbolLayer(dc: DrawContext, layer: SymbolLayer, batches: r
           const onLine = alignsWithLine(along.iconAlignment(f.feature));
           const angle = onLine ? iconAngleOnLine(site, along.iconKeepUpright(f.feature)) : undefined;
           if (onLine && angle === undefined) continue;
-          placedIcon = iconCandidate(icon!, f.feature, f.image, ax, ay, ratio, textRectOf(f, text), angle);
+          placedIcon = iconCandidate(icon!, f.feature, f.image, ax, ay, ratio, rotation, textRectOf(f, text), 0, angle);
         }
-        place(f, extent, label, placedIcon, ay);
+        place(f, extent, label, placedIcon, ay, anchorShift);
       }
     }
   });
@@ -168,6 +186,20 @@ export function drawPlacedSymbols(dc: DrawContext, placed: PlacedSymbols): void 
 /** `auto` rotation alignment means `map` for symbols along lines. */
 function alignsWithLine(alignment: string): boolean {
   return alignment === 'map' || alignment === 'auto';
+}
+
+/**
+ * A collision shape as it lay in the tile before the view turned: circles along a line
+ * turn back with it; a box keeps its shape and moves with its anchor, as MapLibre checks
+ * symbol-avoid-edges once, when it lays the tile out.
+ */
+function inLayout(shape: CollisionShape, rotation: ViewRotation, [dx, dy]: readonly [number, number]): CollisionShape {
+  if (rotation.isNone) return shape;
+  if ('r' in shape) {
+    const [cx, cy] = rotation.toMap(shape.cx, shape.cy);
+    return { ...shape, cx, cy };
+  }
+  return { x1: shape.x1 + dx, y1: shape.y1 + dy, x2: shape.x2 + dx, y2: shape.y2 + dy };
 }
 
 function isInside(shape: CollisionShape, e: Extent): boolean {
@@ -250,6 +282,7 @@ function bindText(layer: SymbolLayer, g: DrawContext['globals']) {
     haloWidth: bindProperty(layer.textHaloWidth, g),
     haloBlur: bindProperty(layer.textHaloBlur, g),
     translate: bindProperty(layer.textTranslate, g),
+    translateAnchor: bindProperty(layer.properties.get('text-translate-anchor'), g),
   };
 }
 
@@ -289,6 +322,7 @@ function bindIcon(layer: SymbolLayer, g: DrawContext['globals']) {
     haloWidth: bindProperty(layer.iconHaloWidth, g),
     haloBlur: bindProperty(layer.iconHaloBlur, g),
     translate: bindProperty(layer.iconTranslate, g),
+    translateAnchor: bindProperty(layer.properties.get('icon-translate-anchor'), g),
     textFit: bindProperty(layer.iconTextFit, g),
     textFitPadding: bindProperty(layer.iconTextFitPadding, g),
   };
@@ -336,14 +370,23 @@ function iconImageOf(v: IconValues, layer: SymbolLayer, feature: Feature, sprite
 }
 
 /** A label at an anchor, with its collision box. */
-function textCandidate(v: TextValues, feature: Feature, shaped: ShapedText, ax: number, ay: number, ratio: number): Candidate<readonly SdfSymbol[]> {
-  const translate = v.translate(feature);
+function textCandidate(
+  v: TextValues,
+  feature: Feature,
+  shaped: ShapedText,
+  ax: number,
+  ay: number,
+  ratio: number,
+  rotation: ViewRotation,
+  mapTurnRad: number,
+): Candidate<readonly SdfSymbol[]> {
+  const [tx, ty] = translateOnScreen(v.translate(feature), v.translateAnchor(feature), ratio, rotation);
   const symbol: SdfSymbol = {
     ...textPaint(v, feature, ratio),
     quads: shaped.quads,
-    x: ax + translate[0] * ratio,
-    y: ay + translate[1] * ratio,
-    rotateRad: (v.rotate(feature) * Math.PI) / 180,
+    x: ax + tx,
+    y: ay + ty,
+    rotateRad: (v.rotate(feature) * Math.PI) / 180 + mapTurnRad,
   };
   return {
     item: [symbol],
@@ -388,11 +431,13 @@ function iconCandidate(
   ax: number,
   ay: number,
   ratio: number,
+  rotation: ViewRotation,
   textRect: CssRect | undefined,
+  mapTurnRad: number,
   lineAngleRad?: number,
 ): Candidate<PlacedIcon> {
   const size = v.size(feature);
-  const translate = v.translate(feature);
+  const [tx, ty] = translateOnScreen(v.translate(feature), v.translateAnchor(feature), ratio, rotation);
   const fit = v.textFit(feature);
   const shape =
     fit !== 'none' && textRect
@@ -400,14 +445,14 @@ function iconCandidate(
       : shapeIcon(image, v.anchor(feature) as TextAnchor, v.offset(feature));
   const icon: PlacedIcon = {
     icon: image,
-    x: ax + translate[0] * ratio,
-    y: ay + translate[1] * ratio,
+    x: ax + tx,
+    y: ay + ty,
     qx: shape.qx,
     qy: shape.qy,
     size,
     scale: [shape.cssPerPx[0] * size * ratio, shape.cssPerPx[1] * size * ratio],
-    rotateRad: (v.rotate(feature) * Math.PI) / 180,
-    linear: v.scalesOrRotates(feature) || image.pixelRatio !== ratio || lineAngleRad !== undefined,
+    rotateRad: (v.rotate(feature) * Math.PI) / 180 + mapTurnRad,
+    linear: v.scalesOrRotates(feature) || image.pixelRatio !== ratio || lineAngleRad !== undefined || mapTurnRad !== 0,
     opacity: v.opacity(feature),
     color: v.color(feature),
     haloColor: v.haloColor(feature),
@@ -421,6 +466,12 @@ function iconCandidate(
     ignorePlacement: v.ignorePlacement(feature),
     optional: v.optional(feature),
   };
+}
+
+/** A `*-translate` in screen pixels: turned with the map with the `map` anchor, as given with `viewport`. */
+function translateOnScreen(translate: readonly [number, number], anchor: 'map' | 'viewport', ratio: number, rotation: ViewRotation): [number, number] {
+  const [x, y] = [translate[0] * ratio, translate[1] * ratio];
+  return anchor === 'map' ? rotation.vectorToScreen(x, y) : [x, y];
 }
 
 /** The label's text: a formatted value's sections joined, `{field}` tokens resolved, transformed. */
@@ -516,6 +567,7 @@ function lineTextCandidate(
   shaped: ShapedText,
   site: LineSite,
   ratio: number,
+  rotation: ViewRotation,
 ): Candidate<readonly SdfSymbol[]> | undefined {
   const paint = textPaint(v, feature, ratio);
   const pxPerGlyphUnit = paint.scale[0];
@@ -527,7 +579,7 @@ function lineTextCandidate(
     keepUpright: along.textKeepUpright(feature),
   });
   if (!laid) return undefined;
-  const [tx, ty] = v.translate(feature).map((t) => t * ratio) as [number, number];
+  const [tx, ty] = translateOnScreen(v.translate(feature), v.translateAnchor(feature), ratio, rotation);
   const rotateRad = (v.rotate(feature) * Math.PI) / 180;
   return {
     item: laid.glyphs.map((glyph, i) => ({ ...paint, quads: [shaped.lineGlyphs[i]!.quad], x: glyph.x + tx, y: glyph.y + ty, rotateRad: glyph.angleRad + rotateRad })),

@@ -21,6 +21,7 @@ import {
   type PlacedGlyph,
 } from './line-placement.ts';
 import type { TileFeature, TilePlacement } from './tile-geometry.ts';
+import type { ViewRotation } from './view-rotation.ts';
 
 /** MapLibre lays out a tile as 512 CSS pixels at its own zoom (EXTENT / tilePixelRatio). */
 const TILE_SIZE_CSS_PX = 512;
@@ -78,6 +79,19 @@ export function lineSites(
     }
   }
   return sites;
+}
+
+/** A site laid out in the map frame, on the screen: its line and anchor turned with the view. */
+export function siteOnScreen(site: LineSite, rotation: ViewRotation): LineSite {
+  if (rotation.isNone) return site;
+  const onScreen = (p: LinePoint): LinePoint => {
+    const [x, y] = rotation.toScreen(p.x, p.y);
+    return { x, y };
+  };
+  return {
+    line: site.line.map(onScreen),
+    anchor: { ...site.anchor, ...onScreen(site.anchor), angleRad: site.anchor.angleRad + rotation.angleRad },
+  };
 }
 
 /** A feature's lines in canvas pixels (a polygon's rings count as lines; points have none). */

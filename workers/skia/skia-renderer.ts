@@ -19,6 +19,7 @@ import { patternContext } from './pattern.ts';
 import { SpriteAtlas } from './sprite.ts';
 import { compileStyle, isLayerShown, type CompiledLayer, type FeatureLayer, type GlobalCompositeOperationName, type SymbolLayer } from './style-evaluation.ts';
 import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry.ts';
+import { ViewRotation } from './view-rotation.ts';
 
 /**
  * 8192² device pixels: the canvas and its RGBA copy then take 512 MB together, about what
@@ -77,7 +78,8 @@ export function renderImage(
   }
   const canvas = createCanvas(width, height);
   const globals: GlobalProperties = { zoom: view.zoom };
-  const frame: CanvasFrame = { viewBbox: view.bbox, widthPx: width, heightPx: height };
+  const rotation = new ViewRotation(view.bearing ?? 0, width, height);
+  const frame: CanvasFrame = { viewBbox: view.bbox, widthPx: width, heightPx: height, rotation };
   const tilesBySource = decodeTiles(tiles, frame);
   const rastersBySource = placeRasterTiles(tiles, frame);
   let scratch: Canvas | undefined;
@@ -87,6 +89,7 @@ export function renderImage(
     ctx: canvas.getContext('2d'),
     globals,
     pixelRatio: view.pixelRatio,
+    rotation,
     ...(sprite ? { patterns: patternContext(sprite, frame, view.zoom, view.pixelRatio) } : {}),
   };
   const placedSymbols = placeSymbolLayers(main, compiled.layers, tilesBySource, width, { glyphs: options.glyphs, sprite });

@@ -8,13 +8,23 @@ import {
   expression,
   featureFilter,
   latest,
+  type BackgroundLayerSpecification,
+  type CameraFunctionSpecification,
+  type CircleLayerSpecification,
+  type Color,
+  type CompositeFunctionSpecification,
+  type ExpressionSpecification,
   type Feature,
+  type FillLayerSpecification,
   type FilterSpecification,
   type GlobalProperties,
   type LayerSpecification,
-  type Color,
+  type LineLayerSpecification,
+  type RasterLayerSpecification,
+  type SourceFunctionSpecification,
   type StylePropertySpecification,
   type StyleSpecification,
+  type SymbolLayerSpecification,
 } from '@maplibre/maplibre-gl-style-spec';
 
 /** A paint or layout property, evaluated per zoom and, when data-driven, per feature. */
@@ -26,6 +36,42 @@ export interface StyleProperty<T> {
 
 /** A property bound to one render's globals: constant ones are evaluated once. */
 export type FeatureValue<T> = (feature: Feature) => T;
+
+/** The layout and paint properties of a layer type, by spec name, as the spec's TypeScript types give them. */
+type PropertiesOf<L> = NonNullable<L extends { layout?: infer Layout } ? Layout : never> &
+  NonNullable<L extends { paint?: infer Paint } ? Paint : never>;
+
+/** A property's spec name for a layer type. */
+export type PropertyName<L> = keyof PropertiesOf<L> & string;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any value type: only the shapes matter here
+type NotAValue = ExpressionSpecification | CameraFunctionSpecification<any> | SourceFunctionSpecification<any> | CompositeFunctionSpecification<any>;
+
+/** Properties with no default in the spec: undefined unless the style sets them. */
+type WithoutDefault = 'line-dasharray' | `${string}-sort-key`;
+
+/**
+ * What a property evaluates to: a Color for colours (undefined when nothing is drawn),
+ * opaque values for what the drawing code resolves itself (formatted text, images,
+ * padding), else the value type the spec declares.
+ */
+export type PropertyValue<K extends string, S> = K extends `${string}-color`
+  ? Color | undefined
+  : K extends 'text-field' | 'icon-image' | 'icon-padding' | `${string}-pattern`
+    ? unknown
+    : K extends WithoutDefault
+      ? Exclude<NonNullable<S>, NotAValue> | undefined
+      : Exclude<NonNullable<S>, NotAValue>;
+
+/**
+ * A layer's properties read by spec name, compiled on first use and kept; an unset
+ * property takes the spec's default. `isSet` tells the ones whose absence changes what
+ * is drawn (a pattern, an outline colour) from their defaults.
+ */
+export interface LayerProperties<L> {
+  get<K extends PropertyName<L>>(name: K): StyleProperty<PropertyValue<K, PropertiesOf<L>[K]>>;
+  isSet(name: PropertyName<L>): boolean;
+}
 
 interface LayerBase {
   readonly id: string;
@@ -49,6 +95,8 @@ interface FeatureLayerBase extends LayerBase {
 }
 
 export interface BackgroundLayer extends LayerBase {
+  /** Any property by its spec name (see LayerProperties). */
+  readonly properties: LayerProperties<BackgroundLayerSpecification>;
   readonly type: 'background';
   readonly color: StyleProperty<Color | undefined>;
   readonly opacity: StyleProperty<number>;
@@ -57,6 +105,8 @@ export interface BackgroundLayer extends LayerBase {
 }
 
 export interface FillLayer extends FeatureLayerBase {
+  /** Any property by its spec name (see LayerProperties). */
+  readonly properties: LayerProperties<FillLayerSpecification>;
   readonly type: 'fill';
   readonly color: StyleProperty<Color | undefined>;
   readonly opacity: StyleProperty<number>;
@@ -69,6 +119,8 @@ export interface FillLayer extends FeatureLayerBase {
 }
 
 export interface LineLayer extends FeatureLayerBase {
+  /** Any property by its spec name (see LayerProperties). */
+  readonly properties: LayerProperties<LineLayerSpecification>;
   readonly type: 'line';
   readonly color: StyleProperty<Color | undefined>;
   readonly opacity: StyleProperty<number>;
@@ -87,6 +139,8 @@ export interface LineLayer extends FeatureLayerBase {
 }
 
 export interface CircleLayer extends FeatureLayerBase {
+  /** Any property by its spec name (see LayerProperties). */
+  readonly properties: LayerProperties<CircleLayerSpecification>;
   readonly type: 'circle';
   readonly radius: StyleProperty<number>;
   readonly color: StyleProperty<Color | undefined>;
@@ -101,6 +155,8 @@ export interface CircleLayer extends FeatureLayerBase {
 
 /** A symbol layer's text and icons. */
 export interface SymbolLayer extends FeatureLayerBase {
+  /** Any property by its spec name (see LayerProperties). */
+  readonly properties: LayerProperties<SymbolLayerSpecification>;
   readonly type: 'symbol';
   readonly placement: StyleProperty<'point' | 'line' | 'line-center'>;
   /** Line placement: symbol-spacing, text-max-angle, text-keep-upright, icon-keep-upright, symbol-avoid-edges. */
@@ -160,6 +216,8 @@ export interface SymbolLayer extends FeatureLayerBase {
 
 /** A raster layer: the pictures of a `raster` or `image` source, colour-adjusted. */
 export interface RasterLayer extends LayerBase {
+  /** Any property by its spec name (see LayerProperties). */
+  readonly properties: LayerProperties<RasterLayerSpecification>;
   readonly type: 'raster';
   readonly source: string;
   readonly opacity: StyleProperty<number>;
@@ -267,6 +325,8 @@ function compileLayer(
   };
   const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {};
   const layout = (layer as { layout?: Record<string, unknown> }).layout ?? {};
+  // Typed per layer type where the switch below hands it out.
+  const properties = layerProperties<never>(layer, index, globalState);
   const property = <T>(group: 'paint' | 'layout', name: string): StyleProperty<T> =>
     compileProperty<T>(layer, index, group, name, (group === 'paint' ? paint : layout)[name], globalState);
   // Properties without a default that change what is drawn: undefined unless the style sets them.
@@ -278,6 +338,7 @@ function compileLayer(
       return {
         ...base,
         type: 'background',
+        properties: properties as LayerProperties<BackgroundLayerSpecification>,
         color: property('paint', 'background-color'),
         opacity: property('paint', 'background-opacity'),
         pattern: optional('paint', 'background-pattern'),
@@ -286,6 +347,7 @@ function compileLayer(
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'fill',
+        properties: properties as LayerProperties<FillLayerSpecification>,
         color: property('paint', 'fill-color'),
         opacity: property('paint', 'fill-opacity'),
         outlineColor: paint['fill-outline-color'] === undefined ? undefined : property('paint', 'fill-outline-color'),
@@ -297,6 +359,7 @@ function compileLayer(
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'line',
+        properties: properties as LayerProperties<LineLayerSpecification>,
         color: property('paint', 'line-color'),
         opacity: property('paint', 'line-opacity'),
         width: property('paint', 'line-width'),
@@ -314,6 +377,7 @@ function compileLayer(
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'circle',
+        properties: properties as LayerProperties<CircleLayerSpecification>,
         radius: property('paint', 'circle-radius'),
         color: property('paint', 'circle-color'),
         opacity: property('paint', 'circle-opacity'),
@@ -327,6 +391,7 @@ function compileLayer(
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'symbol',
+        properties: properties as LayerProperties<SymbolLayerSpecification>,
         placement: property('layout', 'symbol-placement'),
         spacing: property('layout', 'symbol-spacing'),
         textMaxAngle: property('layout', 'text-max-angle'),
@@ -382,6 +447,7 @@ function compileLayer(
       return {
         ...base,
         type: 'raster',
+        properties: properties as LayerProperties<RasterLayerSpecification>,
         source: layer.source,
         opacity: property('paint', 'raster-opacity'),
         hueRotate: property('paint', 'raster-hue-rotate'),
@@ -395,6 +461,32 @@ function compileLayer(
       // hillshade, heatmap, fill-extrusion and color-relief are not drawn by this renderer yet.
       return undefined;
   }
+}
+
+/**
+ * A layer's property reader. The properties the style sets are compiled now, so a bad
+ * expression fails when the style is loaded; unset ones when first read.
+ */
+function layerProperties<L>(layer: LayerSpecification, index: number, globalState: Record<string, unknown>): LayerProperties<L> {
+  const paint = (layer as { paint?: Record<string, unknown> }).paint ?? {};
+  const layout = (layer as { layout?: Record<string, unknown> }).layout ?? {};
+  const compiled = new Map<string, StyleProperty<unknown>>();
+  const get = (name: string): StyleProperty<unknown> => {
+    let property = compiled.get(name);
+    if (!property) {
+      const group = propertySpec('paint', layer.type, name) ? 'paint' : 'layout';
+      property = compileProperty(layer, index, group, name, (group === 'paint' ? paint : layout)[name], globalState);
+      compiled.set(name, property);
+    }
+    return property;
+  };
+  for (const name of [...Object.keys(paint), ...Object.keys(layout)]) {
+    if (propertySpec('paint', layer.type, name) || propertySpec('layout', layer.type, name)) get(name);
+  }
+  return {
+    get: get as LayerProperties<L>['get'],
+    isSet: (name) => paint[name] !== undefined || layout[name] !== undefined,
+  };
 }
 
 /**

@@ -15,20 +15,32 @@ import type { Path2D } from '@napi-rs/canvas';
 import { PbfReader } from 'pbf';
 import type { Bbox } from '../../src/grids/tile-grid.ts';
 import type { SourceTile } from '../../src/render/renderer.ts';
+import type { FrameRect, ViewRotation } from './view-rotation.ts';
 
 /** A rectangle in canvas pixels. */
-export interface PixelRect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
+export type PixelRect = FrameRect;
 
-/** The canvas a render draws on and the view extent it shows. */
+/**
+ * The canvas a render draws on and the view extent it shows. Pixels here are the map
+ * frame's (see view-rotation.ts): the view extent north up, turned onto the screen by the
+ * rotation.
+ */
 export interface CanvasFrame {
   readonly viewBbox: Bbox;
   readonly widthPx: number;
   readonly heightPx: number;
+  readonly rotation: ViewRotation;
+}
+
+/**
+ * Where a tile draws: its own pixels in the map frame, and for a turned view the screen
+ * pixels it owns (an exact clip, see ViewRotation.pixelsInside).
+ */
+export interface TileClip {
+  /** The tile's own rectangle in map-frame pixels, cut to what the screen shows. */
+  readonly rect: PixelRect;
+  /** The screen pixels of that rectangle when the view is turned; undefined without a bearing. */
+  readonly screen: Path2D | undefined;
 }
 
 /** One feature's geometry in canvas pixels: all rings (or lines, or points) in one array. */
@@ -105,18 +117,27 @@ export function placeTile(tileBbox: Bbox, extent: number, frame: CanvasFrame): T
 }
 
 /**
- * The tile's own extent on the canvas, in whole pixels, cut to the canvas; undefined
- * when the tile is off the canvas. Rounding makes neighbours share one pixel edge, so
+ * The tile's own extent on the canvas, in whole pixels, cut to what the screen shows;
+ * undefined when the tile is off screen. Rounding makes neighbours share one pixel edge, so
  * the features both carry in their buffers draw exactly once, with no anti-aliased seam.
  */
 export function tileClipRect(tileBbox: Bbox, frame: CanvasFrame): PixelRect | undefined {
   const own = tilePixelRect(tileBbox, frame);
-  const left = Math.max(0, own.x);
-  const right = Math.min(frame.widthPx, own.x + own.width);
-  const top = Math.max(0, own.y);
-  const bottom = Math.min(frame.heightPx, own.y + own.height);
+  const shown = frame.rotation.screenInMap(frame.widthPx, frame.heightPx);
+  const left = Math.max(Math.floor(shown.x), own.x);
+  const right = Math.min(Math.ceil(shown.x + shown.width), own.x + own.width);
+  const top = Math.max(Math.floor(shown.y), own.y);
+  const bottom = Math.min(Math.ceil(shown.y + shown.height), own.y + own.height);
   if (right <= left || bottom <= top) return undefined;
   return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/** Where a tile draws on this frame, or undefined when it shows nowhere on screen. */
+export function tileClip(tileBbox: Bbox, frame: CanvasFrame): TileClip | undefined {
+  const rect = tileClipRect(tileBbox, frame);
+  if (!rect || frame.rotation.isNone) return rect && { rect, screen: undefined };
+  const screen = frame.rotation.pixelsInside(rect, frame.widthPx, frame.heightPx);
+  return screen && { rect, screen };
 }
 
 /** The tile's whole extent on the canvas in whole pixels, not cut to the canvas. */
@@ -133,7 +154,7 @@ export function tilePixelRect(tileBbox: Bbox, frame: CanvasFrame): PixelRect {
 export class DecodedTile {
   readonly sourceId: string;
   /** Where this tile's drawing is clipped; undefined when it is off the canvas. */
-  readonly clip: PixelRect | undefined;
+  readonly clip: TileClip | undefined;
   /** The tile's whole extent on the canvas: labels are placed by the tile holding their anchor. */
   readonly rect: PixelRect;
   private readonly tile: SourceTile;
@@ -145,7 +166,7 @@ export class DecodedTile {
     this.tile = tile;
     this.frame = frame;
     this.sourceId = tile.sourceId;
-    this.clip = tileClipRect(tile.bbox, frame);
+    this.clip = tileClip(tile.bbox, frame);
     this.rect = tilePixelRect(tile.bbox, frame);
   }
 
