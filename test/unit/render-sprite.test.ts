@@ -1,8 +1,7 @@
 import type { LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import { describe, expect, it } from 'vitest';
 import type { RgbaImage, SpriteEntry, SpriteLoader, SpriteSheet } from '../../src/render/renderer.ts';
-import { CollisionIndex, placeSymbol } from '../../workers/skia/collision-index.ts';
-import { fitIconToText } from '../../workers/skia/draw-icon.ts';
+import { fitIconToText } from '../../workers/skia/icon-layout.ts';
 import { SkiaRenderer } from '../../workers/skia/skia-renderer.ts';
 import { SpriteAtlas } from '../../workers/skia/sprite.ts';
 import { line, pixel, point, rect, sourceTile, tileView } from '../fixtures/render/build-tiles.ts';
@@ -178,19 +177,6 @@ describe('icon-text-fit', () => {
   });
 });
 
-describe('text and icon placement', () => {
-  const box = (x1: number, x2: number) => ({ x1, y1: 0, x2, y2: 10 });
-  const candidate = (x1: number, x2: number, optional = false) => ({ shapes: [box(x1, x2)], allowOverlap: false, ignorePlacement: false, optional });
-
-  it('shows both or neither unless one is optional', () => {
-    const index = new CollisionIndex(256);
-    index.insert(box(0, 10));
-    expect(placeSymbol(index, candidate(5, 20), candidate(30, 40))).toEqual({ text: false, icon: false });
-    expect(placeSymbol(index, candidate(5, 20, true), candidate(30, 40))).toEqual({ text: false, icon: true });
-    // The icon just placed at 30–40 blocks another icon there; the text shows without its optional icon.
-    expect(placeSymbol(index, candidate(50, 55), candidate(35, 45, true))).toEqual({ text: true, icon: false });
-  });
-});
 
 describe('patterns', () => {
   const fill = (paint: Record<string, unknown>): LayerSpecification =>

@@ -2,7 +2,7 @@ import { Color, type LayerSpecification, type StyleSpecification } from '@maplib
 import { describe, expect, it } from 'vitest';
 import { dashInPx } from '../../workers/skia/draw-line.ts';
 import { offsetPolyline } from '../../workers/skia/line-offset.ts';
-import { bindProperty, compileStyle, isLayerShown, toCssColor, type LineLayer } from '../../workers/skia/style-evaluation.ts';
+import { bindProperty, compileStyle, isLayerShown, toCssColor, type LineLayer, type SymbolLayer } from '../../workers/skia/style-evaluation.ts';
 
 function styleOf(...layers: LayerSpecification[]): StyleSpecification {
   return { version: 8, sources: { src: { type: 'vector', tiles: ['memory://src/{z}/{x}/{y}'] } }, layers };
@@ -28,12 +28,12 @@ describe('style evaluation', () => {
     expect(layers.map((l) => l.id)).toEqual(['l', 's', 'r']);
     const lineLayer = layers[0] as LineLayer;
     const globals = { zoom: 10 };
-    expect(lineLayer.width.evaluate(globals)).toBe(1);
-    expect(lineLayer.cap.evaluate(globals)).toBe('butt');
-    expect(lineLayer.join.evaluate(globals)).toBe('miter');
-    expect(lineLayer.miterLimit.evaluate(globals)).toBe(2);
-    expect(lineLayer.dasharray.evaluate(globals)).toBeUndefined();
-    expect(toCssColor(lineLayer.color.evaluate(globals), 1)).toBe('rgba(0,0,0,1)');
+    expect(lineLayer.properties.get('line-width').evaluate(globals)).toBe(1);
+    expect(lineLayer.properties.get('line-cap').evaluate(globals)).toBe('butt');
+    expect(lineLayer.properties.get('line-join').evaluate(globals)).toBe('miter');
+    expect(lineLayer.properties.get('line-miter-limit').evaluate(globals)).toBe(2);
+    expect(lineLayer.properties.get('line-dasharray').evaluate(globals)).toBeUndefined();
+    expect(toCssColor(lineLayer.properties.get('line-color').evaluate(globals), 1)).toBe('rgba(0,0,0,1)');
   });
 
   it('marks data-driven properties and evaluates camera ones once per bind', () => {
@@ -45,11 +45,24 @@ describe('style evaluation', () => {
       paint: { 'line-width': ['get', 'w'], 'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0, 12, 1] },
     });
     const layer = compileStyle(style).layers[0] as LineLayer;
-    expect(layer.width.featureDependent).toBe(true);
-    expect(layer.opacity.featureDependent).toBe(false);
+    expect(layer.properties.get('line-width').featureDependent).toBe(true);
+    expect(layer.properties.get('line-opacity').featureDependent).toBe(false);
     const feature = { type: 'LineString' as const, properties: { w: 7 } };
-    expect(bindProperty(layer.width, { zoom: 11 })(feature)).toBe(7);
-    expect(bindProperty(layer.opacity, { zoom: 11 })(feature)).toBeCloseTo(0.5);
+    expect(bindProperty(layer.properties.get('line-width'), { zoom: 11 })(feature)).toBe(7);
+    expect(bindProperty(layer.properties.get('line-opacity'), { zoom: 11 })(feature)).toBeCloseTo(0.5);
+  });
+
+  it('reads any property by its spec name, once compiled, with the spec default when unset, and fails early on a bad one', () => {
+    const style = styleOf({ id: 's', type: 'symbol', source: 'src', 'source-layer': 'roads', layout: { 'text-size': ['get', 'size'] } });
+    const layer = compileStyle(style).layers[0] as SymbolLayer;
+    expect(layer.properties.get('text-size')).toBe(layer.properties.get('text-size'));
+    expect(layer.properties.get('text-size').featureDependent).toBe(true);
+    expect(layer.properties.get('symbol-spacing').evaluate({ zoom: 10 })).toBe(250);
+    expect(layer.properties.get('text-translate-anchor').evaluate({ zoom: 10 })).toBe('map');
+    expect(layer.properties.isSet('text-size')).toBe(true);
+    expect(layer.properties.isSet('text-field')).toBe(false);
+    const bad = styleOf({ id: 'b', type: 'symbol', source: 'src', 'source-layer': 'roads', layout: { 'text-size': ['get'] } } as never);
+    expect(() => compileStyle(bad)).toThrow(/Style layer "b" layout.text-size/);
   });
 
   it('reads global state defaults from the style', () => {
@@ -57,7 +70,7 @@ describe('style evaluation', () => {
       ...styleOf({ id: 'l', type: 'line', source: 'src', 'source-layer': 'roads', paint: { 'line-width': ['global-state', 'roadWidth'] } }),
       state: { roadWidth: { default: 4 } },
     };
-    expect((compileStyle(style).layers[0] as LineLayer).width.evaluate({ zoom: 10 })).toBe(4);
+    expect((compileStyle(style).layers[0] as LineLayer).properties.get('line-width').evaluate({ zoom: 10 })).toBe(4);
   });
 
   it('shows a layer from minzoom up to, not including, maxzoom', () => {

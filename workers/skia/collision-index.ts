@@ -125,36 +125,3 @@ export function symbolBox(
   }
   return { x1: x + x1 - paddingPx, y1: y + y1 - paddingPx, x2: x + x2 + paddingPx, y2: y + y2 + paddingPx };
 }
-
-/** A text or icon of a symbol, waiting for its place. */
-export interface PlacementCandidate {
-  /** One box, or the circles of a label along a line. */
-  readonly shapes: readonly CollisionShape[];
-  readonly allowOverlap: boolean;
-  readonly ignorePlacement: boolean;
-  /** text-optional / icon-optional: the symbol may show without it. */
-  readonly optional: boolean;
-}
-
-/**
- * Places a symbol's text and icon as MapLibre's placement does: each must find room (or
- * allow overlap); unless one of them is optional, both show or neither; what shows takes
- * its room unless it ignores placement.
- */
-export function placeSymbol(
-  index: CollisionIndex,
-  text: PlacementCandidate | undefined,
-  icon: PlacementCandidate | undefined,
-): { text: boolean; icon: boolean } {
-  const fits = (c: PlacementCandidate): boolean => c.allowOverlap || !c.shapes.some((shape) => index.collides(shape));
-  let placeText = text !== undefined && fits(text);
-  let placeIcon = icon !== undefined && fits(icon);
-  const iconWithoutText = !text || text.optional;
-  const textWithoutIcon = !icon || icon.optional;
-  if (!iconWithoutText && !textWithoutIcon) placeText = placeIcon = placeText && placeIcon;
-  else if (!textWithoutIcon) placeText = placeText && placeIcon;
-  else if (!iconWithoutText) placeIcon = placeText && placeIcon;
-  if (placeText && !text!.ignorePlacement) for (const shape of text!.shapes) index.insert(shape);
-  if (placeIcon && !icon!.ignorePlacement) for (const shape of icon!.shapes) index.insert(shape);
-  return { text: placeText, icon: placeIcon };
-}

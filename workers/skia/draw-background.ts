@@ -7,10 +7,10 @@ import { toCssColor, type BackgroundLayer } from './style-evaluation.ts';
 /** Paints the canvas with the layer's colour (or pattern) times its opacity. */
 export function drawBackground(dc: DrawContext, layer: BackgroundLayer, widthPx: number, heightPx: number): void {
   const { ctx, globals } = dc;
-  const opacity = layer.opacity.evaluate(globals);
-  if (layer.pattern) {
+  const opacity = layer.properties.get('background-opacity').evaluate(globals);
+  if (layer.properties.isSet('background-pattern')) {
     // As in MapLibre, a pattern replaces the colour; a missing image draws nothing.
-    const icon = dc.patterns?.sprite.icon(imageName(layer.pattern.evaluate(globals)) ?? '');
+    const icon = dc.patterns?.sprite.icon(imageName(layer.properties.get('background-pattern').evaluate(globals)) ?? '');
     const pattern = icon && opacity > 0 ? areaPattern(ctx, dc.patterns!, icon) : null;
     if (!pattern) return;
     ctx.save();
@@ -23,7 +23,7 @@ export function drawBackground(dc: DrawContext, layer: BackgroundLayer, widthPx:
     ctx.restore();
     return;
   }
-  const style = toCssColor(layer.color.evaluate(globals), opacity);
+  const style = toCssColor(layer.properties.get('background-color').evaluate(globals), opacity);
   if (!style) return;
   ctx.fillStyle = style;
   ctx.fillRect(0, 0, widthPx, heightPx);

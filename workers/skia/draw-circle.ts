@@ -7,7 +7,7 @@ import type { Color } from '@maplibre/maplibre-gl-style-spec';
 import { translateInPx, type DrawContext, type TileBatch } from './draw-context.ts';
 import { paintCircle, type ShadedCircle } from './circle-coverage.ts';
 import { clampToCanvas, paintThroughBuffer } from './paint-buffer.ts';
-import { bindProperty, type CircleLayer, type FeatureValue } from './style-evaluation.ts';
+import { bindProperty, type CircleLayer, type FeatureValue, type StyleProperty } from './style-evaluation.ts';
 
 /**
  * Draws a circle layer's features. As in MapLibre, a tile draws the circles whose centre
@@ -17,12 +17,12 @@ import { bindProperty, type CircleLayer, type FeatureValue } from './style-evalu
  */
 export function drawCircle(dc: DrawContext, layer: CircleLayer, batches: readonly TileBatch[]): void {
   const { ctx, globals, pixelRatio } = dc;
-  const fillOf = bindPremultiplied(layer.color, layer.opacity, globals);
-  const strokeOf = bindPremultiplied(layer.strokeColor, layer.strokeOpacity, globals);
-  const radiusOf = bindProperty(layer.radius, globals);
-  const strokeWidthOf = bindProperty(layer.strokeWidth, globals);
-  const blurOf = bindProperty(layer.blur, globals);
-  const [dx, dy] = translateInPx(layer.translate.evaluate(globals), layer.properties.get('circle-translate-anchor').evaluate(globals), dc);
+  const fillOf = bindPremultiplied(layer.properties.get('circle-color'), layer.properties.get('circle-opacity'), globals);
+  const strokeOf = bindPremultiplied(layer.properties.get('circle-stroke-color'), layer.properties.get('circle-stroke-opacity'), globals);
+  const radiusOf = bindProperty(layer.properties.get('circle-radius'), globals);
+  const strokeWidthOf = bindProperty(layer.properties.get('circle-stroke-width'), globals);
+  const blurOf = bindProperty(layer.properties.get('circle-blur'), globals);
+  const [dx, dy] = translateInPx(layer.properties.get('circle-translate').evaluate(globals), layer.properties.get('circle-translate-anchor').evaluate(globals), dc);
   const width = ctx.canvas.width;
   const height = ctx.canvas.height;
 
@@ -59,8 +59,8 @@ const CLEAR: readonly [number, number, number, number] = [0, 0, 0, 0];
 
 /** A colour times an opacity, premultiplied RGBA 0…1, per feature. */
 function bindPremultiplied(
-  color: CircleLayer['color'],
-  opacity: CircleLayer['opacity'],
+  color: StyleProperty<Color | undefined>,
+  opacity: StyleProperty<number>,
   globals: DrawContext['globals'],
 ): FeatureValue<readonly [number, number, number, number]> {
   const premultiply = (c: Color | undefined, o: number): readonly [number, number, number, number] => {

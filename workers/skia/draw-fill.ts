@@ -20,10 +20,10 @@ export function drawFill(dc: DrawContext, layer: FillLayer, batches: readonly Ti
   const { ctx, globals, pixelRatio } = dc;
   // As in MapLibre, a pattern replaces fill-color; without the sprite or the image the
   // feature draws nothing.
-  const fillStyleOf = layer.pattern ? bindPattern(dc, layer) : bindCssColor(layer.color, layer.opacity, globals);
+  const fillStyleOf = layer.properties.isSet('fill-pattern') ? bindPattern(dc, layer) : bindCssColor(layer.properties.get('fill-color'), layer.properties.get('fill-opacity'), globals);
   const outlineStyleOf =
-    layer.outlineColor && layer.antialias.evaluate(globals) ? bindCssColor(layer.outlineColor, layer.opacity, globals) : undefined;
-  const translate = translateInPx(layer.translate.evaluate(globals), layer.properties.get('fill-translate-anchor').evaluate(globals), dc);
+    layer.properties.isSet('fill-outline-color') && layer.properties.get('fill-antialias').evaluate(globals) ? bindCssColor(layer.properties.get('fill-outline-color'), layer.properties.get('fill-opacity'), globals) : undefined;
+  const translate = translateInPx(layer.properties.get('fill-translate').evaluate(globals), layer.properties.get('fill-translate-anchor').evaluate(globals), dc);
   const margin = Math.abs(translate[0]) + Math.abs(translate[1]) + pixelRatio;
 
   for (const { features, clip } of batches) {
@@ -66,8 +66,8 @@ type FillStyle = string | CanvasPattern;
 function bindPattern(dc: DrawContext, layer: FillLayer): FeatureValue<{ pattern: CanvasPattern; opacity: number } | undefined> {
   const patterns = dc.patterns;
   if (!patterns) return () => undefined;
-  const nameOf = bindProperty(layer.pattern!, dc.globals);
-  const opacityOf = bindProperty(layer.opacity, dc.globals);
+  const nameOf = bindProperty(layer.properties.get('fill-pattern'), dc.globals);
+  const opacityOf = bindProperty(layer.properties.get('fill-opacity'), dc.globals);
   const patternOf = patternCache(dc.ctx, patterns);
   return (feature) => {
     const pattern = patternOf(imageName(nameOf(feature)));

@@ -7,11 +7,10 @@
  */
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { Color } from '@maplibre/maplibre-gl-style-spec';
-import { symbolBox, type Box, type SymbolScale } from './collision-index.ts';
+import type { SymbolScale } from './collision-index.ts';
 import { drawSdfSymbols, type SdfSymbol } from './draw-sdf.ts';
 import { blendOver, clampToCanvas, paintThroughBuffer, quadBounds, type PixelBounds } from './paint-buffer.ts';
 import type { SpriteIcon } from './sprite.ts';
-import { anchorAlignment, type TextAnchor } from './text-shaping.ts';
 
 /** An icon that won its place, ready to draw. */
 export interface PlacedIcon {
@@ -38,78 +37,6 @@ export interface PlacedIcon {
 
 /** MapLibre's IMAGE_PADDING: the quad reaches one transparent image pixel past each edge. */
 const QUAD_PADDING_PX = 1;
-
-/** Where an icon's image goes relative to its anchor, at icon-size 1. */
-export interface IconShape {
-  /** The image's top-left corner in image pixels. */
-  readonly qx: number;
-  readonly qy: number;
-  /** CSS pixels per image pixel, across and down: 1 / pixel ratio unless fitted to text. */
-  readonly cssPerPx: SymbolScale;
-}
-
-/** A rectangle relative to the anchor in CSS pixels at icon-size 1 (the text's box, for icon-text-fit). */
-export interface CssRect {
-  readonly left: number;
-  readonly top: number;
-  readonly right: number;
-  readonly bottom: number;
-}
-
-/**
- * The image placed as MapLibre's shapeIcon does: aligned by icon-anchor, moved by
- * icon-offset (CSS pixels at icon-size 1).
- */
-export function shapeIcon(icon: SpriteIcon, anchor: TextAnchor, offset: readonly [number, number]): IconShape {
-  const { horizontalAlign, verticalAlign } = anchorAlignment(anchor);
-  return {
-    qx: offset[0] * icon.pixelRatio - icon.width * horizontalAlign,
-    qy: offset[1] * icon.pixelRatio - icon.height * verticalAlign,
-    cssPerPx: [1 / icon.pixelRatio, 1 / icon.pixelRatio],
-  };
-}
-
-/**
- * The image stretched around the text as MapLibre's fitIconToText does (images without
- * stretch zones): across the text's width and/or height grown by icon-text-fit-padding
- * ([top, right, bottom, left] CSS pixels), centred on the text along an axis not fitted;
- * icon-anchor does not apply, icon-offset does.
- */
-export function fitIconToText(
-  icon: SpriteIcon,
-  text: CssRect,
-  fit: 'width' | 'height' | 'both',
-  padding: readonly number[],
-  offset: readonly [number, number],
-): IconShape {
-  const [top = 0, right = 0, bottom = 0, left = 0] = padding;
-  const displayWidth = icon.width / icon.pixelRatio;
-  const displayHeight = icon.height / icon.pixelRatio;
-  const x1 = fit === 'height' ? (text.left + text.right - displayWidth) / 2 : text.left - left;
-  const x2 = fit === 'height' ? x1 + displayWidth : text.right + right;
-  const y1 = fit === 'width' ? (text.top + text.bottom - displayHeight) / 2 : text.top - top;
-  const y2 = fit === 'width' ? y1 + displayHeight : text.bottom + bottom;
-  const cssPerPx: SymbolScale = [(x2 - x1) / icon.width, (y2 - y1) / icon.height];
-  return { qx: (offset[0] + x1) / cssPerPx[0], qy: (offset[1] + y1) / cssPerPx[1], cssPerPx };
-}
-
-/**
- * The icon's collision box: the image (without its padding pixel), rotated, grown by
- * icon-padding in device pixels, [top, right, bottom, left] as the spec's padding type.
- */
-export function iconBox(placed: PlacedIcon, paddingPx: readonly [number, number, number, number]): Box {
-  const { qx, qy, icon } = placed;
-  const box = symbolBox({ left: qx, top: qy, right: qx + icon.width, bottom: qy + icon.height }, placed.x, placed.y, placed.scale, placed.rotateRad, 0);
-  return { x1: box.x1 - paddingPx[3], y1: box.y1 - paddingPx[0], x2: box.x2 + paddingPx[1], y2: box.y2 + paddingPx[2] };
-}
-
-/** The four sides of a `padding` value (the spec's Padding object, or a bare number) times a pixel ratio. */
-export function paddingInPx(value: unknown, pixelRatio: number): [number, number, number, number] {
-  const values = typeof value === 'number' ? [value] : ((value as { values?: number[] } | undefined)?.values ?? [0]);
-  // CSS order and shorthand: 1 value for all sides, 2 for vertical/horizontal, 3 top/horizontal/bottom.
-  const [top = 0, right = top, bottom = top, left = right] = values;
-  return [top * pixelRatio, right * pixelRatio, bottom * pixelRatio, left * pixelRatio];
-}
 
 /** Draws a layer's placed icons: raster ones sampled from the sprite, SDF ones tinted. */
 export function drawIcons(ctx: SKRSContext2D, icons: readonly PlacedIcon[], pixelRatio: number): void {

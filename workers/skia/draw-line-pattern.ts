@@ -18,13 +18,13 @@ import type { FeatureGeometry } from './tile-geometry.ts';
 export function drawLinePattern(dc: DrawContext, layer: LineLayer, batches: readonly TileBatch[]): void {
   const { ctx, globals, pixelRatio, patterns } = dc;
   if (!patterns) return;
-  const nameOf = bindProperty(layer.pattern!, globals);
-  const opacityOf = bindProperty(layer.opacity, globals);
-  const widthOf = bindProperty(layer.width, globals);
+  const nameOf = bindProperty(layer.properties.get('line-pattern'), globals);
+  const opacityOf = bindProperty(layer.properties.get('line-opacity'), globals);
+  const widthOf = bindProperty(layer.properties.get('line-width'), globals);
   // MapLibre's line-floorwidth: the width at the integer zoom sets the pattern's length.
-  const floorWidthOf = bindProperty(layer.width, { ...globals, zoom: Math.floor(globals.zoom) });
-  const capOf = bindProperty(layer.cap, globals);
-  const translate = translateInPx(layer.translate.evaluate(globals), layer.properties.get('line-translate-anchor').evaluate(globals), dc);
+  const floorWidthOf = bindProperty(layer.properties.get('line-width'), { ...globals, zoom: Math.floor(globals.zoom) });
+  const capOf = bindProperty(layer.properties.get('line-cap'), globals);
+  const translate = translateInPx(layer.properties.get('line-translate').evaluate(globals), layer.properties.get('line-translate-anchor').evaluate(globals), dc);
 
   for (const { features, clip } of batches) {
     withClip(ctx, dc.rotation, clip, translate, () => {

@@ -19,19 +19,19 @@ const STROKE_JOINS: Record<Join, StrokeJoin> = { bevel: StrokeJoin.Bevel, round:
 /** Draws a line layer's features, tile by tile, each tile clipped to its own extent. */
 export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly TileBatch[]): void {
   // As in MapLibre, a pattern replaces line-color. line-gradient is not drawn: lines keep line-color.
-  if (layer.pattern) return drawLinePattern(dc, layer, batches);
+  if (layer.properties.isSet('line-pattern')) return drawLinePattern(dc, layer, batches);
   const { ctx, globals, pixelRatio } = dc;
-  const styleOf = bindCssColor(layer.color, layer.opacity, globals);
-  const widthOf = bindProperty(layer.width, globals);
-  const gapOf = bindProperty(layer.gapWidth, globals);
-  const offsetOf = bindProperty(layer.offset, globals);
-  const dashOf = bindProperty(layer.dasharray, globals);
-  const capOf = bindProperty(layer.cap, globals);
-  const joinOf = bindProperty(layer.join, globals);
-  const miterLimitOf = bindProperty(layer.miterLimit, globals);
-  const blurOf = bindProperty(layer.blur, globals);
+  const styleOf = bindCssColor(layer.properties.get('line-color'), layer.properties.get('line-opacity'), globals);
+  const widthOf = bindProperty(layer.properties.get('line-width'), globals);
+  const gapOf = bindProperty(layer.properties.get('line-gap-width'), globals);
+  const offsetOf = bindProperty(layer.properties.get('line-offset'), globals);
+  const dashOf = bindProperty(layer.properties.get('line-dasharray'), globals);
+  const capOf = bindProperty(layer.properties.get('line-cap'), globals);
+  const joinOf = bindProperty(layer.properties.get('line-join'), globals);
+  const miterLimitOf = bindProperty(layer.properties.get('line-miter-limit'), globals);
+  const blurOf = bindProperty(layer.properties.get('line-blur'), globals);
   const alphaOf = bindColorAlpha(layer, globals);
-  const translate = translateInPx(layer.translate.evaluate(globals), layer.properties.get('line-translate-anchor').evaluate(globals), dc);
+  const translate = translateInPx(layer.properties.get('line-translate').evaluate(globals), layer.properties.get('line-translate-anchor').evaluate(globals), dc);
   // MapLibre lays dashes out at the integer tile zoom and magnifies them with the map up
   // to the next one: at zoom 12.15 a dash is 2^0.15 = 1.11 widths long.
   const dashScale = 2 ** (globals.zoom - Math.floor(globals.zoom));
@@ -96,8 +96,8 @@ const SHARP: readonly BlurStep[] = [{ inset: 0, globalAlpha: 1 }];
 
 /** The alpha of line-color times line-opacity, per feature: the nested strokes of a blur need it. */
 function bindColorAlpha(layer: LineLayer, globals: DrawContext['globals']): FeatureValue<number> {
-  const colorOf = bindProperty(layer.color, globals);
-  const opacityOf = bindProperty(layer.opacity, globals);
+  const colorOf = bindProperty(layer.properties.get('line-color'), globals);
+  const opacityOf = bindProperty(layer.properties.get('line-opacity'), globals);
   return (feature) => (colorOf(feature)?.a ?? 0) * opacityOf(feature);
 }
 

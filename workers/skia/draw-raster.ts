@@ -72,17 +72,17 @@ function toCanvas(frame: CanvasFrame, x: number, y: number): CanvasPoint {
 /** Draws a raster layer's tiles, all in one buffer composited over the canvas. */
 export function drawRaster(dc: DrawContext, layer: RasterLayer, tiles: readonly PlacedRaster[] | undefined): void {
   const { globals } = dc;
-  const opacity = layer.opacity.evaluate(globals);
+  const opacity = layer.properties.get('raster-opacity').evaluate(globals);
   if (!tiles || tiles.length === 0 || !(opacity > 0)) return;
   const matrix = rasterColorMatrix({
-    hueRotateDeg: layer.hueRotate.evaluate(globals),
-    brightnessMin: layer.brightnessMin.evaluate(globals),
-    brightnessMax: layer.brightnessMax.evaluate(globals),
-    saturation: layer.saturation.evaluate(globals),
-    contrast: layer.contrast.evaluate(globals),
+    hueRotateDeg: layer.properties.get('raster-hue-rotate').evaluate(globals),
+    brightnessMin: layer.properties.get('raster-brightness-min').evaluate(globals),
+    brightnessMax: layer.properties.get('raster-brightness-max').evaluate(globals),
+    saturation: layer.properties.get('raster-saturation').evaluate(globals),
+    contrast: layer.properties.get('raster-contrast').evaluate(globals),
   });
   const paint = {
-    resampling: layer.resampling.evaluate(globals),
+    resampling: layer.properties.get('raster-resampling').evaluate(globals),
     matrix: isIdentityMatrix(matrix) ? undefined : matrix,
     opacity,
   };

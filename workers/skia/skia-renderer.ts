@@ -6,14 +6,13 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { GlobalProperties, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { GlyphLoader, Renderer, RenderOptions, RenderView, RgbaImage, SourceTile, SpriteLoader } from '../../src/render/renderer.ts';
-import { CollisionIndex } from './collision-index.ts';
 import { drawBackground } from './draw-background.ts';
 import { drawCircle } from './draw-circle.ts';
 import type { DrawContext, TileBatch } from './draw-context.ts';
 import { drawFill } from './draw-fill.ts';
 import { drawLine } from './draw-line.ts';
 import { drawRaster, placeRasterTiles } from './draw-raster.ts';
-import { drawPlacedSymbols, placeSymbolLayer, type PlacedSymbols, type SymbolContext } from './draw-symbol.ts';
+import { drawPlacedSymbols, layOutAndPlaceSymbols, type PlacedSymbols } from './draw-symbol.ts';
 import { GlyphSource } from './glyphs.ts';
 import { patternContext } from './pattern.ts';
 import { SpriteAtlas } from './sprite.ts';
@@ -129,10 +128,7 @@ export function renderImage(
   return { width, height, data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength) };
 }
 
-/**
- * The symbols of every shown symbol layer, placed against one collision index from the
- * top of the style down as MapLibre does, so a label drawn above wins its room.
- */
+/** The shown symbol layers with features in view, laid out and placed against one collision index (see draw-symbol.ts). */
 function placeSymbolLayers(
   dc: DrawContext,
   layers: readonly CompiledLayer[],
@@ -140,17 +136,14 @@ function placeSymbolLayers(
   widthPx: number,
   resources: { glyphs: GlyphLoader | undefined; sprite: SpriteAtlas | undefined },
 ): Map<SymbolLayer, PlacedSymbols> {
-  const placed = new Map<SymbolLayer, PlacedSymbols>();
-  let symbols: SymbolContext | undefined;
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const layer = layers[i]!;
+  const shown: { layer: SymbolLayer; batches: TileBatch[] }[] = [];
+  for (const layer of layers) {
     if (layer.type !== 'symbol' || !isLayerShown(layer, dc.globals.zoom)) continue;
     const batches = selectFeatures(layer, tilesBySource.get(layer.source), dc.globals);
-    if (batches.length === 0) continue;
-    symbols ??= { glyphs: new GlyphSource(resources.glyphs), sprite: resources.sprite, collisions: new CollisionIndex(widthPx) };
-    placed.set(layer, placeSymbolLayer(dc, layer, batches, symbols));
+    if (batches.length > 0) shown.push({ layer, batches });
   }
-  return placed;
+  if (shown.length === 0) return new Map();
+  return layOutAndPlaceSymbols(dc, shown, widthPx, { glyphs: new GlyphSource(resources.glyphs), sprite: resources.sprite });
 }
 
 function drawFeatureLayer(dc: DrawContext, layer: FeatureLayer, batches: readonly TileBatch[]): void {

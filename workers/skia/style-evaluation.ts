@@ -95,138 +95,49 @@ interface FeatureLayerBase extends LayerBase {
 }
 
 export interface BackgroundLayer extends LayerBase {
+  readonly type: 'background';
   /** Any property by its spec name (see LayerProperties). */
   readonly properties: LayerProperties<BackgroundLayerSpecification>;
-  readonly type: 'background';
-  readonly color: StyleProperty<Color | undefined>;
-  readonly opacity: StyleProperty<number>;
-  /** background-pattern: a sprite image name, drawn instead of the colour when set. */
-  readonly pattern: StyleProperty<unknown> | undefined;
 }
 
 export interface FillLayer extends FeatureLayerBase {
+  readonly type: 'fill';
   /** Any property by its spec name (see LayerProperties). */
   readonly properties: LayerProperties<FillLayerSpecification>;
-  readonly type: 'fill';
-  readonly color: StyleProperty<Color | undefined>;
-  readonly opacity: StyleProperty<number>;
-  /** Undefined unless the style sets it: Skia anti-aliases edges without an outline pass. */
-  readonly outlineColor: StyleProperty<Color | undefined> | undefined;
-  readonly antialias: StyleProperty<boolean>;
-  readonly translate: StyleProperty<readonly [number, number]>;
-  /** fill-pattern: a sprite image name, drawn instead of fill-color when set. */
-  readonly pattern: StyleProperty<unknown> | undefined;
 }
 
 export interface LineLayer extends FeatureLayerBase {
+  readonly type: 'line';
   /** Any property by its spec name (see LayerProperties). */
   readonly properties: LayerProperties<LineLayerSpecification>;
-  readonly type: 'line';
-  readonly color: StyleProperty<Color | undefined>;
-  readonly opacity: StyleProperty<number>;
-  readonly width: StyleProperty<number>;
-  readonly gapWidth: StyleProperty<number>;
-  readonly offset: StyleProperty<number>;
-  readonly dasharray: StyleProperty<readonly number[] | undefined>;
-  readonly translate: StyleProperty<readonly [number, number]>;
-  readonly cap: StyleProperty<'butt' | 'round' | 'square'>;
-  readonly join: StyleProperty<'bevel' | 'round' | 'miter'>;
-  readonly miterLimit: StyleProperty<number>;
-  /** line-pattern: a sprite image name, drawn along the line instead of line-color when set. */
-  readonly pattern: StyleProperty<unknown> | undefined;
-  /** line-blur: px inside the edge over which the line fades out. */
-  readonly blur: StyleProperty<number>;
 }
 
 export interface CircleLayer extends FeatureLayerBase {
+  readonly type: 'circle';
   /** Any property by its spec name (see LayerProperties). */
   readonly properties: LayerProperties<CircleLayerSpecification>;
-  readonly type: 'circle';
-  readonly radius: StyleProperty<number>;
-  readonly color: StyleProperty<Color | undefined>;
-  readonly opacity: StyleProperty<number>;
-  readonly strokeWidth: StyleProperty<number>;
-  readonly strokeColor: StyleProperty<Color | undefined>;
-  readonly strokeOpacity: StyleProperty<number>;
-  readonly translate: StyleProperty<readonly [number, number]>;
-  /** circle-blur: the soft edge's width as a fraction of the radius. */
-  readonly blur: StyleProperty<number>;
 }
 
-/** A symbol layer's text and icons. */
+/**
+ * A symbol layer: its text and icons are read by spec name from `properties` where they
+ * are used (see symbol-layout.ts), with the spec's defaults.
+ */
 export interface SymbolLayer extends FeatureLayerBase {
+  readonly type: 'symbol';
   /** Any property by its spec name (see LayerProperties). */
   readonly properties: LayerProperties<SymbolLayerSpecification>;
-  readonly type: 'symbol';
-  readonly placement: StyleProperty<'point' | 'line' | 'line-center'>;
-  /** Line placement: symbol-spacing, text-max-angle, text-keep-upright, icon-keep-upright, symbol-avoid-edges. */
-  readonly spacing: StyleProperty<number>;
-  readonly textMaxAngle: StyleProperty<number>;
-  readonly textKeepUpright: StyleProperty<boolean>;
-  readonly iconKeepUpright: StyleProperty<boolean>;
-  readonly avoidEdges: StyleProperty<boolean>;
-  readonly textRotationAlignment: StyleProperty<'map' | 'viewport' | 'viewport-glyph' | 'auto'>;
-  readonly iconRotationAlignment: StyleProperty<'map' | 'viewport' | 'auto'>;
-  readonly zOrder: StyleProperty<'auto' | 'viewport-y' | 'source'>;
-  /** Undefined when the layer has no icon-image. */
-  readonly iconImage: StyleProperty<unknown> | undefined;
-  /** As textFieldHasTokens, for icon-image (`{maki}-12`). */
-  readonly iconImageHasTokens: boolean;
-  readonly iconSize: StyleProperty<number>;
-  readonly iconAnchor: StyleProperty<string>;
-  readonly iconOffset: StyleProperty<readonly [number, number]>;
-  readonly iconRotate: StyleProperty<number>;
-  readonly iconPadding: StyleProperty<unknown>;
-  readonly iconAllowOverlap: StyleProperty<boolean>;
-  readonly iconIgnorePlacement: StyleProperty<boolean>;
-  readonly iconOptional: StyleProperty<boolean>;
-  readonly textOptional: StyleProperty<boolean>;
-  readonly iconOpacity: StyleProperty<number>;
-  readonly iconColor: StyleProperty<Color | undefined>;
-  readonly iconHaloColor: StyleProperty<Color | undefined>;
-  readonly iconHaloWidth: StyleProperty<number>;
-  readonly iconHaloBlur: StyleProperty<number>;
-  readonly iconTranslate: StyleProperty<readonly [number, number]>;
-  readonly iconTextFit: StyleProperty<'none' | 'width' | 'height' | 'both'>;
-  readonly iconTextFitPadding: StyleProperty<readonly number[]>;
-  /** Undefined when the layer has no text-field. */
-  readonly textField: StyleProperty<unknown> | undefined;
   /** True when text-field is a string or zoom function whose `{field}` tokens name feature properties. */
   readonly textFieldHasTokens: boolean;
-  readonly textFont: StyleProperty<readonly string[]>;
-  readonly textSize: StyleProperty<number>;
-  readonly textMaxWidth: StyleProperty<number>;
-  readonly textLineHeight: StyleProperty<number>;
-  readonly textLetterSpacing: StyleProperty<number>;
-  readonly textJustify: StyleProperty<'auto' | 'left' | 'center' | 'right'>;
-  readonly textAnchor: StyleProperty<string>;
-  readonly textOffset: StyleProperty<readonly [number, number]>;
-  readonly textRotate: StyleProperty<number>;
-  readonly textTransform: StyleProperty<'none' | 'uppercase' | 'lowercase'>;
-  readonly textPadding: StyleProperty<number>;
-  readonly textAllowOverlap: StyleProperty<boolean>;
-  readonly textIgnorePlacement: StyleProperty<boolean>;
-  readonly textColor: StyleProperty<Color | undefined>;
-  readonly textOpacity: StyleProperty<number>;
-  readonly textHaloColor: StyleProperty<Color | undefined>;
-  readonly textHaloWidth: StyleProperty<number>;
-  readonly textHaloBlur: StyleProperty<number>;
-  readonly textTranslate: StyleProperty<readonly [number, number]>;
+  /** As textFieldHasTokens, for icon-image (`{maki}-12`). */
+  readonly iconImageHasTokens: boolean;
 }
 
 /** A raster layer: the pictures of a `raster` or `image` source, colour-adjusted. */
 export interface RasterLayer extends LayerBase {
+  readonly type: 'raster';
   /** Any property by its spec name (see LayerProperties). */
   readonly properties: LayerProperties<RasterLayerSpecification>;
-  readonly type: 'raster';
   readonly source: string;
-  readonly opacity: StyleProperty<number>;
-  readonly hueRotate: StyleProperty<number>;
-  readonly brightnessMin: StyleProperty<number>;
-  readonly brightnessMax: StyleProperty<number>;
-  readonly saturation: StyleProperty<number>;
-  readonly contrast: StyleProperty<number>;
-  readonly resampling: StyleProperty<'linear' | 'nearest'>;
 }
 
 /** The layer types drawn so far. */
@@ -286,6 +197,23 @@ export function isLayerShown(layer: CompiledLayer, zoom: number): boolean {
   return layer.visible && zoom >= layer.minzoom && zoom < layer.maxzoom;
 }
 
+/**
+ * A layer's properties bound to one render's globals, read by spec name: each is bound on
+ * first use and kept, so `read('text-size')(feature)` costs a call where the value is
+ * constant over the render.
+ */
+export function boundProperties<L>(properties: LayerProperties<L>, globals: GlobalProperties): BoundProperties<L> {
+  const bound = new Map<string, FeatureValue<unknown>>();
+  return ((name: PropertyName<L>) => {
+    let value = bound.get(name);
+    if (!value) bound.set(name, (value = bindProperty(properties.get(name), globals)));
+    return value;
+  }) as BoundProperties<L>;
+}
+
+/** A layer's properties by spec name, each a function of the feature (see boundProperties). */
+export type BoundProperties<L> = <K extends PropertyName<L>>(name: K) => FeatureValue<PropertyValue<K, PropertiesOf<L>[K]>>;
+
 /** Binds a property to a render's globals; feature-independent values are evaluated once. */
 export function bindProperty<T>(property: StyleProperty<T>, globals: GlobalProperties): FeatureValue<T> {
   if (property.featureDependent) return (feature) => property.evaluate(globals, feature);
@@ -329,9 +257,6 @@ function compileLayer(
   const properties = layerProperties<never>(layer, index, globalState);
   const property = <T>(group: 'paint' | 'layout', name: string): StyleProperty<T> =>
     compileProperty<T>(layer, index, group, name, (group === 'paint' ? paint : layout)[name], globalState);
-  // Properties without a default that change what is drawn: undefined unless the style sets them.
-  const optional = (group: 'paint' | 'layout', name: string): StyleProperty<unknown> | undefined =>
-    (group === 'paint' ? paint : layout)[name] === undefined ? undefined : property(group, name);
 
   switch (layer.type) {
     case 'background':
@@ -339,108 +264,32 @@ function compileLayer(
         ...base,
         type: 'background',
         properties: properties as LayerProperties<BackgroundLayerSpecification>,
-        color: property('paint', 'background-color'),
-        opacity: property('paint', 'background-opacity'),
-        pattern: optional('paint', 'background-pattern'),
       };
     case 'fill':
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'fill',
         properties: properties as LayerProperties<FillLayerSpecification>,
-        color: property('paint', 'fill-color'),
-        opacity: property('paint', 'fill-opacity'),
-        outlineColor: paint['fill-outline-color'] === undefined ? undefined : property('paint', 'fill-outline-color'),
-        antialias: property('paint', 'fill-antialias'),
-        translate: property('paint', 'fill-translate'),
-        pattern: optional('paint', 'fill-pattern'),
       };
     case 'line':
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'line',
         properties: properties as LayerProperties<LineLayerSpecification>,
-        color: property('paint', 'line-color'),
-        opacity: property('paint', 'line-opacity'),
-        width: property('paint', 'line-width'),
-        gapWidth: property('paint', 'line-gap-width'),
-        offset: property('paint', 'line-offset'),
-        dasharray: property('paint', 'line-dasharray'),
-        translate: property('paint', 'line-translate'),
-        cap: property('layout', 'line-cap'),
-        join: property('layout', 'line-join'),
-        miterLimit: property('layout', 'line-miter-limit'),
-        pattern: optional('paint', 'line-pattern'),
-        blur: property('paint', 'line-blur'),
       };
     case 'circle':
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'circle',
         properties: properties as LayerProperties<CircleLayerSpecification>,
-        radius: property('paint', 'circle-radius'),
-        color: property('paint', 'circle-color'),
-        opacity: property('paint', 'circle-opacity'),
-        strokeWidth: property('paint', 'circle-stroke-width'),
-        strokeColor: property('paint', 'circle-stroke-color'),
-        strokeOpacity: property('paint', 'circle-stroke-opacity'),
-        translate: property('paint', 'circle-translate'),
-        blur: property('paint', 'circle-blur'),
       };
     case 'symbol':
       return {
         ...featureLayerBase(layer, base, globalState, property),
         type: 'symbol',
         properties: properties as LayerProperties<SymbolLayerSpecification>,
-        placement: property('layout', 'symbol-placement'),
-        spacing: property('layout', 'symbol-spacing'),
-        textMaxAngle: property('layout', 'text-max-angle'),
-        textKeepUpright: property('layout', 'text-keep-upright'),
-        iconKeepUpright: property('layout', 'icon-keep-upright'),
-        avoidEdges: property('layout', 'symbol-avoid-edges'),
-        textRotationAlignment: property('layout', 'text-rotation-alignment'),
-        iconRotationAlignment: property('layout', 'icon-rotation-alignment'),
-        zOrder: property('layout', 'symbol-z-order'),
-        iconImage: optional('layout', 'icon-image'),
-        iconImageHasTokens: hasLegacyTokens(layout['icon-image']),
-        iconSize: property('layout', 'icon-size'),
-        iconAnchor: property('layout', 'icon-anchor'),
-        iconOffset: property('layout', 'icon-offset'),
-        iconRotate: property('layout', 'icon-rotate'),
-        iconPadding: property('layout', 'icon-padding'),
-        iconAllowOverlap: property('layout', 'icon-allow-overlap'),
-        iconIgnorePlacement: property('layout', 'icon-ignore-placement'),
-        iconOptional: property('layout', 'icon-optional'),
-        textOptional: property('layout', 'text-optional'),
-        iconOpacity: property('paint', 'icon-opacity'),
-        iconColor: property('paint', 'icon-color'),
-        iconHaloColor: property('paint', 'icon-halo-color'),
-        iconHaloWidth: property('paint', 'icon-halo-width'),
-        iconHaloBlur: property('paint', 'icon-halo-blur'),
-        iconTranslate: property('paint', 'icon-translate'),
-        iconTextFit: property('layout', 'icon-text-fit'),
-        iconTextFitPadding: property('layout', 'icon-text-fit-padding'),
-        textField: optional('layout', 'text-field'),
         textFieldHasTokens: hasLegacyTokens(layout['text-field']),
-        textFont: property('layout', 'text-font'),
-        textSize: property('layout', 'text-size'),
-        textMaxWidth: property('layout', 'text-max-width'),
-        textLineHeight: property('layout', 'text-line-height'),
-        textLetterSpacing: property('layout', 'text-letter-spacing'),
-        textJustify: property('layout', 'text-justify'),
-        textAnchor: property('layout', 'text-anchor'),
-        textOffset: property('layout', 'text-offset'),
-        textRotate: property('layout', 'text-rotate'),
-        textTransform: property('layout', 'text-transform'),
-        textPadding: property('layout', 'text-padding'),
-        textAllowOverlap: property('layout', 'text-allow-overlap'),
-        textIgnorePlacement: property('layout', 'text-ignore-placement'),
-        textColor: property('paint', 'text-color'),
-        textOpacity: property('paint', 'text-opacity'),
-        textHaloColor: property('paint', 'text-halo-color'),
-        textHaloWidth: property('paint', 'text-halo-width'),
-        textHaloBlur: property('paint', 'text-halo-blur'),
-        textTranslate: property('paint', 'text-translate'),
+        iconImageHasTokens: hasLegacyTokens(layout['icon-image']),
       };
     case 'raster':
       // raster-fade-duration is not read: a static render shows every tile fully faded in.
@@ -449,13 +298,6 @@ function compileLayer(
         type: 'raster',
         properties: properties as LayerProperties<RasterLayerSpecification>,
         source: layer.source,
-        opacity: property('paint', 'raster-opacity'),
-        hueRotate: property('paint', 'raster-hue-rotate'),
-        brightnessMin: property('paint', 'raster-brightness-min'),
-        brightnessMax: property('paint', 'raster-brightness-max'),
-        saturation: property('paint', 'raster-saturation'),
-        contrast: property('paint', 'raster-contrast'),
-        resampling: property('paint', 'raster-resampling'),
       };
     default:
       // hillshade, heatmap, fill-extrusion and color-relief are not drawn by this renderer yet.
