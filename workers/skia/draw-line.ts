@@ -6,7 +6,8 @@
 import { Path2D, PathOp, StrokeCap, StrokeJoin } from '@napi-rs/canvas';
 import { bindCssColor, isOutside, translateInPx, withClip, type DrawContext, type TileBatch } from './draw-context.ts';
 import { drawLinePattern } from './draw-line-pattern.ts';
-import { linePath } from './feature-paths.ts';
+import { linePath, lineRuns } from './feature-paths.ts';
+import { joinOverlaps } from './line-overlaps.ts';
 import { blurSteps, type BlurStep } from './line-blur.ts';
 import { bindProperty, type FeatureValue, type LineLayer } from './style-evaluation.ts';
 
@@ -30,6 +31,7 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
   const joinOf = bindProperty(layer.properties.get('line-join'), globals);
   const miterLimitOf = bindProperty(layer.properties.get('line-miter-limit'), globals);
   const blurOf = bindProperty(layer.properties.get('line-blur'), globals);
+  const roundLimitOf = bindProperty(layer.properties.get('line-round-limit'), globals);
   const alphaOf = bindColorAlpha(layer, globals);
   const translate = translateInPx(layer.properties.get('line-translate').evaluate(globals), layer.properties.get('line-translate-anchor').evaluate(globals), dc);
   // MapLibre lays dashes out at the integer tile zoom and magnifies them with the map up
@@ -39,7 +41,7 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
   for (const { features, clip } of batches) {
     withClip(ctx, dc.rotation, clip, translate, () => {
       // withClip restores globalAlpha with the rest of the context.
-      const state = { style: '', cap: '', join: '', miterLimit: -1, dash: '' };
+      const state = { style: '', fill: '', cap: '', join: '', miterLimit: -1, dash: '' };
       for (const tileFeature of features) {
         if (tileFeature.type !== 2 && tileFeature.type !== 3) continue;
         const feature = tileFeature.feature;
@@ -59,7 +61,7 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
         const blurPx = Math.max(0, blurOf(feature)) * pixelRatio;
         const steps = blurPx > 0 ? blurSteps(blurPx, alphaOf(feature)) : SHARP;
         if (gap > 0) {
-          if (style !== state.style) ctx.fillStyle = state.style = style;
+          if (style !== state.fill) ctx.fillStyle = state.fill = style;
           for (const { inset, globalAlpha } of steps) {
             // Blurred, the outer edge moves in and the inner edge out into the gap.
             const gapPx = Math.max(0, gap * pixelRatio - 2 * blurPx * (1 - inset));
@@ -85,6 +87,14 @@ export function drawLine(dc: DrawContext, layer: LineLayer, batches: readonly Ti
           ctx.lineWidth = widthPx;
           ctx.globalAlpha = globalAlpha;
           ctx.stroke(path);
+        }
+        // Translucent, the insides of bevel and round joins are laid on twice, as GL's quads do.
+        if (steps === SHARP && !dash && alphaOf(feature) < 1) {
+          const overlaps = joinOverlaps(lineRuns(tileFeature, offset * pixelRatio), (width * pixelRatio) / 2, { join, miterLimit, roundLimit: roundLimitOf(feature) });
+          if (overlaps) {
+            if (style !== state.fill) ctx.fillStyle = state.fill = style;
+            ctx.fill(overlaps, 'nonzero');
+          }
         }
       }
     });

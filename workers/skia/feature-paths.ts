@@ -51,26 +51,48 @@ export function linePath(feature: TileFeature, offsetPx = 0): Path2D {
 
 function buildLinePath(geometry: FeatureGeometry, isPolygon: boolean, offsetPx: number): Path2D {
   const path = new Path2D();
+  for (const run of runsOf(geometry, isPolygon, offsetPx)) {
+    addVertices(path, run.coords, run.from, run.to);
+    if (run.closed) path.closePath();
+  }
+  return path;
+}
+
+/** A run of vertices [from, to) of coords drawn as one line; a closed one joins its last vertex to its first. */
+export interface LineRun {
+  readonly coords: Float64Array;
+  readonly from: number;
+  readonly to: number;
+  readonly closed: boolean;
+}
+
+/** The feature's lines as linePath strokes them, vertex by vertex: for what a stroke alone does not draw (see line-overlaps.ts). */
+export function lineRuns(feature: TileFeature, offsetPx = 0): LineRun[] {
+  return runsOf(feature.geometry(), feature.type === 3, offsetPx);
+}
+
+function runsOf(geometry: FeatureGeometry, isPolygon: boolean, offsetPx: number): LineRun[] {
+  const runs: LineRun[] = [];
   const { ringEnds, tileEdge } = geometry;
   let start = 0;
   for (const end of ringEnds) {
     if (end - start >= 2) {
       const coords = offsetPx === 0 ? geometry.coords : offsetPolyline(geometry.coords, start, end, offsetPx, isPolygon);
       const base = offsetPx === 0 ? start : 0;
-      addLine(path, coords, base, base + end - start, isPolygon, tileEdge, start);
+      ringRuns(runs, coords, base, base + end - start, isPolygon, tileEdge, start);
     }
     start = end;
   }
-  return path;
+  return runs;
 }
 
 /**
- * Adds vertices [from, to) of coords. A polygon ring is closed (so its first vertex gets a
- * join, not two caps) unless it has tile-edge cuts; then it is drawn as open runs between
- * the cuts, starting just after one so no run is split at the ring's seam.
+ * The runs of vertices [from, to) of coords. A polygon ring is closed (so its first vertex
+ * gets a join, not two caps) unless it has tile-edge cuts; then it is drawn as open runs
+ * between the cuts, starting just after one so no run is split at the ring's seam.
  */
-function addLine(
-  path: Path2D,
+function ringRuns(
+  runs: LineRun[],
   coords: Float64Array,
   from: number,
   to: number,
@@ -89,27 +111,27 @@ function addLine(
     }
   }
   if (firstCut < 0) {
-    addVertices(path, coords, from, to);
-    if (isPolygon) path.closePath();
+    runs.push({ coords, from, to, closed: isPolygon });
     return;
   }
   // A closed ring repeats its first vertex last: walk the n - 1 distinct segments starting
-  // after the first cut, moving (not drawing) across every cut.
+  // after the first cut, breaking the run at every cut.
   const segments = n - 1;
-  let penDown = false;
+  let run: number[] = [];
+  const flush = (): void => {
+    if (run.length >= 4) runs.push({ coords: Float64Array.from(run), from: 0, to: run.length / 2, closed: false });
+    run = [];
+  };
   for (let k = 1; k <= segments; k++) {
     const i = (firstCut + k) % segments;
-    const j = i + 1;
     if (tileEdge![edgeBase + i] === 1) {
-      penDown = false;
+      flush();
       continue;
     }
-    if (!penDown) {
-      path.moveTo(coords[(from + i) * 2]!, coords[(from + i) * 2 + 1]!);
-      penDown = true;
-    }
-    path.lineTo(coords[(from + j) * 2]!, coords[(from + j) * 2 + 1]!);
+    if (run.length === 0) run.push(coords[(from + i) * 2]!, coords[(from + i) * 2 + 1]!);
+    run.push(coords[(from + i + 1) * 2]!, coords[(from + i + 1) * 2 + 1]!);
   }
+  flush();
 }
 
 /** moveTo the first vertex of [from, to), lineTo the rest, skipping sub-pixel steps. */
