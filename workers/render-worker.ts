@@ -6,6 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { encodeImage } from './encode.ts';
+import type { PixelRect } from '../src/grids/metatile.ts';
 import type { RenderAnswer, RenderTask, RenderWorkerData } from '../src/render/render-task.ts';
 import { SkiaRenderer } from './skia/skia-renderer.ts';
 import { loadStyles } from '../src/styles/style-store.ts';
@@ -27,11 +28,27 @@ export default async function render(task: RenderTask): Promise<RenderAnswer> {
   if (!loaded) throw new Error(`render thread has no style ${task.styleId}`);
   if (task.glyphs) glyphs.add(task.glyphs);
   const sprite = loaded.spriteFolder === undefined ? undefined : (await sprites).get(loaded.spriteFolder);
-  const image = await renderer.render(loaded.style, task.view, task.tiles, { glyphs: glyphs.loader, ...(sprite ? { sprite } : {}) });
+  // Only the pieces are drawn and read back: the rest of the canvas places labels.
+  const keep = task.pieces && boxAround(task.pieces);
+  const view = keep ? { ...task.view, keep } : task.view;
+  const image = await renderer.render(loaded.style, view, task.tiles, { glyphs: glyphs.loader, ...(sprite ? { sprite } : {}) });
   const missingGlyphs = glyphs.takeMissing();
   if (missingGlyphs.length > 0 && !task.final) return { missingGlyphs };
-  if (!task.pieces) return { images: [await encodeImage(image, task.format, data.encode, undefined, task.tile)] };
+  if (!task.pieces || !keep) return { images: [await encodeImage(image, task.format, data.encode, undefined, task.tile)] };
   const images: Uint8Array[] = [];
-  for (const piece of task.pieces) images.push(await encodeImage(image, task.format, data.encode, piece, task.tile));
+  for (const piece of task.pieces) {
+    const inImage = { ...piece, left: piece.left - keep.left, top: piece.top - keep.top };
+    images.push(await encodeImage(image, task.format, data.encode, inImage, task.tile));
+  }
   return { images };
+}
+
+/** The rectangle round the pieces. */
+function boxAround(pieces: readonly PixelRect[]): PixelRect | undefined {
+  if (pieces.length === 0) return undefined;
+  const left = Math.min(...pieces.map((p) => p.left));
+  const top = Math.min(...pieces.map((p) => p.top));
+  const right = Math.max(...pieces.map((p) => p.left + p.width));
+  const bottom = Math.max(...pieces.map((p) => p.top + p.height));
+  return { left, top, width: right - left, height: bottom - top };
 }

@@ -1,4 +1,5 @@
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import type { PixelRect } from '../grids/metatile.ts';
 import type { Bbox } from '../grids/tile-grid.ts';
 
 /**
@@ -21,6 +22,12 @@ export interface RenderView {
   readonly zoom: number;
   /** MapLibre's bearing in degrees: the compass direction at the top of the canvas (0: north). */
   readonly bearing?: number;
+  /**
+   * The device pixels the caller keeps (a metatile's tiles, a print piece without its
+   * margin): only they are drawn and returned; the rest of the canvas is there so labels
+   * across its edge are placed as on the neighbouring render. Default: the whole canvas.
+   */
+  readonly keep?: PixelRect;
 }
 
 /**
@@ -59,6 +66,7 @@ export interface RgbaImage {
  * default; others (maplibre-native) can sit behind the same seam.
  */
 export interface Renderer {
+  /** The canvas's pixels, or only those of view.keep when it is given. */
   render(style: StyleSpecification, view: RenderView, tiles: readonly SourceTile[], options?: RenderOptions): Promise<RgbaImage>;
 }
 

@@ -4,6 +4,14 @@ import sharp from 'sharp';
 /** The water colour of the grundkarta style (tokens.yaml colour.vatten). */
 export const WATER = [0xa9, 0xcd, 0xe8];
 
+/**
+ * Whether a colour is within `levels` of another on every channel: raster tiles are
+ * palette PNGs, whose palette holds a flat colour to within a level or two.
+ */
+export function isNearColour(rgb: readonly number[], expected: readonly number[], levels = 2): boolean {
+  return expected.every((v, i) => Math.abs(v - rgb[i]!) <= levels);
+}
+
 /** The RGB of one pixel of an encoded image. */
 export async function rgbAt(image: Buffer, col: number, row: number): Promise<number[]> {
   const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });

@@ -437,3 +437,37 @@ describe('SkiaRenderer: performance smoke', () => {
     }
   });
 });
+
+describe('SkiaRenderer: kept pixels and reused canvases', () => {
+  const style = styleOf(
+    background,
+    redFill('a', { paint: { 'fill-opacity': 0.6 } }),
+    { id: 'r', type: 'line', source: 'src', 'source-layer': 'roads', paint: { 'line-color': '#0000ff', 'line-width': 7, 'line-opacity': 0.5 } },
+    { id: 'c', type: 'circle', source: 'src', 'source-layer': 'places', paint: { 'circle-radius': 9, 'circle-color': '#00ff00' } },
+  );
+  const neighbours = [HOME, { ...HOME, x: HOME.x + 1 }, { ...HOME, y: HOME.y + 1 }, { ...HOME, x: HOME.x + 1, y: HOME.y + 1 }];
+  const tiles = neighbours.map((tile) => {
+    const [dx, dy] = [(tile.x - HOME.x) * 256, (tile.y - HOME.y) * 256];
+    return sourceTile({ areas: [rect(dx + 30, dy + 40, dx + 200, dy + 230)], roads: [line([[dx + 10, dy + 250], [dx + 250, dy + 5]])], places: [point(dx + 250, dy + 128)] }, tile);
+  });
+  const [minX, , , maxY] = bboxOf(HOME);
+  const [, minY, maxX] = bboxOf(neighbours[3]!);
+  const view: RenderView = { bbox: [minX, minY, maxX, maxY], widthPx: 512, heightPx: 512, pixelRatio: 1, zoom: HOME.z };
+
+  it('draws only the kept pixels, the same as the whole canvas has there', async () => {
+    const whole = await render(style, tiles, view);
+    // The lower-right tile's pixels, as a metatile keeps its tiles and drops its buffer.
+    const keep = { left: 256, top: 256, width: 256, height: 256 };
+    const kept = await render(style, tiles, { ...view, keep });
+    expect([kept.width, kept.height]).toEqual([256, 256]);
+    let differing = 0;
+    for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) if (pixel(kept, x, y).join() !== pixel(whole, x + 256, y + 256).join()) differing++;
+    expect(differing).toBe(0);
+  });
+
+  it('starts every render on a clear canvas, though the thread keeps its canvases', async () => {
+    await render(style, tiles, view);
+    const empty = await render(styleOf(), [], view);
+    expect(empty.data.every((v) => v === 0)).toBe(true);
+  });
+});

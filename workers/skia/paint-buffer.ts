@@ -46,20 +46,40 @@ export function clampToCanvas(bounds: PixelBounds, width: number, height: number
   return clamped[2] > clamped[0] && clamped[3] > clamped[1] ? clamped : undefined;
 }
 
-/** Paints the items into one buffer (or one each when they spread too wide) and draws it over the canvas. */
+/**
+ * Paints the items into buffers and draws them over the canvas, in item order. Items go
+ * into one buffer as long as they lie close together: a buffer is allocated, filled and
+ * composited whole, so two labels at opposite corners would otherwise cost a buffer the
+ * size of the canvas. Consecutive items share a buffer while its box stays within twice
+ * their own area (placement order keeps neighbours together), so order is kept.
+ */
 export function paintThroughBuffer<T extends BufferItem>(ctx: SKRSContext2D, items: readonly T[], paint: PaintItem<T>): void {
-  if (items.length === 0) return;
-  let [left, top, right, bottom] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const { bounds } of items) {
-    left = Math.min(left, bounds[0]);
-    top = Math.min(top, bounds[1]);
-    right = Math.max(right, bounds[2]);
-    bottom = Math.max(bottom, bounds[3]);
+  let group: T[] = [];
+  let box: PixelBounds = [0, 0, 0, 0];
+  let area = 0;
+  for (const item of items) {
+    const b = item.bounds;
+    const grown: PixelBounds = group.length === 0 ? b : [Math.min(box[0], b[0]), Math.min(box[1], b[1]), Math.max(box[2], b[2]), Math.max(box[3], b[3])];
+    const itemArea = (b[2] - b[0]) * (b[3] - b[1]);
+    const grownArea = (grown[2] - grown[0]) * (grown[3] - grown[1]);
+    if (group.length > 0 && (grownArea > 2 * (area + itemArea) + DENSE_SLACK_PX || grownArea > MAX_PASS_PIXELS)) {
+      paintGroup(ctx, group, box, paint);
+      group = [item];
+      box = b;
+      area = itemArea;
+      continue;
+    }
+    group.push(item);
+    box = grown;
+    area += itemArea;
   }
-  if ((right - left) * (bottom - top) > MAX_PASS_PIXELS) {
-    for (const item of items) paintThroughBuffer(ctx, [item], paint);
-    return;
-  }
+  if (group.length > 0) paintGroup(ctx, group, box, paint);
+}
+
+/** Room a buffer may waste whatever its items: small labels close together share one. */
+const DENSE_SLACK_PX = 128 * 128;
+
+function paintGroup<T extends BufferItem>(ctx: SKRSContext2D, items: readonly T[], [left, top, right, bottom]: PixelBounds, paint: PaintItem<T>): void {
   const image = ctx.createImageData(right - left, bottom - top);
   for (const item of items) paint(image.data, right - left, left, top, item);
   // putImageData would replace what lies below; a canvas drawn over it blends.

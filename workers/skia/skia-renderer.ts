@@ -3,7 +3,8 @@
  * (@napi-rs/canvas). Layers draw in style order; within a layer, tile by tile, each tile
  * clipped to its own extent so features repeated in neighbouring tiles' buffers draw once.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
+import { CanvasPool } from './canvas-pool.ts';
 import type { GlobalProperties, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { GlyphLoader, Renderer, RenderOptions, RenderView, RgbaImage, SourceTile, SpriteLoader } from '../../src/render/renderer.ts';
 import { drawBackground } from './draw-background.ts';
@@ -17,7 +18,7 @@ import { GlyphSource } from './glyphs.ts';
 import { patternContext } from './pattern.ts';
 import { SpriteAtlas } from './sprite.ts';
 import { compileStyle, isLayerShown, type CompiledLayer, type FeatureLayer, type GlobalCompositeOperationName, type SymbolLayer } from './style-evaluation.ts';
-import { DecodedTile, type CanvasFrame, type TileFeature } from './tile-geometry.ts';
+import { DecodedTile, type CanvasFrame, type PixelRect, type TileFeature } from './tile-geometry.ts';
 import { ViewRotation } from './view-rotation.ts';
 
 /**
@@ -25,6 +26,9 @@ import { ViewRotation } from './view-rotation.ts';
  * a render thread can spare; an A2 print at 300 DPI (7016 × 4961) still fits.
  */
 const MAX_CANVAS_PIXELS = 8192 * 8192;
+
+/** This thread's canvases, kept between renders. */
+const canvases = new CanvasPool();
 
 /**
  * Draws background, fill, line, circle and raster layers (with sprite patterns, given a sprite),
@@ -75,7 +79,7 @@ export function renderImage(
         `is outside 1 px to ${MAX_CANVAS_PIXELS} px`,
     );
   }
-  const canvas = createCanvas(width, height);
+  const canvas = canvases.take(width, height);
   const globals: GlobalProperties = { zoom: view.zoom };
   const rotation = new ViewRotation(view.bearing ?? 0, width, height);
   const frame: CanvasFrame = { viewBbox: view.bbox, widthPx: width, heightPx: height, rotation };
@@ -83,9 +87,20 @@ export function renderImage(
   const rastersBySource = placeRasterTiles(tiles, frame);
   let scratch: Canvas | undefined;
 
+  const keep = view.keep ?? { left: 0, top: 0, width, height };
+  // Pixels outside `keep` are thrown away: Skia skips drawing what the clip leaves out.
+  const keepOnly = (ctx: SKRSContext2D): SKRSContext2D => {
+    if (view.keep) {
+      ctx.beginPath();
+      ctx.rect(keep.left, keep.top, keep.width, keep.height);
+      ctx.clip();
+    }
+    return ctx;
+  };
+  const kept = rotation.rectInMap({ x: keep.left, y: keep.top, width: keep.width, height: keep.height });
   const sprite = SpriteAtlas.load(options.sprite, view.pixelRatio);
   const main: DrawContext = {
-    ctx: canvas.getContext('2d'),
+    ctx: keepOnly(canvas.getContext('2d')),
     globals,
     pixelRatio: view.pixelRatio,
     rotation,
@@ -107,7 +122,10 @@ export function renderImage(
       if (placed) drawPlacedSymbols(main, placed);
       continue;
     }
-    const batches = selectFeatures(layer, tilesBySource.get(layer.source), globals);
+    // A fill or line draws inside its tile's own pixels: tiles wholly outside the kept pixels
+    // are not even decoded. Circles reach past their tile, symbols are placed over all.
+    const tiles = layer.type === 'circle' ? tilesBySource.get(layer.source) : tilesBySource.get(layer.source)?.filter((tile) => overlaps(tile.clip!.rect, kept));
+    const batches = selectFeatures(layer, tiles, globals);
     if (batches.length === 0) continue;
     const opacity = layer.layerOpacity.evaluate(globals);
     if (!(opacity > 0)) continue;
@@ -116,16 +134,18 @@ export function renderImage(
       continue;
     }
     // Layer opacity and blend apply to the layer as a whole: draw it apart, then composite.
-    scratch ??= createCanvas(width, height);
+    if (!scratch) keepOnly((scratch = canvases.take(width, height)).getContext('2d'));
     const scratchCtx = scratch.getContext('2d');
     scratchCtx.clearRect(0, 0, width, height);
     drawFeatureLayer({ ...main, ctx: scratchCtx }, layer, batches);
     compositeLayer(main.ctx, scratch, opacity, layer.layerBlend);
   }
 
-  const pixels = main.ctx.getImageData(0, 0, width, height).data;
+  const pixels = main.ctx.getImageData(keep.left, keep.top, keep.width, keep.height).data;
+  canvases.give(canvas);
+  if (scratch) canvases.give(scratch);
   // getImageData gives straight (un-premultiplied) RGBA, which is what RgbaImage holds.
-  return { width, height, data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength) };
+  return { width: keep.width, height: keep.height, data: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength) };
 }
 
 /** The shown symbol layers with features in view, laid out and placed against one collision index (see draw-symbol.ts). */
@@ -157,6 +177,11 @@ function drawFeatureLayer(dc: DrawContext, layer: FeatureLayer, batches: readonl
     case 'symbol':
       return; // drawn apart: symbols need the render's glyphs, sprite and collision index
   }
+}
+
+/** Whether two rectangles share any area. */
+function overlaps(a: PixelRect, b: PixelRect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
 function compositeLayer(ctx: SKRSContext2D, layer: Canvas, opacity: number, blend: GlobalCompositeOperationName): void {

@@ -69,8 +69,14 @@ export class ViewRotation {
 
   /** The map-frame rectangle that holds the whole screen: what a render must draw. */
   screenInMap(widthPx: number, heightPx: number): FrameRect {
-    if (this.isNone) return { x: 0, y: 0, width: widthPx, height: heightPx };
-    const corners = [this.toMap(0, 0), this.toMap(widthPx, 0), this.toMap(widthPx, heightPx), this.toMap(0, heightPx)];
+    return this.rectInMap({ x: 0, y: 0, width: widthPx, height: heightPx });
+  }
+
+  /** The map-frame rectangle that holds a screen rectangle. */
+  rectInMap(rect: FrameRect): FrameRect {
+    if (this.isNone) return rect;
+    const [x0, y0, x1, y1] = [rect.x, rect.y, rect.x + rect.width, rect.y + rect.height];
+    const corners = [this.toMap(x0, y0), this.toMap(x1, y0), this.toMap(x1, y1), this.toMap(x0, y1)];
     const xs = corners.map((p) => p[0]);
     const ys = corners.map((p) => p[1]);
     const x = Math.min(...xs);
