@@ -3,7 +3,7 @@
  * `npm run bench:guard` (CI): a short run of the ratio benchmarks on the test database
  * that fails only on a gross regression; the bounds sit well above the targets because
  * these shared 2-core machines are noisy.
- * `--only NAME` (overhead, null, throughput, render, metatile, reference, cache, print, production) runs one benchmark of the full
+ * `--only NAME` (overhead, null, throughput, render, metatile, reference, cache, print, production, content, mapnik, qgis) runs one benchmark of the full
  * set and writes bench/results/NAME.json, leaving latest.json alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,9 @@ import { ensureBenchDatabase } from './lib/bench-db.ts';
 import { runPipelineOverhead } from './pipeline-overhead.ts';
 import { runMaplibreReference } from './maplibre-reference.ts';
 import { runCacheBench } from './cache.ts';
+import { runMapnikBench } from './peers/mapnik.ts';
 import { runModTileBench } from './peers/mod-tile.ts';
+import { runQgisServerBench } from './peers/qgis-server.ts';
 import { runMetatileBench } from './metatile.ts';
 import { runNullSourceBench } from './null-source.ts';
 import { runPrintBench } from './print.ts';
@@ -21,7 +23,7 @@ import { runThroughput } from './throughput.ts';
 import { runTileContentBench, type ContentResult } from './tile-content.ts';
 
 const guard = process.argv.includes('--guard');
-const BENCHMARKS = ['overhead', 'null', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print', 'production', 'content'] as const;
+const BENCHMARKS = ['overhead', 'null', 'throughput', 'render', 'metatile', 'reference', 'cache', 'print', 'production', 'content', 'mapnik', 'qgis'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 if (only !== undefined && !(BENCHMARKS as readonly string[]).includes(only)) {
@@ -144,6 +146,35 @@ async function main(): Promise<void> {
       report(`${more} buildings`, content[String(more)]!);
     }
     results.tileContent = content;
+  }
+
+  if (runs('mapnik')) {
+    // Cold rendering against Mapnik on the main bench database: no change log, so the engine caches nothing.
+    const m = (results.mapnik = await runMapnikBench(databaseUrl, { zooms: [12, 14, 16], rounds: 5, imagesDir: 'bench/results/mapnik' }));
+    if (m.available) {
+      console.log(`cold rendering vs Mapnik (${m.versions}; ${m.setup}; median of ${m.rounds} rounds, load average ${m.loadAverages.join(' / ')} as they started):`);
+      for (const [z, r] of Object.entries(m.perZoom)) {
+        console.log(`  z${z} (${r.tiles} tiles, ${r.metatiles} metatiles): engine ${r.engineTilesPerS} tiles/s (${r.engineRounds.join(' / ')}) vs Mapnik ${r.mapnikTilesPerS} tiles/s (${r.mapnikRounds.join(' / ')}; ${r.mapnikMsPerMetatile} ms per metatile): ${r.ratio}×; median PNG ${r.engineBytes} vs ${r.mapnikBytes} B`);
+      }
+      console.log(`  images (engine left, Mapnik right) and the Mapnik style in bench/results/mapnik/`);
+    } else {
+      console.log(`Mapnik: ${m.reason}`);
+    }
+  }
+
+  if (runs('qgis')) {
+    // WMS GetMap against QGIS Server on the main bench database (no change log: the engine draws every map).
+    const q = (results.qgisServer = await runQgisServerBench(databaseUrl, { extentsPerScale: 12, throughputMaps: 160, imagesDir: 'bench/results/qgis' }));
+    if (q.available) {
+      for (const [scale, s] of Object.entries(q.perScale)) {
+        console.log(`WMS GetMap ${q.sizePx}×${q.sizePx} PNG at ${scale} (style zoom ${s.styleZoom}): engine ${s.engineMs} ms vs QGIS Server ${s.qgisMs} ms: ${s.ratio}× (medians of ${s.extents} extents; ${s.engineKb} vs ${s.qgisKb} KB; ${(s.similarPixels * 100).toFixed(1)} % of pixels alike)`);
+      }
+      const t = q.throughput;
+      console.log(`WMS throughput at 1:${t.scale}, ${t.clients} clients: engine ${t.engineMapsPerS} maps/s vs QGIS Server ${t.qgisMapsPerS} maps/s: ${t.ratio}× (${t.maps} maps each, the same extents: ${t.engineSeconds} vs ${t.qgisSeconds} s)`);
+      console.log(`QGIS Server: ${q.versions}; ${q.qgisProcesses} fcgi processes, engine ${q.engineRenderThreads} render threads, cache ${q.engineCache}; image pairs in ${q.imagesDir}/`);
+    } else {
+      console.log(`QGIS Server: ${q.reason}`);
+    }
   }
 
   mkdirSync('bench/results', { recursive: true });
