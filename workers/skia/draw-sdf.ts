@@ -118,28 +118,35 @@ function paintSymbol(
   const inverseY = 1 / symbol.scale[1];
   const low = edge - gamma;
   const span = 2 * gamma;
-  symbol.quads.forEach((q, index) => {
-    const { bitmap, qw, qh } = q;
+  for (let index = 0; index < symbol.quads.length; index++) {
+    const q = symbol.quads[index]!;
+    const { bitmap, qw, qh, qx, qy } = q;
     const [x1, y1, x2, y2] = boundsOfQuads[index]!;
     const yEnd = Math.min(y2, bottom);
     const xEnd = Math.min(x2, right);
+    // Samples below this SDF value give no coverage: 255 · (edge − gamma).
+    const lowByte = low * 255;
     for (let py = Math.max(y1, top); py < yEnd; py++) {
       const dy = py + 0.5 - symbol.y;
-      for (let px = Math.max(x1, left); px < xEnd; px++) {
-        // Back from the pixel centre to the bitmap (undo rotation, then scale).
-        const dx = px + 0.5 - symbol.x;
-        const u = (dx * cos + dy * sin) * inverseX - q.qx;
-        const w = (-dx * sin + dy * cos) * inverseY - q.qy;
+      // Along a row u and w step by constants: no multiplication per pixel.
+      const x0 = Math.max(x1, left);
+      const dx0 = x0 + 0.5 - symbol.x;
+      let u = (dx0 * cos + dy * sin) * inverseX - qx;
+      let w = (-dx0 * sin + dy * cos) * inverseY - qy;
+      const du = cos * inverseX;
+      const dw = -sin * inverseY;
+      let i = (py - top) * width + (x0 - left);
+      for (let px = x0; px < xEnd; px++, u += du, w += dw, i++) {
         // Pixels whose centre falls in the padded quad, as GL rasterises it.
         if (u < -ATLAS_PADDING_PX || w < -ATLAS_PADDING_PX || u >= qw + ATLAS_PADDING_PX || w >= qh + ATLAS_PADDING_PX) continue;
-        const t = Math.min(1, Math.max(0, (sampleBilinear(bitmap, qw, qh, u - 0.5, w - 0.5) - low) / span));
+        const value = sampleBilinearBytes(bitmap, qw, qh, u - 0.5, w - 0.5);
+        if (value <= lowByte) continue;
+        const t = Math.min(1, (value / 255 - low) / span);
         const a = t * t * (3 - 2 * t);
-        if (a <= 0) continue;
-        const i = (py - top) * width + (px - left);
         coverage[i] = a + coverage[i]! * (1 - a);
       }
     }
-  });
+  }
 
   const alpha = color.a * Math.min(1, Math.max(0, symbol.opacity));
   // Style-spec colours are premultiplied: back to straight 0…255, scaled by each pixel's alpha below.
@@ -157,10 +164,25 @@ function paintSymbol(
 
 /** Bilinear value (0..1) of a one-channel bitmap at bitmap coordinates, zero outside it. */
 export function sampleBilinear(bitmap: Uint8Array, w: number, h: number, x: number, y: number): number {
+  return sampleBilinearBytes(bitmap, w, h, x, y) / 255;
+}
+
+/** sampleBilinear in bitmap units (0..255), with the common case (all four texels inside) first. */
+function sampleBilinearBytes(bitmap: Uint8Array, w: number, h: number, x: number, y: number): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
+  if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+    const i = y0 * w + x0;
+    const top = bitmap[i]! + (bitmap[i + 1]! - bitmap[i]!) * fx;
+    const bottom = bitmap[i + w]! + (bitmap[i + w + 1]! - bitmap[i + w]!) * fx;
+    return top + (bottom - top) * fy;
+  }
+  return sampleEdge(bitmap, w, h, x0, y0, fx, fy);
+}
+
+function sampleEdge(bitmap: Uint8Array, w: number, h: number, x0: number, y0: number, fx: number, fy: number): number {
   const inX0 = x0 >= 0 && x0 < w;
   const inX1 = x0 + 1 >= 0 && x0 + 1 < w;
   const row0 = y0 >= 0 && y0 < h ? y0 * w : -1;
@@ -169,5 +191,5 @@ export function sampleBilinear(bitmap: Uint8Array, w: number, h: number, x: numb
   const b = row0 >= 0 && inX1 ? bitmap[row0 + x0 + 1]! : 0;
   const c = row1 >= 0 && inX0 ? bitmap[row1 + x0]! : 0;
   const d = row1 >= 0 && inX1 ? bitmap[row1 + x0 + 1]! : 0;
-  return ((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy) / 255;
+  return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
 }
