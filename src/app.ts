@@ -22,6 +22,7 @@ import { RasterPipeline } from './pipeline/raster-pipeline.ts';
 import { createRewarmer } from './pipeline/rewarm.ts';
 import { TilePipeline, type Tileset } from './pipeline/tile-pipeline.ts';
 import { RenderPool } from './render/render-pool.ts';
+import { literalFontStacks } from './fonts/fontstack.ts';
 import { renderWorkerData } from './render/render-task.ts';
 import { buildSprites } from './styles/sprite-builder.ts';
 import { loadStyles } from './styles/style-store.ts';
@@ -160,13 +161,16 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
     styleIds: () => styles.map((s) => s.id),
   });
   const pipeline = new TilePipeline(tilesets, GRIDS, tileCache.cache, () => access.publicTilesetIds(), metrics.observeTileSize.bind(metrics));
-  pool = new RenderPool(config.render, renderWorkerData(config, sprites), (fontstack, start) => fonts.glyphRange(fontstack, start));
+  // Every thread starts with the first glyph range of each stack the styles name, so no render is drawn twice to learn them.
+  const stacks = [...new Set(styles.flatMap((s) => literalFontStacks(s.style.layers)))];
+  const startGlyphs = (await Promise.all(stacks.map((fontstack) => fonts.glyphRange(fontstack, 0).then((bytes) => ({ fontstack, start: 0, bytes }), () => undefined)))).filter((g) => g !== undefined);
+  pool = new RenderPool(config.render, renderWorkerData(config, sprites, startGlyphs), (fontstack, start) => fonts.glyphRange(fontstack, start));
   const raster = new RasterPipeline(pipeline, styles, pool, config.render, tileCache.cache, () => access.publicStyleIds());
   const rewarmer = createRewarmer(pipeline, raster, logger);
   tileCache.cache?.onRewarm(rewarmer.rewarm);
   const health = async () => ({
     ...(probe ? { mode: 'postgis', database: probe.reachable ? 'reachable' : 'unreachable' } : { mode: 'embedded' }),
-    renders: { completed: pool.renderCount, queued: pool.queueSize },
+    renders: { completed: pool.renderCount, queued: pool.queueSize, redrawnForGlyphs: pool.redrawnForGlyphs },
     cache: tileCache.cache ? { ...tileCache.status(), rewarmPending: rewarmer.pending() } : tileCache.status(),
     escapedErrors: escapedErrors(),
   });

@@ -21,6 +21,7 @@ const styles = new Map(loadStyles(data.stylesDir, new Set(data.tilesetIds)).map(
 // Decoded on the first task (a top-level await would not load under tsx in a thread).
 const sprites = decodeSprites(data.sprites);
 const glyphs = new ThreadGlyphs();
+glyphs.add(data.glyphs ?? []);
 const renderer = new SkiaRenderer();
 
 export default async function render(task: RenderTask): Promise<RenderAnswer> {

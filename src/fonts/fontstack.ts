@@ -25,6 +25,26 @@ export function parseFontstack(fontstack: string): string[] {
   return names;
 }
 
+/**
+ * The font stacks a style's text layers name with a literal `text-font` (as MapLibre
+ * joins them, by commas); stacks chosen by an expression are found when first drawn.
+ */
+export function literalFontStacks(layers: readonly { type: string; layout?: unknown }[]): string[] {
+  const stacks = new Set<string>();
+  for (const layer of layers) {
+    const layout = layer.layout as Record<string, unknown> | undefined;
+    if (layer.type !== 'symbol' || layout?.['text-field'] === undefined) continue;
+    const font = layout['text-font'] ?? ['Open Sans Regular', 'Arial Unicode MS Regular'];
+    if (Array.isArray(font) && font.length > 0 && font.every((name) => typeof name === 'string') && !isExpressionName(font[0] as string)) stacks.add(font.join(','));
+  }
+  return [...stacks];
+}
+
+/** A first array element that names an expression operator (`["literal", …]`, `["get", …]`). */
+function isExpressionName(name: string): boolean {
+  return ['literal', 'get', 'match', 'case', 'coalesce', 'step', 'interpolate', 'concat', 'string', 'array'].includes(name);
+}
+
 /** The start of a `{start}-{end}` range: a multiple of 256 with end = start + 255. */
 export function parseGlyphRange(range: string): number {
   const m = /^(\d{1,5})-(\d{1,5})$/.exec(range);

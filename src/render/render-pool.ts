@@ -44,6 +44,7 @@ export class RenderPool {
   private readonly glyphSource: GlyphRangeSource | undefined;
   private readonly turns: FairQueue;
   private rendered = 0;
+  private redrawn = 0;
 
   /** Without a glyph source, labels are drawn only from glyphs threads already hold (none). */
   constructor(options: RenderPoolOptions, data: RenderWorkerData, glyphSource?: GlyphRangeSource) {
@@ -90,6 +91,7 @@ export class RenderPool {
         throw new EngineError('GLYPHS_UNAVAILABLE', `the render still lacks glyph ranges after ${attempt} attempts (${missing.slice(0, 200)})`, { retryAfterS: 1 });
       }
       for (const { fontstack, start } of wanted) glyphs.push({ fontstack, start, bytes: await this.glyphRange(fontstack, start) });
+      this.redrawn++;
     }
   }
 
@@ -147,6 +149,11 @@ export class RenderPool {
   }
 
   /** Renders waiting for a thread. */
+  /** Renders sent again because their thread lacked glyph ranges: 0 while every label's text is in the ranges threads start with. */
+  get redrawnForGlyphs(): number {
+    return this.redrawn;
+  }
+
   get queueSize(): number {
     return this.turns.queued + this.pool.queueSize;
   }

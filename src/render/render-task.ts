@@ -33,15 +33,25 @@ export interface RenderWorkerData {
   readonly encode: EncodeOptions;
   /** The styles' sprites by icon folder, decoded once in each thread. */
   readonly sprites: Readonly<Record<string, SpriteSet>>;
+  /**
+   * Glyph ranges every thread holds from its start (the first range of each font stack the
+   * styles name: Latin with å, ä, ö), so no thread draws a label twice to learn them.
+   */
+  readonly glyphs: readonly GlyphRangeBytes[];
 }
 
 /** The thread data of an engine configuration. */
-export function renderWorkerData(config: Pick<EngineConfig, 'render' | 'tilesets'>, sprites: ReadonlyMap<string, SpriteSet> = new Map()): RenderWorkerData {
+export function renderWorkerData(
+  config: Pick<EngineConfig, 'render' | 'tilesets'>,
+  sprites: ReadonlyMap<string, SpriteSet> = new Map(),
+  glyphs: readonly GlyphRangeBytes[] = [],
+): RenderWorkerData {
   return {
     stylesDir: config.render.stylesDir,
     tilesetIds: config.tilesets.map((t) => t.id),
     encode: config.render,
     sprites: Object.fromEntries(sprites),
+    glyphs,
   };
 }
 

@@ -88,6 +88,21 @@ describe('raster tiles', () => {
     }
   });
 
+  it('gives every render thread the styles\' glyphs from its start: labelled tiles are never drawn twice to learn them', async () => {
+    const fresh = await startEngine();
+    try {
+      // Town and street names around Huddinge centre, drawn by both threads at once (two blocks apart).
+      const tiles = ['/tiles/grundkarta/14/9010/4826.png', '/tiles/grundkarta/14/9018/4826.png', '/tiles/grundkarta/15/18021/9653.png', '/tiles/gra/13/4505/2413.png'];
+      const pngs = await Promise.all(tiles.map(async (path) => Buffer.from(await (await fetch(`${fresh.url}${path}`)).arrayBuffer())));
+      expect(pngs.every((png) => png.byteLength > 1000)).toBe(true);
+      const health = (await (await fetch(`${fresh.url}/health`)).json()) as { renders: { completed: number; redrawnForGlyphs: number } };
+      expect(health.renders.completed).toBeGreaterThanOrEqual(tiles.length);
+      expect(health.renders.redrawnForGlyphs).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('answers 503 with Retry-After when the render queue is full', async () => {
     // One thread and no room to wait: while one render runs, the others are refused at once, never left waiting.
     const full = await startEngine({ overrides: { render: { workers: 1, maxQueue: 0 }, cache: { memory: { enabled: false, maxBytes: 1024 } } } });

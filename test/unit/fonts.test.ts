@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FontLibrary } from '../../src/fonts/font-library.ts';
-import { parseFontstack, parseGlyphRange, resolveFontstack } from '../../src/fonts/fontstack.ts';
+import { literalFontStacks, parseFontstack, parseGlyphRange, resolveFontstack } from '../../src/fonts/fontstack.ts';
 import { ThreadGlyphs } from '../../workers/thread-glyphs.ts';
 import { decodeGlyphs, GlyphSource } from '../../workers/skia/glyphs.ts';
 
@@ -27,6 +27,22 @@ describe('font stacks and glyph ranges', () => {
     expect(resolveFontstack(['Open Sans Semibold', 'Arial Unicode MS Bold'], NAMES, 'Noto Sans Regular')).toEqual(['Noto Sans Bold']);
     expect(resolveFontstack(['Open Sans Italic'], NAMES, 'Noto Sans Regular')).toEqual(['Noto Sans Italic']);
     expect(resolveFontstack(['Helvetica'], NAMES, 'Noto Sans Regular')).toEqual(['Noto Sans Regular']);
+  });
+});
+
+describe('the font stacks a style names', () => {
+  it('are the literal text-font arrays of its text layers, joined as MapLibre fetches them, with the spec default where unset', () => {
+    const layers = [
+      { type: 'symbol', layout: { 'text-field': '{namn}', 'text-font': ['Noto Sans Bold'] } },
+      { type: 'symbol', layout: { 'text-field': '{namn}', 'text-font': ['Noto Sans Regular', 'Noto Sans Italic'] } },
+      { type: 'symbol', layout: { 'text-field': ['get', 'namn'], 'text-font': ['Noto Sans Bold'] } },
+      { type: 'symbol', layout: { 'text-field': '{namn}', 'text-font': ['get', 'font'] } },
+      { type: 'symbol', layout: { 'text-field': '{namn}', 'text-font': ['literal', ['Noto Sans Italic']] } },
+      { type: 'symbol', layout: { 'text-field': '{namn}' } },
+      { type: 'symbol', layout: { 'icon-image': 'skylt', 'text-font': ['Icons Only'] } },
+      { type: 'line', layout: { 'text-font': ['Ignored'] } },
+    ];
+    expect(literalFontStacks(layers)).toEqual(['Noto Sans Bold', 'Noto Sans Regular,Noto Sans Italic', 'Open Sans Regular,Arial Unicode MS Regular']);
   });
 });
 
