@@ -26,7 +26,7 @@ import { literalFontStacks } from './fonts/fontstack.ts';
 import { renderWorkerData } from './render/render-task.ts';
 import { buildSprites } from './styles/sprite-builder.ts';
 import { loadStyles } from './styles/style-store.ts';
-import { tileContentOf } from './styles/tile-content-rules.ts';
+import { labelContentOf, tileContentOf } from './styles/tile-content-rules.ts';
 import { GeojsonSource } from './sources/geojson/geojson-source.ts';
 import { Database } from './sources/postgis/database.ts';
 import { DatabaseProbe } from './sources/postgis/database-probe.ts';
@@ -89,7 +89,7 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
     db = database;
     // The tables as PostgreSQL resolves them (search path, views), checked before any row is read.
     const checked = checkedDatabase(database, async () => tableAccess.adopt(await readTableCatalogue(database, tableAccess.tableNames())), logger);
-    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? new PostgisSource(ts, checked.queryable, config.tiles, observeQuery, tileContentOf(ts, styles)) });
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? new PostgisSource(ts, checked.queryable, config.tiles, observeQuery, tileContentOf(ts, styles)), labels: labelContentOf(ts, styles) });
 
     const discover = async (): Promise<void> => {
       try {
@@ -125,7 +125,7 @@ export async function createEngine(config: EngineConfig, logger: Logger, seams: 
     probe = new DatabaseProbe({ url: config.database.url, intervalMs: config.database.probeIntervalMs, timeoutMs: config.database.connectTimeoutMs }, logger, warmed);
     probe.start();
   } else {
-    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? (await GeojsonSource.load(ts, config.demo.dir, config.tiles, tileContentOf(ts, styles))) });
+    for (const ts of config.tilesets) tilesets.set(ts.id, { config: ts, source: seams.sourceOf?.(ts) ?? (await GeojsonSource.load(ts, config.demo.dir, config.tiles, tileContentOf(ts, styles))), labels: labelContentOf(ts, styles) });
   }
   tableAccess.recompute();
 

@@ -31,7 +31,7 @@ export function zoomFilterAt(layer: LayerConfig, z: number): { where: string } |
 }
 
 /** `styles`: what the served styles draw at a level; `full`: every feature and attribute of the configured layers. */
-export type ContentMode = 'styles' | 'full';
+export type ContentMode = 'styles' | 'full' | 'labels';
 
 export interface TileContent {
   readonly mode: ContentMode;

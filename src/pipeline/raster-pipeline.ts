@@ -183,9 +183,11 @@ export class RasterPipeline {
 
   /**
    * The vector tiles of every source of a style under a bbox, from the data level that
-   * raster level z is drawn from (at most MAX_VIEW_TILES of them).
+   * raster level z is drawn from (at most MAX_VIEW_TILES of them). With `kept`, the part of
+   * the bbox whose pixels the render keeps, a tile wholly outside it (under the buffer only)
+   * is cut with what labels need: the renderer draws no fill or line from it.
    */
-  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, work: Work, full = false): Promise<Produced<SourceTile[]>> {
+  private async sourceTilesUnder(style: LoadedStyle, grid: TileGrid, bbox: Bbox, z: number, work: Work, cut: 'served' | 'full' = 'served', kept?: Bbox): Promise<Produced<SourceTile[]>> {
     const wanted: { sourceId: string; tileset: Tileset; z: number; x: number; y: number }[] = [];
     const ranges: { sourceId: string; tileset: Tileset; z: number; range: TileRange }[] = [];
     let count = 0;
@@ -210,8 +212,9 @@ export class RasterPipeline {
     }
     const fetched = await Promise.all(
       wanted.map(async ({ sourceId, tileset, z: level, x, y }) => {
-        const tile = await this.tiles.tileAt(tileset, grid, level, x, y, work, full);
-        return { sourceTile: { sourceId, bbox: tileToBbox(grid, level, x, y), mvt: tile.body }, dataSeq: tile.dataSeq };
+        const tileBbox = tileToBbox(grid, level, x, y);
+        const tile = await this.tiles.tileAt(tileset, grid, level, x, y, work, cut === 'served' && kept && !overlaps(tileBbox, kept) ? 'labels' : cut);
+        return { sourceTile: { sourceId, bbox: tileBbox, mvt: tile.body }, dataSeq: tile.dataSeq };
       }),
     );
     // What is drawn from them is as fresh as the oldest of them.
@@ -245,7 +248,9 @@ export class RasterPipeline {
     const bearing = request.bearing ?? 0;
     const work = { signal: request.signal, client: request.client };
     const covered = viewCoverage({ bbox, bearing });
-    const { value: sourceTiles } = await this.sourceTilesUnder(style, grid, [covered[0] - margin, covered[1] - margin, covered[2] + margin, covered[3] + margin], level, work);
+    // The pixels kept: the piece without its margin, or the whole map (north up only; a turned view keeps every tile whole).
+    const kept = bearing ? undefined : request.crop ? cropBbox(bbox, request.widthPx, request.heightPx, request.crop) : bbox;
+    const { value: sourceTiles } = await this.sourceTilesUnder(style, grid, [covered[0] - margin, covered[1] - margin, covered[2] + margin, covered[3] + margin], level, work, 'served', kept);
     const [body] = await this.pool.renderPieces(
       {
         styleId: style.id,
@@ -283,7 +288,7 @@ export class RasterPipeline {
     const tolerance = FEATURE_INFO_TOLERANCE_PX * cellSize;
     const around: Bbox = [point[0] - tolerance, point[1] - tolerance, point[0] + tolerance, point[1] + tolerance];
     // Every attribute of what is found, not only those the style reads.
-    const { value: tiles } = await this.sourceTilesUnder(style, grid, around, level, { signal: request.signal, client: request.client }, true);
+    const { value: tiles } = await this.sourceTilesUnder(style, grid, around, level, { signal: request.signal, client: request.client }, 'full');
     return featuresAt(style.style.layers, tiles, point, tolerance, zoom, request.count);
   }
 
@@ -295,7 +300,10 @@ export class RasterPipeline {
    */
   private async renderMetatile(style: LoadedStyle, grid: TileGrid, meta: Metatile, pixelRatio: number, format: RasterFormat, work: Work): Promise<Produced<readonly Uint8Array[]>> {
     const { bbox, widthPx, heightPx, pieces } = metatileView(grid, meta, this.options.metatile > 1 ? this.options.metatileBufferPx : 0, pixelRatio);
-    const sources = await this.sourceTilesUnder(style, grid, bbox, meta.z, work);
+    // The block's own tiles are kept; the buffer's vector tiles are read for their labels.
+    const first = tileToBbox(grid, meta.z, meta.x0, meta.y0);
+    const last = tileToBbox(grid, meta.z, meta.x0 + meta.cols - 1, meta.y0 + meta.rows - 1);
+    const sources = await this.sourceTilesUnder(style, grid, bbox, meta.z, work, 'served', this.options.metatile > 1 ? [first[0], last[1], last[2], first[3]] : undefined);
     const images = await this.pool.renderPieces(
       {
         styleId: style.id,
@@ -309,4 +317,16 @@ export class RasterPipeline {
     );
     return { value: images, dataSeq: sources.dataSeq };
   }
+}
+
+/** Whether two extents share any area (touching edges do not). */
+function overlaps(a: Bbox, b: Bbox): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+/** The extent of a rectangle of a view's device pixels. */
+function cropBbox(bbox: Bbox, widthPx: number, heightPx: number, crop: PixelRect): Bbox {
+  const cellX = (bbox[2] - bbox[0]) / widthPx;
+  const cellY = (bbox[3] - bbox[1]) / heightPx;
+  return [bbox[0] + crop.left * cellX, bbox[3] - (crop.top + crop.height) * cellY, bbox[0] + (crop.left + crop.width) * cellX, bbox[3] - crop.top * cellY];
 }

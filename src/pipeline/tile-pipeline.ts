@@ -46,7 +46,15 @@ export type TileSizeObserver = (tileset: string, grid: string, z: number, bytes:
 export interface Tileset {
   readonly config: TilesetConfig;
   readonly source: TileSource;
+  /** What a render's buffer needs of its tiles (see labelContentOf); absent: the served tiles. */
+  readonly labels?: TileContent;
 }
+
+/**
+ * Which cut of a tile: the one served (what the styles draw), every feature and attribute
+ * (feature info), or only what labels need (tiles under a render's buffer).
+ */
+export type TileCut = 'served' | 'full' | 'labels';
 
 /** A tileset as listed at /tiles. */
 export interface TilesetSummary {
@@ -130,16 +138,18 @@ export class TilePipeline {
 
   /**
    * The MVT of a tile already resolved and checked (the raster pipeline's way in): from the
-   * cache, else produced from the source once for all concurrent callers and stored. `full`:
-   * every feature and attribute even where the served tiles carry only what the styles draw
-   * (feature info reports every attribute), cached as a variant of its own.
+   * cache, else produced from the source once for all concurrent callers and stored. Cuts
+   * other than the served one (see TileCut) are cached as variants of their own; where the
+   * tileset's tiles carry everything anyway, every cut is the served tile.
    */
-  async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, work: Work = {}, full = false): Promise<FreshTile & { key: TileKey }> {
+  async tileAt(tileset: Tileset, grid: TileGrid, z: number, x: number, y: number, work: Work = {}, cut: TileCut = 'served'): Promise<FreshTile & { key: TileKey }> {
     const { source } = tileset;
-    const whole = full && source.content?.mode === 'styles';
+    const styled = source.content?.mode === 'styles';
+    const own = cut === 'full' && styled ? this.fullContentOf(tileset.config) : cut === 'labels' && styled ? tileset.labels : undefined;
     // The content rules are part of the key: tiles cut for other styles are never read back.
-    const rules = whole ? this.fullContentOf(tileset.config) : source.content;
-    const variant = `${whole ? 'full' : 'mvt'}${rules ? `.${rules.fingerprint(grid, z)}` : ''}`;
+    const rules = own ?? source.content;
+    const prefix = own === undefined ? 'mvt' : cut === 'full' ? 'full' : 'lbl';
+    const variant = `${prefix}${rules ? `.${rules.fingerprint(grid, z)}` : ''}`;
     const key: TileKey = { kind: 'vector', name: source.id, grid: grid.id, z, x, y, variant };
     const tile = await this.producer.get(
       key,
@@ -147,8 +157,8 @@ export class TilePipeline {
         flightKey: keyString(key),
         // The query runs in the turn of whoever started it, stopped when every waiter has left.
         produce: async (flightSignal, startSeq) => {
-          const value = await source.getTile({ grid, z, x, y, ...(whole ? { full: true } : {}) }, { signal: flightSignal, client: work.client });
-          if (!whole) this.observeSize?.(source.id, grid.id, z, value.byteLength);
+          const value = await source.getTile({ grid, z, x, y, ...(own ? { content: own } : {}) }, { signal: flightSignal, client: work.client });
+          if (!own) this.observeSize?.(source.id, grid.id, z, value.byteLength);
           return { value, dataSeq: startSeq };
         },
         tiles: (body) => [[key, body]],

@@ -45,8 +45,11 @@ export interface TileAddress {
   readonly z: number;
   readonly x: number;
   readonly y: number;
-  /** Every feature and attribute of the layers, whatever the tileset's content rules (for feature info). */
-  readonly full?: boolean;
+  /**
+   * Rules other than the source's own: every feature and attribute (feature info), or only
+   * what labels need (the vector tiles under a render's buffer).
+   */
+  readonly content?: TileContent;
 }
 
 /**

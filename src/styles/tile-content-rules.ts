@@ -97,8 +97,8 @@ export function contentFromStyles(tileset: TilesetConfig, styles: readonly Loade
   return rulesOf(tileset, drawingsOf(tileset, styles));
 }
 
-function rulesOf(tileset: TilesetConfig, drawings: readonly Drawing[]): TileContent {
-  return memoized('styles', (grid, z) => {
+function rulesOf(tileset: TilesetConfig, drawings: readonly Drawing[], mode: 'styles' | 'labels' = 'styles'): TileContent {
+  return memoized(mode, (grid, z) => {
     const levels = levelRange(grid, tileset.minzoom, tileset.maxzoom);
     if (!levels) return [];
     const [from, to] = zoomsDrawnFrom(grid, z, levels);
@@ -116,6 +116,20 @@ function rulesOf(tileset: TilesetConfig, drawings: readonly Drawing[]): TileCont
     }
     return contents;
   });
+}
+
+/**
+ * What the labels of a render need from a vector tile that lies only under the render's
+ * buffer: the features symbol and circle layers draw (a label anchored there may reach into
+ * the kept pixels, and takes room others would collide with), none that only fills and lines
+ * draw, whose pixels there are thrown away. The same features, in the same order, as the
+ * served tile holds for those layers, so labels are placed alike. Undefined when the tileset
+ * is not cut by the styles (its tiles then carry everything anyway).
+ */
+export function labelContentOf(tileset: TilesetConfig, styles: readonly LoadedStyle[]): TileContent | undefined {
+  const drawings = drawingsOf(tileset, styles);
+  const mode = tileset.content ?? (drawings.length > 0 ? 'styles' : 'full');
+  return mode === 'styles' ? rulesOf(tileset, drawings.filter((d) => !d.mergeable), 'labels') : undefined;
 }
 
 /**

@@ -1,5 +1,9 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import pixelmatch from 'pixelmatch';
+import { loadConfig } from '../../src/config/load-config.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../helpers/engine.ts';
 
@@ -28,6 +32,26 @@ beforeAll(async () => {
 afterAll(() => running?.close());
 
 describe('metatiles', () => {
+  it('read the vector tiles only under their buffer with what labels need, and draw the same pixels as from whole tiles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metatile-cuts-'));
+    const cut = await startEngine({ overrides: { cache: { disk: { enabled: true, dir, maxBytes: 64 * 1024 * 1024 } } } });
+    // Tiles that carry everything: every cut of them is the whole tile.
+    const whole = await startEngine({ overrides: { tilesets: loadConfig({}).tilesets.map((t) => ({ ...t, content: 'full' as const })) } });
+    try {
+      // Street names and town labels round Huddinge centre at z14 and z15 (no level merges there), and
+      // "Västerhaninge", anchored under the buffer of the block east of it, reaching into its tile 4508 (see below).
+      for (const path of ['/tiles/grundkarta/13/4508/2418.png', '/tiles/grundkarta/14/9009/4825.png', '/tiles/grundkarta/14/9010/4826.png', '/tiles/grundkarta/15/18021/9653.png', '/tiles/gra/14/9011/4827.png']) {
+        const [a, b] = await Promise.all([cut, whole].map(async (e) => Buffer.from(await (await fetch(`${e.url}${path}`)).arrayBuffer())));
+        expect(a!.equals(b!), `${path}: the same bytes`).toBe(true);
+      }
+      const files = (readdirSync(dir, { recursive: true }) as string[]).map(String);
+      expect(files.some((f) => f.includes('.lbl.')), 'the buffer\'s tiles cut for labels').toBe(true);
+      expect(files.some((f) => /\.mvt\./.test(f)), 'the block\'s own tiles as served').toBe(true);
+    } finally {
+      await Promise.all([cut.close(), whole.close()]);
+    }
+  });
+
   it('draw the 16 tiles of a 4 × 4 block in one render, shared by concurrent requests', async () => {
     const before = (await health(running.url)).renders.completed;
     const paths: string[] = [];

@@ -6,7 +6,7 @@ import { sweref99tm } from '../../src/grids/swedish-grids.ts';
 import { equivalentZoom } from '../../src/grids/tile-grid.ts';
 import { webMercatorQuad } from '../../src/grids/web-mercator-quad.ts';
 import { loadStyles, type LoadedStyle } from '../../src/styles/style-store.ts';
-import { contentFromStyles, tileContentOf } from '../../src/styles/tile-content-rules.ts';
+import { contentFromStyles, labelContentOf, tileContentOf } from '../../src/styles/tile-content-rules.ts';
 
 const config = loadConfig({});
 const styles = loadStyles(config.render.stylesDir, new Set(config.tilesets.map((t) => t.id)));
@@ -49,6 +49,23 @@ describe('tile content that follows the styles', () => {
     expect(byId(contentFromStyles(tileset('sodertorn'), styles).layersAt(webMercatorQuad, 11)).get('kommun_etikett')?.attributes).toEqual(['namn']);
     // Below the zooms a style draws it at (kommun-namn from 8): not in the tile.
     expect(byId(contentFromStyles(tileset('sodertorn'), styles).layersAt(webMercatorQuad, 6)).has('kommun_etikett')).toBe(false);
+  });
+
+  it('cuts a render buffer\'s tiles with what labels need: no buildings or land cover, the streets names are placed on', () => {
+    const labels = labelContentOf(tileset('sodertorn'), styles)!;
+    expect(labels.mode).toBe('labels');
+    const z13 = byId(labels.layersAt(webMercatorQuad, 13));
+    const served = byId(contentFromStyles(tileset('sodertorn'), styles).layersAt(webMercatorQuad, 13));
+    // Only fills draw them.
+    expect(z13.has('byggnad')).toBe(false);
+    expect(z13.has('mark')).toBe(false);
+    expect(served.has('byggnad')).toBe(true);
+    // Streets with a name to place, and the attributes the labels read.
+    expect(z13.get('vag')?.keep).toBeDefined();
+    expect(z13.get('vag')?.attributes).toContain('namn');
+    expect(labels.fingerprint(webMercatorQuad, 13)).not.toBe(contentFromStyles(tileset('sodertorn'), styles).fingerprint(webMercatorQuad, 13));
+    // Tiles that carry everything have no cut of their own.
+    expect(labelContentOf({ ...tileset('sodertorn'), content: 'full' }, styles)).toBeUndefined();
   });
 
   it('serves every feature and attribute of a tileset no style draws, and of one configured content: full', () => {

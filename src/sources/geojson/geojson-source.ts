@@ -78,14 +78,12 @@ export class GeojsonSource implements TileSource {
   private readonly tiles: EngineConfig['tiles'];
   /** What a tile carries at each level: what the styles draw, or everything. */
   readonly content: TileContent;
-  private readonly full: TileContent;
   /** geojson-vt indexes per grid and layer, built on the first tile of a grid. */
   private readonly indexes = new Map<string, { zoomOffset: number; byLayer: Map<string, GeoJSONVT> }>();
 
   private constructor(tileset: TilesetConfig, layers: Map<string, LoadedLayer>, tiles: EngineConfig['tiles'], content: TileContent | undefined) {
     this.id = tileset.id;
-    this.full = fullContent(tileset);
-    this.content = content ?? this.full;
+    this.content = content ?? fullContent(tileset);
     this.tileset = tileset;
     this.layers = layers;
     this.tiles = tiles;
@@ -165,7 +163,7 @@ export class GeojsonSource implements TileSource {
   async getTile(tile: TileAddress): Promise<Uint8Array> {
     const { zoomOffset, byLayer } = this.indexFor(tile.grid);
     const tiles: Record<string, LegacyTile> = {};
-    for (const content of (tile.full ? this.full : this.content).layersAt(tile.grid, tile.z)) {
+    for (const content of (tile.content ?? this.content).layersAt(tile.grid, tile.z)) {
       const layerTile = byLayer.get(content.layer.id)?.getTile(tile.z + zoomOffset, tile.x, tile.y);
       const kept = layerTile && contentOf(layerTile, content);
       if (kept && kept.features.length > 0) tiles[content.layer.id] = kept;

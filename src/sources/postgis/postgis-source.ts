@@ -27,7 +27,6 @@ export class PostgisSource implements TileSource {
   private readonly queryOptions: MvtQueryOptions;
   /** What a tile carries at each level: what the styles draw, or everything. */
   readonly content: TileContent;
-  private readonly full: TileContent;
   /** Statement per grid level and content, built once. */
   private readonly statements = new Map<string, TileStatement | null>();
   /** The layer ids a statement reads, for the query-time metric. */
@@ -39,8 +38,7 @@ export class PostgisSource implements TileSource {
 
   constructor(tileset: TilesetConfig, db: Queryable, tiles: EngineConfig['tiles'], observeQuery?: QueryObserver, content?: TileContent) {
     this.id = tileset.id;
-    this.full = fullContent(tileset);
-    this.content = content ?? this.full;
+    this.content = content ?? fullContent(tileset);
     this.observeQuery = observeQuery;
     this.tileset = tileset;
     this.db = db;
@@ -53,7 +51,7 @@ export class PostgisSource implements TileSource {
 
   /** The statement for a tile, or null when it carries no layer. */
   async statementFor(tile: TileAddress): Promise<TileStatement | null> {
-    const content = tile.full ? this.full : this.content;
+    const content = tile.content ?? this.content;
     const key = `${content.mode}/${tile.grid.id}/${tile.z}`;
     let statement = this.statements.get(key);
     if (statement === undefined) {
