@@ -162,12 +162,7 @@ function paintSymbol(
   }
 }
 
-/** Bilinear value (0..1) of a one-channel bitmap at bitmap coordinates, zero outside it. */
-export function sampleBilinear(bitmap: Uint8Array, w: number, h: number, x: number, y: number): number {
-  return sampleBilinearBytes(bitmap, w, h, x, y) / 255;
-}
-
-/** sampleBilinear in bitmap units (0..255), with the common case (all four texels inside) first. */
+/** Bilinear value (0..255) of a one-channel bitmap at bitmap coordinates, zero outside it; the common case (all four texels inside) first. */
 function sampleBilinearBytes(bitmap: Uint8Array, w: number, h: number, x: number, y: number): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
