@@ -28,7 +28,8 @@ describe('observability', () => {
     // Per statement (tileset and the layers it reads): the z14 tile's and the raster tile's sources.
     expect(text).toMatch(/sodertorn_tile_query_seconds_count\{tileset="sodertorn",layers="kommun,vatten,mark,jarnvag,vag,byggnad,ortnamn,vatten_etikett"\} 1/);
     expect(text).toMatch(/sodertorn_render_wait_seconds\{quantile="0.99"\} [\d.e-]+/);
-    expect(text).toMatch(/sodertorn_render_run_seconds\{quantile="0.5"\} 0\.\d*[1-9]/);
+    // Some time was spent in a thread (any amount: a busy machine draws slower).
+    expect(Number(/sodertorn_render_run_seconds\{quantile="0.5"\} ([\d.e+-]+)/.exec(text)?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/sodertorn_process_resident_memory_bytes \d+/);
   });
 
