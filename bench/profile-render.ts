@@ -18,7 +18,7 @@ import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load-config.ts';
 import { FontLibrary } from '../src/fonts/font-library.ts';
-import { dataLevel, metatileOf, metatileView, styleZoomOf } from '../src/grids/metatile.ts';
+import { boxAround, dataLevel, metatileOf, metatileView, styleZoomOf } from '../src/grids/metatile.ts';
 import { bboxToTileRange, tileToBbox, type Bbox } from '../src/grids/tile-grid.ts';
 import { webMercatorQuad as grid } from '../src/grids/web-mercator-quad.ts';
 import { createLogger } from '../src/logger.ts';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   }
   const draw = async ({ view, tiles, pieces }: (typeof views)[number]) => {
     // As a render thread draws a metatile: only its tiles, the buffer round them placing labels.
-    const keep = { left: pieces[0]!.left, top: pieces[0]!.top, width: pieces.reduce((w, p) => Math.max(w, p.left + p.width), 0) - pieces[0]!.left, height: pieces.reduce((h, p) => Math.max(h, p.top + p.height), 0) - pieces[0]!.top };
+    const keep = boxAround(pieces)!;
     const image = renderImage(style.style as StyleSpecification, { ...view, keep }, tiles, { glyphs: glyphs.loader });
     for (const piece of pieces) await encodeImage(image, 'png', config.render, { ...piece, left: piece.left - keep.left, top: piece.top - keep.top }, true);
   };
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const cpuMs = (f: () => void) => { const c = process.cpuUsage(); f(); const d = process.cpuUsage(c); return (d.user + d.system) / 1000; };
     const a: number[] = [], b: number[] = [];
     for (let r = 0; r < rounds; r++) for (const { view, tiles, pieces } of views) {
-      const keep = { left: pieces[0]!.left, top: pieces[0]!.top, width: pieces.reduce((w, p) => Math.max(w, p.left + p.width), 0) - pieces[0]!.left, height: pieces.reduce((h, p) => Math.max(h, p.top + p.height), 0) - pieces[0]!.top };
+      const keep = boxAround(pieces)!;
       a.push(cpuMs(() => renderImage(style.style as StyleSpecification, view, tiles, { glyphs: glyphs.loader })));
       b.push(cpuMs(() => renderImage(style.style as StyleSpecification, { ...view, keep }, tiles, { glyphs: glyphs.loader })));
     }

@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { encodeImage } from './encode.ts';
-import type { PixelRect } from '../src/grids/metatile.ts';
+import { boxAround } from '../src/grids/metatile.ts';
 import type { RenderAnswer, RenderTask, RenderWorkerData } from '../src/render/render-task.ts';
 import { SkiaRenderer } from './skia/skia-renderer.ts';
 import { loadStyles } from '../src/styles/style-store.ts';
@@ -42,14 +42,4 @@ export default async function render(task: RenderTask): Promise<RenderAnswer> {
     images.push(await encodeImage(image, task.format, data.encode, inImage, task.tile));
   }
   return { images };
-}
-
-/** The rectangle round the pieces. */
-function boxAround(pieces: readonly PixelRect[]): PixelRect | undefined {
-  if (pieces.length === 0) return undefined;
-  const left = Math.min(...pieces.map((p) => p.left));
-  const top = Math.min(...pieces.map((p) => p.top));
-  const right = Math.max(...pieces.map((p) => p.left + p.width));
-  const bottom = Math.max(...pieces.map((p) => p.top + p.height));
-  return { left, top, width: right - left, height: bottom - top };
 }

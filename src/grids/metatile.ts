@@ -62,6 +62,16 @@ export function metatileView(grid: TileGrid, meta: Metatile, bufferPx: number, p
   return { bbox, widthPx: meta.cols * grid.tileSizePx + 2 * bufferPx, heightPx: meta.rows * grid.tileSizePx + 2 * bufferPx, pieces };
 }
 
+/** The rectangle round some rectangles (a metatile's pieces: the pixels a render keeps), or undefined for none. */
+export function boxAround(rects: readonly PixelRect[]): PixelRect | undefined {
+  if (rects.length === 0) return undefined;
+  const left = Math.min(...rects.map((p) => p.left));
+  const top = Math.min(...rects.map((p) => p.top));
+  const right = Math.max(...rects.map((p) => p.left + p.width));
+  const bottom = Math.max(...rects.map((p) => p.top + p.height));
+  return { left, top, width: right - left, height: bottom - top };
+}
+
 /** Pixels of a vector tile as MapLibre draws it: the scale at which a level's data is meant to be seen. */
 export const VECTOR_TILE_PX = 512;
 

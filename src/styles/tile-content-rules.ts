@@ -128,8 +128,7 @@ function rulesOf(tileset: TilesetConfig, drawings: readonly Drawing[], mode: 'st
  */
 export function labelContentOf(tileset: TilesetConfig, styles: readonly LoadedStyle[]): TileContent | undefined {
   const drawings = drawingsOf(tileset, styles);
-  const mode = tileset.content ?? (drawings.length > 0 ? 'styles' : 'full');
-  return mode === 'styles' ? rulesOf(tileset, drawings.filter((d) => !d.mergeable), 'labels') : undefined;
+  return modeOf(tileset, drawings) === 'styles' ? rulesOf(tileset, drawings.filter((d) => !d.mergeable), 'labels') : undefined;
 }
 
 /**
@@ -138,6 +137,10 @@ export function labelContentOf(tileset: TilesetConfig, styles: readonly LoadedSt
  */
 export function tileContentOf(tileset: TilesetConfig, styles: readonly LoadedStyle[]): TileContent {
   const drawings = drawingsOf(tileset, styles);
-  const mode = tileset.content ?? (drawings.length > 0 ? 'styles' : 'full');
-  return mode === 'styles' ? rulesOf(tileset, drawings) : fullContent(tileset);
+  return modeOf(tileset, drawings) === 'styles' ? rulesOf(tileset, drawings) : fullContent(tileset);
+}
+
+/** The tileset's `content` option, by default `styles` when a served style draws it, `full` when none does. */
+function modeOf(tileset: TilesetConfig, drawings: readonly Drawing[]): 'styles' | 'full' {
+  return tileset.content ?? (drawings.length > 0 ? 'styles' : 'full');
 }
